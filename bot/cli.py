@@ -1,0 +1,127 @@
+"""`watchclub`: run the bot, play the offline demo, sync commands, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+
+from bot import __version__
+from bot.config import Settings, SettingsError, load_settings
+from bot.logging_setup import configure_logging
+from bot.storage import migrations
+from bot.storage.database import Database
+
+EXIT_USAGE = 2
+SETUP_HINT = (
+    "See 'Set up the Discord application' in README.md to create a bot and get a token, "
+    "or try `watchclub demo`, which needs no token."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watchclub",
+        description="A Discord bot for K-drama and anime communities: find, decide, watch.",
+    )
+    parser.add_argument("--version", action="version", version=f"watchclub {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="connect to Discord and run the bot (needs DISCORD_TOKEN)")
+    demo = commands.add_parser(
+        "demo", help="play a scripted community session against a local Discord stand-in"
+    )
+    demo.add_argument("--color", action="store_true", help="colour the transcript")
+    commands.add_parser("sync", help="push the slash commands to Discord now")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+    db_commands.add_parser("status", help="show the schema version and pending migrations")
+    backup = db_commands.add_parser("backup", help="copy the database safely, even while running")
+    backup.add_argument("path", type=Path, help="where to write the copy")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        configure_logging(logging.WARNING)
+        return asyncio.run(run_demo(color=args.color))
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"watchclub: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level_number)
+    match args.command:
+        case "run" | "sync":
+            return _run_or_sync(settings, args.command)
+        case "db":
+            return asyncio.run(_db_command(settings, args))
+    return EXIT_USAGE
+
+
+def _run_or_sync(settings: Settings, command: str) -> int:
+    from bot.runner import run_bot, sync_once
+
+    if settings.discord_token is None:
+        print(f"watchclub: DISCORD_TOKEN is not set. {SETUP_HINT}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if command == "run":
+            asyncio.run(run_bot(settings))
+        else:
+            synced = asyncio.run(sync_once(settings))
+            print("Commands synced." if synced else "Nothing to sync.")
+    except discord.LoginFailure:
+        print(f"watchclub: Discord rejected DISCORD_TOKEN. {SETUP_HINT}", file=sys.stderr)
+        return EXIT_USAGE
+    except discord.PrivilegedIntentsRequired:
+        print("watchclub: Discord refused the gateway intents.", file=sys.stderr)
+        return 1
+    except migrations.MigrationError as exc:
+        print(f"watchclub: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _db_command(settings: Settings, args: argparse.Namespace) -> int:
+    db = await Database.open(settings.database)
+    try:
+        match args.db_command:
+            case "upgrade":
+                applied = await migrations.upgrade(db)
+                for migration in applied:
+                    print(f"applied {migration.version:04d}_{migration.name}")
+                state = await migrations.status(db)
+                print(f"{settings.database}: schema version {state.current} (up to date)")
+            case "status":
+                state = await migrations.status(db)
+                print(f"database: {settings.database}")
+                print(
+                    f"schema version: {state.current} (this watchclub knows up to {state.latest})"
+                )
+                if state.current > state.latest:
+                    print("the database is newer than this watchclub: upgrade watchclub")
+                elif state.pending:
+                    names = ", ".join(f"{m.version:04d}_{m.name}" for m in state.pending)
+                    print(f"pending: {names} (run `watchclub db upgrade`)")
+                else:
+                    print("pending: none")
+            case "backup":
+                await db.backup_to(args.path)
+                print(f"backed up {settings.database} to {args.path}")
+    except migrations.MigrationError as exc:
+        print(f"watchclub: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    return 0

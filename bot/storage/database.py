@@ -1,0 +1,143 @@
+"""The SQLite connection pair and the one way to write: `async with db.transaction() as tx:`.
+
+Durability choice: the writer runs `synchronous=FULL`. In WAL mode NORMAL may roll back
+acknowledged commits after a power loss; a vote or a scheduled reminder that the user saw
+confirmed must survive that, and batching keeps the per-commit fsync affordable.
+Reads go through a second connection so they never see another coroutine's open transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Transaction:
+    """A write transaction in progress; only statements run through it are part of it."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; returns the new row id."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            return cursor.lastrowid or 0
+        finally:
+            await cursor.close()
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._connection.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._connection.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+class Database:
+    """One writer connection (serialised by a lock) and one reader connection, both WAL."""
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+    ) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path, synchronous="FULL")
+        try:
+            reader = await _connect(path, synchronous="NORMAL")
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            # Fold the WAL back into the main file so a copied database is complete on its own.
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._reader.close()
+            await self._writer.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    @asynccontextmanager
+    async def exclusive_writer(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The raw writer, for the migration runner and backups, which manage their own work."""
+        async with self._write_lock:
+            yield self._writer
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def size_bytes(self) -> int:
+        """The database on disk, including its write-ahead log."""
+        total = 0
+        for suffix in ("", "-wal"):
+            candidate = self.path.with_name(self.path.name + suffix)
+            if candidate.exists():
+                total += candidate.stat().st_size
+        return total
+
+    async def backup_to(self, destination: Path) -> None:
+        """Copy the live database with SQLite's online backup API (safe while the bot runs)."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = await aiosqlite.connect(destination)
+        try:
+            async with self._write_lock:
+                await self._writer.backup(target)
+        finally:
+            await target.close()
+
+
+async def _connect(path: Path, *, synchronous: str) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    await connection.execute("PRAGMA journal_mode=WAL")
+    await connection.execute(f"PRAGMA synchronous={synchronous}")
+    await connection.execute("PRAGMA foreign_keys=ON")
+    await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return connection

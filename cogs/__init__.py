@@ -1,0 +1,1 @@
+"""Discord adapters: slash commands, buttons and embeds. Thin: they parse, call bot/, and reply."""

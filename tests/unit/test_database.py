@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database
+
+
+async def test_pragmas_are_set(db: Database):
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000
+    async with db.exclusive_writer() as writer:
+        async with writer.execute("PRAGMA synchronous") as cursor:
+            assert (await cursor.fetchone())[0] == 2  # FULL on the writer
+
+
+async def test_transaction_rolls_back_on_error(db: Database):
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('a', 'b', 1)")
+            raise RuntimeError("boom")
+    assert await db.fetchone("SELECT * FROM bot_meta WHERE key = 'a'") is None
+
+
+async def test_readers_do_not_see_an_open_transaction(db: Database):
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('a', 'b', 1)")
+        assert await db.fetchone("SELECT * FROM bot_meta WHERE key = 'a'") is None
+    assert (await db.fetchone("SELECT value FROM bot_meta WHERE key = 'a'"))["value"] == "b"
+
+
+async def test_backup_is_a_complete_copy(db: Database, tmp_path: Path):
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('k', 'v', 1)")
+    copy_path = tmp_path / "backups" / "copy.sqlite3"
+    await db.backup_to(copy_path)
+    copy = await Database.open(copy_path)
+    try:
+        assert (await copy.fetchone("SELECT value FROM bot_meta WHERE key='k'"))["value"] == "v"
+        assert (await copy.fetchone("PRAGMA user_version"))[0] >= 1
+    finally:
+        await copy.close()
+
+
+async def test_size_counts_the_wal(db: Database):
+    assert await db.size_bytes() > 0

@@ -54,6 +54,9 @@ class WatchClubBot(commands.Bot):
         extensions: tuple[str, ...],
         sync_mode: SyncMode = SyncMode.AUTO,
     ) -> None:
+        # watchclub never joins voice; discord.py would otherwise warn at every start.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             # Slash commands only: a mention prefix needs no message-content intent.
             command_prefix=commands.when_mentioned,

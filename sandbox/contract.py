@@ -180,6 +180,23 @@ KNOWN_SPEC_GAPS: Final[tuple[SpecGap, ...]] = (
         reason="Guild.create_scheduled_event() sends channel.id for voice/stage events as a JSON "
         "number.",
     ),
+    SpecGap(
+        name="dm-recipient-id",
+        pointers=(f"{_S}CreatePrivateChannelRequest/properties/recipient_id",),
+        also=_INT_SNOWFLAKE,
+        reason="HTTPClient.start_private_message() sends the user's id as a JSON number.",
+    ),
+    SpecGap(
+        name="field-error-code",
+        pointers=(f"{_S}InnerErrors/properties/_errors/items",),
+        also={
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        },
+        reason="Inside a 50035 Invalid Form Body answer, each field's errors carry string codes "
+        "such as BASE_TYPE_MAX_LENGTH; the spec reuses the integer top-level Error there.",
+    ),
 )
 
 

@@ -30,6 +30,28 @@ class FakeClock:
         self._monotonic += seconds
 
 
+WATCHCLUB_ENV = (
+    "DISCORD_TOKEN",
+    "WATCHCLUB_DATABASE",
+    "DISCORD_DEV_GUILD_ID",
+    "LOG_LEVEL",
+    "TMDB_API_KEY",
+    "ANILIST_API_URL",
+    "TVMAZE_API_URL",
+    "TMDB_API_URL",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A developer's own .env or exported token must never leak into a test."""
+    for name in WATCHCLUB_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

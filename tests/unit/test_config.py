@@ -4,25 +4,6 @@ import pytest
 
 from bot.config import DEFAULT_DATABASE, SettingsError, load_settings
 
-ALL_VARS = [
-    "DISCORD_TOKEN",
-    "WATCHCLUB_DATABASE",
-    "DISCORD_DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "TMDB_API_KEY",
-    "ANILIST_API_URL",
-    "TVMAZE_API_URL",
-    "TMDB_API_URL",
-    "DISCORD_API_BASE_URL",
-    "DISCORD_GATEWAY_URL",
-]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in ALL_VARS:
-        monkeypatch.delenv(name, raising=False)
-
 
 def test_defaults_need_nothing():
     settings = load_settings(env_file=None)

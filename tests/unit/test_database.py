@@ -9,16 +9,18 @@ async def test_pragmas_are_set(db: Database):
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
     assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
     assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000
-    async with db.exclusive_writer() as writer:
-        async with writer.execute("PRAGMA synchronous") as cursor:
-            assert (await cursor.fetchone())[0] == 2  # FULL on the writer
+    async with db.exclusive_writer() as writer, writer.execute("PRAGMA synchronous") as cursor:
+        assert (await cursor.fetchone())[0] == 2  # FULL on the writer
 
 
 async def test_transaction_rolls_back_on_error(db: Database):
-    with pytest.raises(RuntimeError):
+    async def failing_write() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('a', 'b', 1)")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
     assert await db.fetchone("SELECT * FROM bot_meta WHERE key = 'a'") is None
 
 

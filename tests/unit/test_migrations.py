@@ -16,9 +16,8 @@ async def _tables(db: Database) -> list[str]:
 async def _dump(path: Path) -> list[str]:
     connection = sqlite3.connect(path)
     try:
-        return list(connection.iterdump()) + [
-            f"user_version={connection.execute('PRAGMA user_version').fetchone()[0]}"
-        ]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        return [*connection.iterdump(), f"user_version={version}"]
     finally:
         connection.close()
 
@@ -47,9 +46,7 @@ async def test_upgrade_from_empty_creates_core_tables(tmp_path: Path):
 
 async def test_failing_migration_leaves_database_exactly_as_before(tmp_path: Path, db: Database):
     async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO bot_meta (key, value, updated_at) VALUES ('kept', 'yes', 1)"
-        )
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('kept', 'yes', 1)")
     before = await _dump(db.path)
     broken = Migration(
         version=len(bundled_migrations()) + 1,

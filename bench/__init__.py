@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench NAME [--json]`. They print figures; tests never assert timings."""

@@ -1,0 +1,103 @@
+"""`watchclub demo`: the real bot, a stand-in Discord, and a scripted evening in a fan server.
+
+Everything runs on 127.0.0.1 with a temporary database; no metadata provider is contacted
+(their URLs point at a closed local port so an accidental call fails fast and locally).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from pydantic import HttpUrl, SecretStr
+
+from bot.client import create_bot
+from bot.config import Settings
+from bot.resources import open_resources
+from sandbox import Sandbox, World
+from sandbox.testing import start_client
+
+_CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
+
+
+def demo_settings(sandbox: Sandbox, database: Path) -> Settings:
+    return Settings(
+        discord_token=SecretStr(sandbox.token),
+        database=database,
+        discord_api_base_url=HttpUrl(sandbox.api_base_url),
+        discord_gateway_url=sandbox.gateway_url,
+        anilist_api_url=_CLOSED_PORT,
+        tvmaze_api_url=_CLOSED_PORT,
+        tmdb_api_url=_CLOSED_PORT,
+        tmdb_api_key=None,
+        dev_guild_id=None,
+        log_level="WARNING",
+    )
+
+
+async def play_script(sandbox: Sandbox, world: World) -> None:
+    """The community session: each step is what a member would really do."""
+    guild = world.guild("K-Drama Club")
+    mina, jun, sora = guild.member("mina"), guild.member("jun"), guild.member("sora")
+    general, parties = guild.channel("general"), guild.channel("watch-parties")
+    role = guild.role("Watch Party")
+
+    overview = await sandbox.slash("help", member=sora, channel=general)
+    if overview.message is not None:
+        await sandbox.click(member=sora, message=overview.message, custom_id="help:settings")
+
+    await sandbox.slash("config show", member=mina, channel=general)
+    await sandbox.autocomplete(
+        "config timezone", member=mina, channel=general, options={"zone": "seo"}, focused="zone"
+    )
+    await sandbox.slash("config timezone", member=mina, channel=general, options={"zone": "seoul"})
+    await sandbox.slash(
+        "config reminders", member=mina, channel=general, options={"lead_times": "1d 1h 15m"}
+    )
+    await sandbox.slash(
+        "config reminders", member=mina, channel=general, options={"lead_times": "whenever"}
+    )
+    await sandbox.slash(
+        "config channel", member=mina, channel=general, options={"channel": parties}
+    )
+    await sandbox.slash("config role", member=mina, channel=general, options={"role": role})
+    # An admin once opened /config to everyone in Server Settings > Integrations;
+    # the bot still checks Manage Server itself.
+    guild.override_command_permissions("config")
+    await sandbox.slash(
+        "config timezone", member=jun, channel=general, options={"zone": "Asia/Tokyo"}
+    )
+    await sandbox.slash("config show", member=mina, channel=general)
+    await sandbox.slash("about", member=jun, channel=general)
+
+
+async def run_demo(*, color: bool = False) -> int:
+    world = World.default()
+    with tempfile.TemporaryDirectory(prefix="watchclub-demo-") as folder:
+        async with Sandbox(world) as sandbox:
+            settings = demo_settings(sandbox, Path(folder) / "demo.sqlite3")
+            async with open_resources(settings) as resources:
+                bot = create_bot(settings, resources)
+                async with start_client(bot, sandbox):
+                    await sandbox.wait_synced()
+                    await play_script(sandbox, world)
+                    await sandbox.settle()
+            transcript = sandbox.transcript.render(color=color)
+    print(_INTRO)
+    print(transcript)
+    print(_OUTRO)
+    if sandbox.unknown_routes:
+        print(f"(the bot called {len(sandbox.unknown_routes)} unknown routes)", file=sys.stderr)
+        return 1
+    return 0
+
+
+_INTRO = """\
+watchclub demo: an evening in the "K-Drama Club" server
+(the real bot, talking to a local stand-in for Discord; nothing leaves this machine)
+"""
+
+_OUTRO = """
+That was the real bot. To run it in your own server, see "Set up the Discord application"
+in README.md, put DISCORD_TOKEN in .env, and start it with `watchclub run`."""

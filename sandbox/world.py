@@ -1,0 +1,365 @@
+"""The people and places the sandbox pretends exist: users, guilds, roles, channels, members.
+
+Specs are plain mutable dataclasses with string snowflake ids. They describe the world; the
+server turns them into Discord payloads (see payloads.py) and never keeps a second copy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sandbox.ids import Snowflakes
+from sandbox.permissions import (
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    MANAGE_GUILD,
+    compute_permissions,
+)
+
+TEXT_CHANNEL = 0
+DM_CHANNEL = 1
+VOICE_CHANNEL = 2
+CATEGORY_CHANNEL = 4
+STAGE_CHANNEL = 13
+
+
+@dataclass(eq=False)
+class UserSpec:
+    id: str
+    username: str
+    global_name: str | None = None
+    bot: bool = False
+    avatar: str | None = None
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+    @property
+    def display_name(self) -> str:
+        return self.global_name or self.username
+
+
+@dataclass(eq=False)
+class RoleSpec:
+    id: str
+    guild_id: str
+    name: str
+    permissions: int = 0
+    position: int = 0
+    color: int = 0
+    hoist: bool = False
+    mentionable: bool = False
+    managed: bool = False
+    bot_id: str | None = None
+
+    @property
+    def is_everyone(self) -> bool:
+        return self.id == self.guild_id
+
+    @property
+    def mention(self) -> str:
+        return "@everyone" if self.is_everyone else f"<@&{self.id}>"
+
+
+@dataclass(eq=False)
+class ChannelSpec:
+    id: str
+    name: str
+    type: int = TEXT_CHANNEL
+    guild_id: str | None = None
+    position: int = 0
+    topic: str | None = None
+    parent_id: str | None = None
+    nsfw: bool = False
+    recipient: UserSpec | None = None
+
+    @property
+    def mention(self) -> str:
+        return f"<#{self.id}>"
+
+    @property
+    def is_dm(self) -> bool:
+        return self.type == DM_CHANNEL
+
+
+@dataclass(eq=False)
+class MemberSpec:
+    user: UserSpec
+    guild: GuildSpec = field(repr=False)
+    roles: list[RoleSpec] = field(default_factory=list)
+    nick: str | None = None
+    joined_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def display_name(self) -> str:
+        return self.nick or self.user.display_name
+
+    @property
+    def mention(self) -> str:
+        return self.user.mention
+
+    @property
+    def guild_id(self) -> str:
+        return self.guild.id
+
+    @property
+    def is_owner(self) -> bool:
+        return self.guild.owner_id == self.user.id
+
+    @property
+    def permissions(self) -> int:
+        """Guild permissions: @everyone plus every role; owner and ADMINISTRATOR get everything."""
+        bits = [self.guild.everyone_role.permissions, *(r.permissions for r in self.roles)]
+        return compute_permissions(bits, is_owner=self.is_owner)
+
+
+class GuildSpec:
+    def __init__(
+        self,
+        world: World,
+        name: str,
+        *,
+        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+        locale: str = "en-US",
+    ) -> None:
+        self.world = world
+        self.id = world.ids.next()
+        self.name = name
+        self.preferred_locale = locale
+        self.features: list[str] = []
+        # Commands a server admin opened to everyone in Server Settings > Integrations.
+        self.command_overrides: set[str] = set()
+        self.created_at = datetime.now(UTC)
+        self.roles: list[RoleSpec] = [
+            RoleSpec(
+                id=self.id,
+                guild_id=self.id,
+                name="@everyone",
+                permissions=int(everyone_permissions),
+            )
+        ]
+        self.channels: list[ChannelSpec] = []
+        self.members: list[MemberSpec] = []
+        # Every guild has an owner; until a test names one, it is someone outside the member list,
+        # so nobody the test drives gets owner powers by accident.
+        self._implicit_owner = world.add_user(
+            f"owner-of-{self.id[-4:]}", global_name="Server Owner"
+        )
+        self.owner_id: str = self._implicit_owner.id
+
+    def __repr__(self) -> str:
+        return f"GuildSpec(id={self.id!r}, name={self.name!r})"
+
+    @property
+    def everyone_role(self) -> RoleSpec:
+        return self.roles[0]
+
+    @property
+    def bot_member(self) -> MemberSpec:
+        return self.member(self.world.bot.id)
+
+    def add_role(
+        self,
+        name: str,
+        *,
+        permissions: int = 0,
+        mentionable: bool = False,
+        color: int = 0,
+        hoist: bool = False,
+    ) -> RoleSpec:
+        role = RoleSpec(
+            id=self.world.ids.next(),
+            guild_id=self.id,
+            name=name,
+            permissions=int(permissions),
+            position=len(self.roles),
+            color=color,
+            hoist=hoist,
+            mentionable=mentionable,
+        )
+        self.roles.append(role)
+        return role
+
+    def _add_channel(
+        self, name: str, kind: int, topic: str | None, parent: ChannelSpec | None
+    ) -> ChannelSpec:
+        channel = ChannelSpec(
+            id=self.world.ids.next(),
+            name=name,
+            type=kind,
+            guild_id=self.id,
+            position=sum(1 for c in self.channels if c.type == kind),
+            topic=topic,
+            parent_id=parent.id if parent else None,
+        )
+        self.channels.append(channel)
+        return channel
+
+    def add_text_channel(
+        self, name: str, *, topic: str | None = None, category: ChannelSpec | None = None
+    ) -> ChannelSpec:
+        return self._add_channel(name, TEXT_CHANNEL, topic, category)
+
+    def add_voice_channel(self, name: str, *, category: ChannelSpec | None = None) -> ChannelSpec:
+        return self._add_channel(name, VOICE_CHANNEL, None, category)
+
+    def add_stage_channel(self, name: str, *, category: ChannelSpec | None = None) -> ChannelSpec:
+        return self._add_channel(name, STAGE_CHANNEL, None, category)
+
+    def add_category(self, name: str) -> ChannelSpec:
+        return self._add_channel(name, CATEGORY_CHANNEL, None, None)
+
+    def add_member(
+        self,
+        username: str,
+        *,
+        roles: Iterable[RoleSpec] = (),
+        permissions: int = 0,
+        owner: bool = False,
+        nick: str | None = None,
+        global_name: str | None = None,
+        user: UserSpec | None = None,
+    ) -> MemberSpec:
+        """Add a member. `permissions` is granted through a role of its own, like a server admin
+        would do, so the cache (GUILD_CREATE roles) and the interaction payload agree."""
+        if user is None:
+            user = self.world.add_user(username, global_name=global_name)
+        member_roles = list(roles)
+        for role in member_roles:
+            if role.guild_id != self.id:
+                raise ValueError(f"role {role.name!r} belongs to another guild")
+        if permissions:
+            member_roles.append(
+                self.add_role(f"{user.username} permissions", permissions=permissions)
+            )
+        member = MemberSpec(user=user, guild=self, roles=member_roles, nick=nick)
+        self.members.append(member)
+        if owner:
+            self.owner_id = user.id
+        return member
+
+    def override_command_permissions(self, command_name: str) -> None:
+        """Let every member use `command_name` whatever its default_member_permissions, as a
+        server admin can in Server Settings > Integrations."""
+        self.command_overrides.add(command_name)
+
+    def member(self, name_or_id: str) -> MemberSpec:
+        for m in self.members:
+            if name_or_id in (m.id, m.username):
+                return m
+        names = ", ".join(m.username for m in self.members)
+        raise KeyError(f"no member {name_or_id!r} in {self.name!r} (members: {names})")
+
+    def channel(self, name_or_id: str) -> ChannelSpec:
+        wanted = name_or_id.removeprefix("#")
+        for c in self.channels:
+            if wanted in (c.id, c.name):
+                return c
+        names = ", ".join(c.name for c in self.channels)
+        raise KeyError(f"no channel {name_or_id!r} in {self.name!r} (channels: {names})")
+
+    def role(self, name_or_id: str) -> RoleSpec:
+        for r in self.roles:
+            if name_or_id in (r.id, r.name):
+                return r
+        names = ", ".join(r.name for r in self.roles)
+        raise KeyError(f"no role {name_or_id!r} in {self.name!r} (roles: {names})")
+
+    def find_member(self, user_id: str) -> MemberSpec | None:
+        return next((m for m in self.members if m.id == user_id), None)
+
+    def find_channel(self, channel_id: str) -> ChannelSpec | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+    def find_role(self, role_id: str) -> RoleSpec | None:
+        return next((r for r in self.roles if r.id == role_id), None)
+
+
+class World:
+    """Everything the sandbox serves. The bot user and the application share one id."""
+
+    def __init__(
+        self, *, bot_name: str = "watchclub", clock: Callable[[], float] = time.time
+    ) -> None:
+        self.clock = clock
+        self.ids = Snowflakes(clock)
+        self.users: list[UserSpec] = []
+        self.guilds: list[GuildSpec] = []
+        self.bot = self.add_user(bot_name, bot=True)
+        self.application_id = self.bot.id
+        self.app_owner = self.add_user(f"{bot_name}-dev", global_name="App Developer")
+
+    def add_user(
+        self, username: str, *, global_name: str | None = None, bot: bool = False
+    ) -> UserSpec:
+        user = UserSpec(id=self.ids.next(), username=username, global_name=global_name, bot=bot)
+        self.users.append(user)
+        return user
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+        locale: str = "en-US",
+    ) -> GuildSpec:
+        guild = GuildSpec(self, name, everyone_permissions=everyone_permissions, locale=locale)
+        # Installing a bot creates its managed role carrying the invite's permissions.
+        bot_role = guild.add_role(self.bot.username, permissions=bot_permissions)
+        bot_role.managed = True
+        bot_role.bot_id = self.bot.id
+        guild.add_member(self.bot.username, user=self.bot, roles=[bot_role])
+        self.guilds.append(guild)
+        return guild
+
+    def guild(self, name_or_id: str) -> GuildSpec:
+        for g in self.guilds:
+            if name_or_id in (g.id, g.name):
+                return g
+        names = ", ".join(g.name for g in self.guilds)
+        raise KeyError(f"no guild {name_or_id!r} (guilds: {names})")
+
+    def user(self, name_or_id: str) -> UserSpec:
+        for u in self.users:
+            if name_or_id in (u.id, u.username):
+                return u
+        raise KeyError(f"no user {name_or_id!r}")
+
+    def find_user(self, user_id: str) -> UserSpec | None:
+        return next((u for u in self.users if u.id == user_id), None)
+
+    def find_guild(self, guild_id: str) -> GuildSpec | None:
+        return next((g for g in self.guilds if g.id == guild_id), None)
+
+    def find_channel(self, channel_id: str) -> ChannelSpec | None:
+        for g in self.guilds:
+            found = g.find_channel(channel_id)
+            if found is not None:
+                return found
+        return None
+
+    @classmethod
+    def default(cls) -> World:
+        """The club every demo and most tests start from."""
+        world = cls()
+        guild = world.add_guild("K-Drama Club")
+        guild.add_text_channel("general", topic="Say hi and talk shows")
+        guild.add_text_channel("watch-parties", topic="Plan watch parties")
+        watch_party = guild.add_role("Watch Party", mentionable=True, color=0xE91E63)
+        guild.add_member("mina", permissions=MANAGE_GUILD, global_name="Mina")
+        guild.add_member("jun", roles=[watch_party], global_name="Jun")
+        guild.add_member("sora", global_name="Sora")
+        return world

@@ -1,0 +1,92 @@
+"""The real bot, in-process, connected over 127.0.0.1 to the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import HttpUrl
+
+from bot.client import SyncMode, WatchClubBot, create_bot
+from bot.config import Settings
+from bot.resources import open_resources
+from sandbox import Sandbox, World
+from sandbox.contract import DiscordContract, SpecUnavailable
+from sandbox.testing import start_client
+
+CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
+
+
+@pytest.fixture
+def world() -> World:
+    return World.default()
+
+
+@pytest.fixture
+async def sandbox(world: World) -> AsyncIterator[Sandbox]:
+    async with Sandbox(world) as running:
+        yield running
+    assert not running.unknown_routes, [f"{r.method} {r.path}" for r in running.unknown_routes]
+    _assert_mentions_are_opt_in(running)
+    _assert_contract(running)
+
+
+def _assert_mentions_are_opt_in(running: Sandbox) -> None:
+    """DESIGN.md rule 6: every message the bot writes says explicitly whom it may ping."""
+    for request in running.requests:
+        body = request.json
+        if not isinstance(body, dict):
+            continue
+        payload = body.get("data") if request.route.endswith("/callback") else body
+        if not isinstance(payload, dict) or not ({"content", "embeds"} & payload.keys()):
+            continue
+        allowed = payload.get("allowed_mentions")
+        assert allowed is not None, f"{request.method} {request.path} sent no allowed_mentions"
+        assert "everyone" not in allowed.get("parse", []), f"{request.path} may ping everyone"
+
+
+def _assert_contract(running: Sandbox) -> None:
+    """Every request the bot made, and every answer, must match Discord's OpenAPI spec."""
+    try:
+        contract = DiscordContract.load()
+    except SpecUnavailable:
+        return  # tests/integration/test_contract.py reports the skip with its reason
+    violations = [
+        violation
+        for request in running.requests
+        for violation in contract.check_exchange(
+            request.method, request.path, request.json, request.status, request.response_json
+        )
+    ]
+    assert not violations, "\n".join(
+        f"{v.method} {v.path} {v.where}: {v.message}" for v in violations
+    )
+
+
+def bot_settings(sandbox: Sandbox, database: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "discord_token": sandbox.token,
+        "database": database,
+        "discord_api_base_url": HttpUrl(sandbox.api_base_url),
+        "discord_gateway_url": sandbox.gateway_url,
+        "anilist_api_url": CLOSED_PORT,
+        "tvmaze_api_url": CLOSED_PORT,
+        "tmdb_api_url": CLOSED_PORT,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
+    return bot_settings(sandbox, tmp_path / "watchclub.sqlite3")
+
+
+@pytest.fixture
+async def bot(settings: Settings, sandbox: Sandbox) -> AsyncIterator[WatchClubBot]:
+    async with open_resources(settings) as resources:
+        client = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(client, sandbox):
+            await sandbox.wait_synced()
+            yield client

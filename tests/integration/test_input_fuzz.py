@@ -1,0 +1,73 @@
+"""Whatever a member types into an option, the bot answers clearly and pings nobody."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sandbox import Sandbox
+
+HOSTILE = st.sampled_from(
+    ["@everyone", "@here", "<@1>", "<@&1>", "`", "**", "\u200b", "a" * 300, "Asia/Seoul\n@everyone"]
+)
+TYPED = st.one_of(
+    st.text(min_size=1, max_size=120),
+    st.lists(st.one_of(HOSTILE, st.text(max_size=10)), min_size=1, max_size=4).map(" ".join),
+).filter(lambda text: text.strip())
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _assert_safe_answer(result, mentionable_text: str) -> None:
+    assert result.ephemeral
+    assert "error code" not in (result.content or "")
+    message = result.message
+    assert message is not None
+    assert not message.mention_everyone
+    assert message.mentions == []
+    assert message.mention_roles == []
+
+
+@FUZZ
+@given(typed=TYPED)
+async def test_config_timezone_any_text(bot, sandbox: Sandbox, world, typed):
+    guild = world.guild("K-Drama Club")
+    result = await sandbox.slash(
+        "config timezone",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options={"zone": typed},
+    )
+    _assert_safe_answer(result, typed)
+
+
+@FUZZ
+@given(typed=TYPED)
+async def test_config_reminders_any_text(bot, sandbox: Sandbox, world, typed):
+    guild = world.guild("K-Drama Club")
+    result = await sandbox.slash(
+        "config reminders",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options={"lead_times": typed},
+    )
+    _assert_safe_answer(result, typed)
+
+
+@FUZZ
+@given(typed=st.text(max_size=100))
+async def test_timezone_autocomplete_any_text(bot, sandbox: Sandbox, world, typed):
+    guild = world.guild("K-Drama Club")
+    choices = await sandbox.autocomplete(
+        "config timezone",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options={"zone": typed},
+        focused="zone",
+    )
+    assert len(choices) <= 25
+    assert all(1 <= len(choice["name"]) <= 100 for choice in choices)

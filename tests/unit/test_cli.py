@@ -1,0 +1,84 @@
+"""The `watchclub` command line, in-process: exit codes and what a person reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.storage.migrations import bundled_migrations
+
+
+def test_run_without_token_points_to_setup_and_demo(capsys):
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN is not set" in err
+    assert "README.md" in err
+    assert "watchclub demo" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_setting_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("DISCORD_DEV_GUILD_ID", "our-server")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "DISCORD_DEV_GUILD_ID" in err
+    assert ".env.example" in err
+
+
+def test_settings_come_from_dot_env(capsys, tmp_path: Path):
+    (tmp_path / ".env").write_text("LOG_LEVEL=chatty\n")  # tests run in tmp_path
+    assert main(["db", "status"]) == 2
+    assert "LOG_LEVEL" in capsys.readouterr().err
+
+
+def test_db_upgrade_status_and_backup(capsys, tmp_path: Path, monkeypatch):
+    database = tmp_path / "nested" / "club.sqlite3"
+    monkeypatch.setenv("WATCHCLUB_DATABASE", str(database))
+    latest = len(bundled_migrations())
+
+    assert main(["db", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "schema version: 0" in out
+    assert "0001_initial" in out
+
+    assert main(["db", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "applied 0001_initial" in out
+    assert f"schema version {latest} (up to date)" in out
+
+    assert main(["db", "status"]) == 0
+    assert "pending: none" in capsys.readouterr().out
+
+    backup = tmp_path / "backup.sqlite3"
+    assert main(["db", "backup", str(backup)]) == 0
+    assert "backed up" in capsys.readouterr().out
+    copy = sqlite3.connect(backup)
+    try:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == latest
+        tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_schema")}
+        assert "guild_settings" in tables
+    finally:
+        copy.close()
+
+
+def test_db_refuses_newer_schema(capsys, tmp_path: Path, monkeypatch):
+    database = tmp_path / "future.sqlite3"
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
+    monkeypatch.setenv("WATCHCLUB_DATABASE", str(database))
+    assert main(["db", "upgrade"]) == 1
+    assert "schema version 99" in capsys.readouterr().err
+    assert main(["db", "status"]) == 0
+    assert "newer than this watchclub" in capsys.readouterr().out
+
+
+def test_version_flag(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("watchclub ")

@@ -94,6 +94,14 @@ def _run_or_sync(settings: Settings, command: str) -> int:
 
 
 async def _db_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.db_command in ("status", "backup") and not settings.database.exists():
+        # Asking about a database must not create one (a typo in the path would).
+        print(
+            f"watchclub: there is no database at {settings.database} yet; "
+            "it is created by `watchclub run` or `watchclub db upgrade`.",
+            file=sys.stderr,
+        )
+        return 1
     db = await Database.open(settings.database)
     try:
         match args.db_command:

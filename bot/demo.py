@@ -69,6 +69,8 @@ async def play_script(sandbox: Sandbox, world: World) -> None:
         "config timezone", member=jun, channel=general, options={"zone": "Asia/Tokyo"}
     )
     await sandbox.slash("config show", member=mina, channel=general)
+    await sandbox.slash("timezone", member=sora, channel=general, options={"zone": "Asia/Manila"})
+    await sandbox.slash("timezone", member=jun, channel=general)
     await sandbox.slash("about", member=jun, channel=general)
 
 

@@ -6,4 +6,5 @@ Names, not imports: bot/ must not import cogs/ (DESIGN.md rule 1); discord.py im
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general",
     "cogs.server_config",
+    "cogs.member_settings",
 )

@@ -12,6 +12,7 @@ from cogs.style import BRAND
 # Root command name -> section. A command not listed lands in "More", so nothing is hidden.
 SECTION_OF_COMMAND = {
     "config": "settings",
+    "timezone": "settings",
     "help": "about",
     "about": "about",
 }
@@ -19,7 +20,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "find": ("Find a show", "Title cards and recommendations on the story compass."),
     "decide": ("Decide together", "Polls that settle slow-burn vs fantasy."),
     "watch": ("Watch together", "Watch parties, RSVPs, reminders and calendars."),
-    "settings": ("Server settings", "Timezone, announcement channel, reminders, ping role."),
+    "settings": ("Settings", "Your timezone; the server's timezone, channel, reminders, role."),
     "about": ("About", "Help and information about this bot."),
     "more": ("More", "Other commands."),
 }

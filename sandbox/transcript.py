@@ -247,6 +247,8 @@ class _Painter:
 def _wrap(text: str, width: int) -> list[str]:
     """Wrap each line of `text`, keeping the author's own line breaks."""
     out: list[str] = []
+    if not text:
+        return out
     for line in text.split("\n"):
         out.extend(textwrap.wrap(line, width, break_on_hyphens=False) or [""])
     return out

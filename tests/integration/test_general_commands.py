@@ -17,9 +17,9 @@ async def test_help_lists_the_commands_with_section_buttons(bot, sandbox: Sandbo
     assert result.ephemeral
     embed = result.embeds[0]
     assert "slow-burn" in embed["description"]
-    assert "`/config timezone`" in _field(embed, "Server settings")
+    assert "`/config timezone`" in _field(embed, "Settings")
     labels = [c["label"] for row in result.components for c in row["components"]]
-    assert labels == ["Server settings", "About"]
+    assert labels == ["Settings", "About"]
 
 
 async def test_help_buttons_switch_sections(bot, sandbox: Sandbox, world):
@@ -29,7 +29,7 @@ async def test_help_buttons_switch_sections(bot, sandbox: Sandbox, world):
     clicked = await sandbox.click(member=sora, message=shown.message, custom_id="help:settings")
     assert clicked.callback_type == 7  # the help message is updated in place
     embed = clicked.embeds[0]
-    assert embed["title"] == "watchclub: Server settings"
+    assert embed["title"] == "watchclub: Settings"
     assert "`/config reminders`: When reminders go out" in embed["fields"][0]["value"]
 
 

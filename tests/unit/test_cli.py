@@ -40,10 +40,9 @@ def test_db_upgrade_status_and_backup(capsys, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("WATCHCLUB_DATABASE", str(database))
     latest = len(bundled_migrations())
 
-    assert main(["db", "status"]) == 0
-    out = capsys.readouterr().out
-    assert "schema version: 0" in out
-    assert "0001_initial" in out
+    assert main(["db", "status"]) == 1
+    assert "there is no database" in capsys.readouterr().err
+    assert not database.exists()
 
     assert main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
@@ -63,6 +62,16 @@ def test_db_upgrade_status_and_backup(capsys, tmp_path: Path, monkeypatch):
         assert "guild_settings" in tables
     finally:
         copy.close()
+
+
+def test_db_status_lists_pending_migrations(capsys, tmp_path: Path, monkeypatch):
+    database = tmp_path / "old.sqlite3"
+    sqlite3.connect(database).close()  # an empty database at schema version 0
+    monkeypatch.setenv("WATCHCLUB_DATABASE", str(database))
+    assert main(["db", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "schema version: 0" in out
+    assert "pending: 0001_initial" in out
 
 
 def test_db_refuses_newer_schema(capsys, tmp_path: Path, monkeypatch):

@@ -6,6 +6,8 @@ import logging
 import sys
 
 _HANDLER_NAME = "watchclub"
+# httpx logs every request URL at INFO, and a TMDB v3 key travels in the URL: keep it at
+# WARNING or above whatever LOG_LEVEL says.
 _NOISY = ("discord.http", "discord.gateway", "httpx", "httpcore", "aiosqlite")
 
 

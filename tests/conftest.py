@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         self.current = start or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
         self._monotonic = 1000.0
+        self.sleeps: list[float] = []
 
     def now(self) -> datetime:
         return self.current
@@ -28,6 +30,12 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.current += timedelta(seconds=seconds)
         self._monotonic += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """An asyncio.sleep stand-in: time passes at once, and the wait is recorded."""
+        self.sleeps.append(seconds)
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)
 
 
 WATCHCLUB_ENV = (

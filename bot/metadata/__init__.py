@@ -1,0 +1,1 @@
+"""Title metadata: the normalized Title, providers (AniList, TVmaze, TMDB), cache and catalog."""

@@ -1,0 +1,261 @@
+"""How watchclub talks to a metadata provider: paced, retried, and cut off when it is down.
+
+- `RateLimiter`: sliding windows ("at most N requests in any T seconds"), one or more per
+  provider, strictly never exceeded; a 429's Retry-After pauses every caller, not only one.
+- `CircuitBreaker`: after consecutive failures the provider is left alone for a cool-down
+  (doubling up to a cap), then one trial request decides.
+- `ProviderHttp`: one request through both, retrying 5xx and timeouts with backoff, honouring
+  Retry-After when the wait is short enough for a person waiting on a reply.
+Time comes from the injected clock and sleep, so tests run on a fake clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import math
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.clock import Clock
+from bot.metadata.provider import (
+    ProviderBadResponse,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Window:
+    requests: int
+    seconds: float
+
+
+# Each set below the provider's published limit (../shared/reference/metadata-apis.md).
+ANILIST_WINDOWS = (Window(25, 60.0), Window(4, 4.0))  # 30/min degraded, plus a burst limiter
+TVMAZE_WINDOWS = (Window(18, 10.0),)  # at least 20 per 10 s per IP
+TMDB_WINDOWS = (Window(35, 1.0),)  # about 40/s
+
+
+class RateLimiter:
+    def __init__(self, windows: tuple[Window, ...], clock: Clock, sleep: Sleep) -> None:
+        self._windows = windows
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._longest = max((w.seconds for w in windows), default=0.0)
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause_for(self, seconds: float) -> None:
+        """Hold every request back (a 429 with Retry-After applies to all of us)."""
+        self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
+
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - self._clock.monotonic())
+
+    async def acquire(self, *, give_up_after: float | None = None) -> bool:
+        """Wait for a free slot. False, without a slot, if a pause longer than
+        `give_up_after` is (or comes) in force: that caller should not sit through it."""
+        async with self._lock:
+            while True:
+                if give_up_after is not None and self.paused_for() > give_up_after:
+                    return False
+                wait = self._wait_needed(self._clock.monotonic())
+                if wait <= 0:
+                    self._starts.append(self._clock.monotonic())
+                    return True
+                await self._sleep(wait)
+
+    def _wait_needed(self, now: float) -> float:
+        while self._starts and self._starts[0] <= now - self._longest:
+            self._starts.popleft()
+        wait = self._paused_until - now
+        for window in self._windows:
+            recent = [start for start in self._starts if start > now - window.seconds]
+            if len(recent) >= window.requests:
+                oldest_that_counts = recent[-window.requests]
+                wait = max(wait, oldest_that_counts + window.seconds - now)
+        return wait
+
+
+class CircuitBreaker:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        failure_threshold: int = 5,
+        cooldown: float = 30.0,
+        max_cooldown: float = 600.0,
+    ) -> None:
+        self._clock = clock
+        self._threshold = failure_threshold
+        self._base_cooldown = cooldown
+        self._max_cooldown = max_cooldown
+        self._cooldown = cooldown
+        self._failures = 0
+        self._open_until: float | None = None
+        self._trial_in_flight = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until is not None and self._clock.monotonic() < self._open_until
+
+    def allow(self) -> bool:
+        if self._open_until is None:
+            return True
+        if self._clock.monotonic() < self._open_until or self._trial_in_flight:
+            return False
+        self._trial_in_flight = True  # half-open: one request decides
+        return True
+
+    def record_success(self) -> None:
+        self._failures = 0
+        self._open_until = None
+        self._trial_in_flight = False
+        self._cooldown = self._base_cooldown
+
+    def record_neutral(self) -> None:
+        """The request says nothing about the provider's health (a 429, a cancellation)."""
+        self._trial_in_flight = False
+
+    def record_failure(self) -> None:
+        self._failures += 1
+        if self._trial_in_flight:
+            self._trial_in_flight = False
+            self._cooldown = min(self._cooldown * 2, self._max_cooldown)
+            self._open_until = self._clock.monotonic() + self._cooldown
+        elif self._failures >= self._threshold:
+            self._open_until = self._clock.monotonic() + self._cooldown
+
+
+MAX_RETRY_AFTER = 3600.0  # a broken or hostile header must not silence a provider for good
+
+
+def parse_retry_after(value: str | None, clock: Clock, default: float) -> float:
+    """Retry-After as seconds or an HTTP date, capped at an hour; `default` when unreadable."""
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return default
+        seconds = (moment - clock.now()).total_seconds()
+    if not math.isfinite(seconds):
+        return default
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+class ProviderHttp:
+    """One provider's HTTP access: limiter, breaker and retries around an httpx client."""
+
+    def __init__(
+        self,
+        name: str,
+        client: httpx.AsyncClient,
+        *,
+        windows: tuple[Window, ...],
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int = 3,
+        backoff: float = 0.5,
+        max_retry_wait: float = 5.0,
+        default_retry_after: float = 60.0,
+        jitter: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self.name = name
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+        self.limiter = RateLimiter(windows, clock, sleep)
+        self.breaker = CircuitBreaker(clock)
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._max_retry_wait = max_retry_wait
+        self._default_retry_after = default_retry_after
+        self._jitter = jitter
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The provider's answer, or a ProviderError saying why there is none.
+
+        Returns 2xx and the 4xx a provider must interpret itself (400, 404, 422). Raises
+        ProviderRateLimited when the wait is too long for an interactive reply,
+        ProviderUnavailable for 401/403, repeated 5xx or timeouts, or an open breaker.
+        """
+        for attempt in range(1, self._max_attempts + 1):
+            if self.limiter.paused_for() > self._max_retry_wait:
+                raise ProviderRateLimited(self.name, self.limiter.paused_for())
+            if not await self.limiter.acquire(give_up_after=self._max_retry_wait):
+                raise ProviderRateLimited(self.name, self.limiter.paused_for())
+            if not self.breaker.allow():
+                raise ProviderUnavailable(self.name, "circuit open after repeated failures")
+            outcome = "neutral"  # a cancelled or unexpected call must not wedge the breaker
+            try:
+                response = await self._client.request(method, url, **kwargs)
+                status = response.status_code
+                if status == 429:
+                    retry_after = parse_retry_after(
+                        response.headers.get("Retry-After"), self._clock, self._default_retry_after
+                    )
+                    self.limiter.pause_for(retry_after)
+                    log.warning("%s asked us to wait %.0f s (429)", self.name, retry_after)
+                    if retry_after > self._max_retry_wait or attempt == self._max_attempts:
+                        raise ProviderRateLimited(self.name, retry_after)
+                    continue  # acquire() waits out the pause
+                if status >= 500 or status == 408:
+                    outcome = "failure"
+                    if attempt == self._max_attempts:
+                        raise ProviderUnavailable(self.name, f"server error {status}")
+                    hinted = parse_retry_after(response.headers.get("Retry-After"), self._clock, 0)
+                    wait = hinted if 0 < hinted <= self._max_retry_wait else 0
+                    await self._sleep(wait or self._backoff_for(attempt))
+                    continue
+                if status in (401, 403):
+                    outcome = "failure"
+                    raise ProviderUnavailable(
+                        self.name, f"refused with {status}: {_snippet(response)}"
+                    )
+                outcome = "success"
+                return response
+            except httpx.DecodingError as exc:
+                outcome = "failure"
+                raise ProviderBadResponse(self.name, f"undecodable body ({exc})") from exc
+            except httpx.RequestError as exc:
+                outcome = "failure"
+                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
+                if attempt == self._max_attempts:
+                    raise ProviderUnavailable(self.name, f"{kind} ({type(exc).__name__})") from exc
+                await self._sleep(self._backoff_for(attempt))
+            finally:
+                if outcome == "success":
+                    self.breaker.record_success()
+                elif outcome == "failure":
+                    self.breaker.record_failure()
+                else:
+                    self.breaker.record_neutral()
+        raise ProviderError(self.name, "no attempts made")  # max_attempts < 1
+
+    def _backoff_for(self, attempt: int) -> float:
+        # Full jitter keeps several bots behind one IP from retrying in lockstep.
+        return self._jitter(0, self._backoff * 2 ** (attempt - 1))
+
+
+def _snippet(response: httpx.Response) -> str:
+    """What a refusal said, for the log: AniList's "disabled" JSON and Cloudflare's HTML differ."""
+    kind = response.headers.get("Content-Type", "?").split(";")[0]
+    text = " ".join(response.text[:120].split())
+    return f"{kind} {text!r}"

@@ -1,0 +1,403 @@
+"""TMDB: the keyed K-drama source, used when TMDB_API_KEY is set (https://developer.themoviedb.org).
+
+Endpoints used (all GET, relative to the client's base_url, which ends in `/3`):
+
+- `/search/tv?query=&include_adult=false&language=en-US&page=1`: only the first page (20
+  results) is read; only Korean titles are kept (origin country KR or original language ko).
+- `/discover/tv?with_origin_country=KR&with_original_language=ko&sort_by=popularity.desc&page=`
+- `/tv/{id}?append_to_response=keywords,alternative_titles,external_ids`: 404 means unknown.
+
+Credentials. TMDB takes either a v4 "API Read Access Token" (a long JWT) as
+`Authorization: Bearer <token>`, or a v3 "API Key" (32 hex characters) as the `api_key` query
+parameter; each is refused in the other's place. `TMDBAuth` is passed as `auth=` on every
+request, so it runs last, after the client's default headers are merged: for a v3 key it removes
+the `Authorization` header that `bot/resources.py` sets and adds `api_key` to the URL; for a v4
+token it sets the Bearer header and never touches the URL. Neither form is ever logged (the
+`httpx` logger, which prints URLs, is held at WARNING by `bot/logging_setup.py`).
+
+Every request goes through `ProviderHttp` (TMDB_WINDOWS, Retry-After, retries, breaker).
+Terms: show `TMDB_ATTRIBUTION`, cache no longer than 6 months, do not train on TMDB data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from collections.abc import Generator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+
+from bot.metadata.http_policy import ProviderHttp
+from bot.metadata.models import Medium, NextEpisode, Status, Title, TitleNames
+from bot.metadata.provider import ProviderBadResponse
+from bot.metadata.text import clean_synopsis
+
+log = logging.getLogger(__name__)
+
+TMDB_ATTRIBUTION = "This product uses the TMDB API but is not endorsed or certified by TMDB."
+TMDB_IMAGE_BASE = "https://image.tmdb.org/t/p/w500"
+TMDB_SITE = "https://www.themoviedb.org/tv/"
+
+# GET /3/genre/tv/list (en-US). TV has no Romance or Fantasy genre: those are movie-only.
+TMDB_TV_GENRES: Mapping[int, str] = MappingProxyType(
+    {
+        10759: "Action & Adventure",
+        16: "Animation",
+        35: "Comedy",
+        80: "Crime",
+        99: "Documentary",
+        18: "Drama",
+        10751: "Family",
+        10762: "Kids",
+        9648: "Mystery",
+        10763: "News",
+        10764: "Reality",
+        10765: "Sci-Fi & Fantasy",
+        10766: "Soap",
+        10767: "Talk",
+        10768: "War & Politics",
+        37: "Western",
+    }
+)
+ANIMATION_GENRE = 16
+# Left out of discover unless asked for: cartoons, reality and talk shows are not dramas.
+DISCOVER_EXCLUDED_GENRES = (16, 10764, 10767)
+DISCOVER_MAX_PAGE = 500  # TMDB refuses later pages
+
+# TMDB gives the next episode's date but not its time. K-dramas air in the Korean evening
+# (about 21:00 KST = 12:00 UTC), Netflix drops at 17:00 KST; the real time is unknown. Noon UTC
+# is Korean prime time and, shown as a date, is the same calendar day everywhere from UTC-11 to
+# UTC+11. Callers should display it as a date (`<t:…:D>`), not as a time.
+TMDB_AIR_TIME_UTC = datetime.time(12, 0, tzinfo=datetime.UTC)
+
+_V3_KEY = re.compile(r"[0-9a-fA-F]{32}")
+_ID = re.compile(r"[0-9]{1,10}")
+_SYNONYM_LIMIT = 10
+
+_STATUS = {
+    "Returning Series": Status.RELEASING,
+    "Ended": Status.FINISHED,
+    "Canceled": Status.CANCELLED,
+    "In Production": Status.NOT_YET_RELEASED,
+    "Planned": Status.NOT_YET_RELEASED,
+}
+
+
+class TMDBAuth(httpx.Auth):
+    """Sends a v3 key as `?api_key=` (and no Authorization), a v4 token as a Bearer header."""
+
+    def __init__(self, api_key: str) -> None:
+        key = api_key.strip()
+        if not key:
+            raise ValueError("TMDB API key is empty")
+        self._key = key
+        self.is_v3_key = _V3_KEY.fullmatch(key) is not None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.is_v3_key:
+            request.headers.pop("Authorization", None)
+            request.url = request.url.copy_merge_params({"api_key": self._key})
+        else:
+            request.headers["Authorization"] = f"Bearer {self._key}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"TMDBAuth({'v3 key' if self.is_v3_key else 'v4 token'}, hidden)"
+
+
+class TMDBProvider:
+    """K-drama search, discovery and details from TMDB. Satisfies `TitleProvider`."""
+
+    name = "tmdb"
+    media = frozenset({Medium.KDRAMA})
+
+    def __init__(self, http: ProviderHttp, *, api_key: str) -> None:
+        self._http = http
+        self._auth = TMDBAuth(api_key)
+
+    async def search(self, query: str, *, limit: int = 10) -> list[Title]:
+        """Korean titles matching `query`, in TMDB's order; only the first page is read."""
+        query = query.strip()
+        if not query or limit <= 0:
+            return []
+        params = {"query": query, "include_adult": "false", "language": "en-US", "page": "1"}
+        results = _results(await self._get_json("/search/tv", params), "/search/tv")
+        titles: list[Title] = []
+        for item in results:
+            if not isinstance(item, dict) or not is_korean(item):
+                continue
+            title = _title_or_skip(item, "/search/tv")
+            if title is not None:
+                titles.append(title)
+                if len(titles) >= limit:
+                    break
+        return titles
+
+    async def discover(
+        self, *, page: int = 1, genre_ids: Sequence[int] = (), match_any: bool = False
+    ) -> list[Title]:
+        """Korean series by popularity, one page (20) at a time; past the last page, [].
+
+        `genre_ids` must all match (TMDB's comma), or any of them with `match_any` (its pipe).
+        Animation, reality and talk shows are left out unless named in `genre_ids`.
+        """
+        if not 1 <= page <= DISCOVER_MAX_PAGE:
+            raise ValueError(f"page must be 1..{DISCOVER_MAX_PAGE}")
+        wanted = [int(genre) for genre in genre_ids]
+        params = {
+            "with_origin_country": "KR",
+            "with_original_language": "ko",
+            "sort_by": "popularity.desc",
+            "include_adult": "false",
+            "language": "en-US",
+            "page": str(page),
+        }
+        if wanted:
+            params["with_genres"] = ("|" if match_any else ",").join(map(str, wanted))
+        excluded = [genre for genre in DISCOVER_EXCLUDED_GENRES if genre not in wanted]
+        if excluded:
+            params["without_genres"] = ",".join(map(str, excluded))
+        results = _results(await self._get_json("/discover/tv", params), "/discover/tv")
+        titles = (
+            _title_or_skip(item, "/discover/tv") for item in results if isinstance(item, dict)
+        )
+        return [title for title in titles if title is not None]
+
+    async def fetch(self, source_id: str) -> Title | None:
+        """One series with keywords and alternative titles; None if unknown or not an id."""
+        if not _ID.fullmatch(source_id):
+            return None
+        params = {
+            "append_to_response": "keywords,alternative_titles,external_ids",
+            "language": "en-US",
+        }
+        body = await self._get_json(f"/tv/{int(source_id)}", params, missing_ok=True)
+        if body is None:
+            return None
+        if not isinstance(body, dict):
+            raise ProviderBadResponse(self.name, "expected an object from /tv/{id}")
+        try:
+            return title_from_tv(body)
+        except ValueError as exc:
+            raise ProviderBadResponse(self.name, "unreadable series from /tv/{id}") from exc
+
+    async def _get_json(
+        self, path: str, params: dict[str, str], *, missing_ok: bool = False
+    ) -> Any:
+        """The decoded body; None for a 404 when `missing_ok`; ProviderBadResponse otherwise."""
+        response = await self._http.request("GET", path, params=params, auth=self._auth)
+        if response.status_code == 404 and missing_ok:
+            return None  # TMDB: {"status_code": 34, "status_message": "...could not be found."}
+        if not response.is_success:
+            raise ProviderBadResponse(
+                self.name,
+                f"unexpected status {response.status_code} (TMDB code {_tmdb_code(response)})",
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderBadResponse(self.name, "malformed JSON") from exc
+
+
+def is_korean(tv: Mapping[str, Any]) -> bool:
+    """Originating in Korea, or in Korean (`origin_country` ∋ KR or `original_language` ko)."""
+    return "KR" in _countries(tv) or tv.get("original_language") == "ko"
+
+
+def title_from_tv(tv: dict[str, Any], *, genre_names: Mapping[int, str] | None = None) -> Title:
+    """Normalize a TMDB series: a details body, or a search/discover result (`genre_ids`).
+
+    Raises ValueError when the series has no integer id.
+    """
+    tv_id = tv.get("id")
+    if not isinstance(tv_id, int) or isinstance(tv_id, bool):
+        raise ValueError("TMDB series without an integer id")
+    genre_ids, genres = _genres(tv, TMDB_TV_GENRES if genre_names is None else genre_names)
+    countries = _countries(tv)
+    language = _str(tv.get("original_language"))
+    names = _names(tv, language)
+    return Title(
+        id=f"tmdb:{tv_id}",
+        medium=_medium(genre_ids, countries, language, korean=is_korean(tv)),
+        names=names,
+        attribution=TMDB_ATTRIBUTION,
+        year=_year(tv.get("first_air_date")),
+        format="TV",
+        episodes=_positive_int(tv.get("number_of_episodes")),
+        episode_minutes=_episode_minutes(tv),
+        status=_STATUS.get(_str(tv.get("status")) or "", Status.UNKNOWN),
+        genres=genres,
+        keywords=_keywords(tv.get("keywords")),
+        synopsis=clean_synopsis(_str(tv.get("overview"))),
+        cover_url=_poster(tv.get("poster_path")),
+        score=_score(tv.get("vote_average"), tv.get("vote_count")),
+        popularity=_popularity(tv.get("popularity")),
+        # origin_country[0], except that a Korean co-production is filed under KR.
+        country="KR" if "KR" in countries else (countries[0] if countries else None),
+        original_language=language,
+        next_episode=_next_episode(tv.get("next_episode_to_air")),
+        source_url=f"{TMDB_SITE}{tv_id}",
+        # external_ids has imdb/tvdb only; TMDB never names the TVmaze id, the one we could use.
+        same_as=(),
+    )
+
+
+def _names(tv: dict[str, Any], language: str | None) -> TitleNames:
+    name = _str(tv.get("name"))
+    original = _str(tv.get("original_name"))
+    foreign = language is not None and language != "en"
+    # Without an English translation TMDB answers en-US with the original title: not English.
+    english = None if name == original and foreign else name
+    native = original if foreign and original != english else None
+    taken = {n for n in (english, native) if n}
+    synonyms: dict[str, None] = {}
+    if original and not foreign and original not in taken:
+        synonyms[original] = None
+    for alt in _alternative_titles(tv.get("alternative_titles")):
+        if alt not in taken and len(synonyms) < _SYNONYM_LIMIT:
+            synonyms.setdefault(alt, None)
+    return TitleNames(english=english, native=native, synonyms=tuple(synonyms))
+
+
+def _alternative_titles(block: Any) -> list[str]:
+    if not isinstance(block, dict):
+        return []
+    # TV answers {"results": [...]}, movies {"titles": [...]}.
+    entries = block.get("results", block.get("titles"))
+    if not isinstance(entries, list):
+        return []
+    titles = (entry.get("title") for entry in entries if isinstance(entry, dict))
+    return [title.strip() for title in titles if isinstance(title, str) and title.strip()]
+
+
+def _genres(tv: dict[str, Any], names: Mapping[int, str]) -> tuple[list[int], tuple[str, ...]]:
+    """Ids and names from details' `genres[{id, name}]`, else from a result's `genre_ids`."""
+    pairs: list[tuple[int | None, Any]] = []
+    details = tv.get("genres")
+    if isinstance(details, list):
+        for genre in details:
+            if isinstance(genre, dict):
+                gid = genre.get("id")
+                gid = gid if isinstance(gid, int) and not isinstance(gid, bool) else None
+                pairs.append((gid, genre.get("name") or (names.get(gid) if gid else None)))
+    else:
+        raw_ids = tv.get("genre_ids")
+        for gid in raw_ids if isinstance(raw_ids, list) else ():
+            if isinstance(gid, int) and not isinstance(gid, bool):
+                pairs.append((gid, names.get(gid)))
+    ids = [gid for gid, _ in pairs if gid is not None]
+    labels = dict.fromkeys(n.strip() for _, n in pairs if isinstance(n, str) and n.strip())
+    return ids, tuple(labels)
+
+
+def _medium(
+    genre_ids: list[int], countries: list[str], language: str | None, *, korean: bool
+) -> Medium:
+    # Animation first: Korean animation is not a K-drama.
+    if ANIMATION_GENRE in genre_ids:
+        return Medium.ANIME if "JP" in countries or language == "ja" else Medium.ANIMATION
+    return Medium.KDRAMA if korean else Medium.LIVE_ACTION
+
+
+def _keywords(block: Any) -> tuple[str, ...]:
+    if not isinstance(block, dict):
+        return ()
+    # TV answers {"results": [...]}, movies {"keywords": [...]}.
+    entries = block.get("results", block.get("keywords"))
+    if not isinstance(entries, list):
+        return ()
+    names = (entry.get("name") for entry in entries if isinstance(entry, dict))
+    return tuple(
+        dict.fromkeys(n.strip().lower() for n in names if isinstance(n, str) and n.strip())
+    )
+
+
+def _episode_minutes(tv: dict[str, Any]) -> int | None:
+    """The first listed run time; TMDB often lists none, then the last episode's runtime."""
+    run_times = tv.get("episode_run_time")
+    for minutes in run_times if isinstance(run_times, list) else ():
+        if (value := _positive_int(minutes)) is not None:
+            return value
+    last = tv.get("last_episode_to_air")
+    return _positive_int(last.get("runtime")) if isinstance(last, dict) else None
+
+
+def _next_episode(raw: Any) -> NextEpisode | None:
+    if not isinstance(raw, dict):
+        return None
+    number = _positive_int(raw.get("episode_number"))
+    air_date = raw.get("air_date")
+    if number is None or not isinstance(air_date, str):
+        return None
+    try:
+        day = datetime.date.fromisoformat(air_date)
+    except ValueError:
+        return None
+    moment = datetime.datetime.combine(day, TMDB_AIR_TIME_UTC)
+    return NextEpisode(number=number, airs_at=int(moment.timestamp()))
+
+
+def _title_or_skip(item: dict[str, Any], where: str) -> Title | None:
+    try:
+        return title_from_tv(item)
+    except ValueError:
+        log.warning("tmdb: skipped an unreadable series in %s", where)
+        return None
+
+
+def _results(body: Any, where: str) -> list[Any]:
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        raise ProviderBadResponse("tmdb", f"expected {{results: [...]}} from {where}")
+    return results
+
+
+def _tmdb_code(response: httpx.Response) -> object:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("status_code") if isinstance(body, dict) else None
+
+
+def _countries(tv: Mapping[str, Any]) -> list[str]:
+    raw = tv.get("origin_country")
+    return [c for c in raw if isinstance(c, str) and len(c) == 2] if isinstance(raw, list) else []
+
+
+def _poster(path: Any) -> str | None:
+    return f"{TMDB_IMAGE_BASE}{path}" if isinstance(path, str) and path.startswith("/") else None
+
+
+def _score(average: Any, count: Any) -> int | None:
+    """TMDB's 0–10 vote average as 0–100; None when nobody has voted."""
+    if isinstance(average, bool) or not isinstance(average, int | float):
+        return None
+    if count == 0 or (count is None and average <= 0):
+        return None
+    return max(0, min(100, round(average * 10)))
+
+
+def _popularity(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return round(value)
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
+        return int(value[:4])
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return round(value)

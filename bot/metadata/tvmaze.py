@@ -1,0 +1,329 @@
+"""TVmaze: the keyless source for K-dramas (https://www.tvmaze.com/api).
+
+Endpoints used (all GET, relative to the client's base_url):
+
+- `/search/shows?q=`: `[{score, show}]`, best first. Only Korean shows are kept (see
+  `is_korean`), in TVmaze's order, so a K-drama search is not flooded by western shows.
+- `/singlesearch/shows?q=`: one show, or 404 when nothing matches.
+- `/shows/{id}?embed[]=nextepisode&embed[]=episodes`: a show with `_embedded` data; 404 if unknown.
+- `/schedule?country=KR&date=` (episodes with `show`) and `/schedule/web?date=` (episodes with
+  `_embedded.show`, every country, so filtered to Korean shows).
+
+Every request goes through `ProviderHttp` (TVMAZE_WINDOWS, Retry-After, retries, breaker).
+TVmaze data is CC BY-SA 4.0: show `TVMAZE_ATTRIBUTION` and link back through `source_url`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.metadata.http_policy import ProviderHttp
+from bot.metadata.models import Medium, NextEpisode, Status, Title, TitleNames
+from bot.metadata.provider import ProviderBadResponse
+from bot.metadata.text import clean_synopsis
+
+log = logging.getLogger(__name__)
+
+TVMAZE_ATTRIBUTION = "Data: TVmaze (tvmaze.com), CC BY-SA 4.0"
+
+_ID = re.compile(r"[0-9]{1,10}")
+_FETCH_EMBEDS = (("embed[]", "nextepisode"), ("embed[]", "episodes"))
+
+_STATUS = {
+    "Running": Status.RELEASING,
+    "Ended": Status.FINISHED,
+    "To Be Determined": Status.HIATUS,
+    "In Development": Status.NOT_YET_RELEASED,
+}
+
+# TVmaze names languages in English; the few a K-drama/anime community meets, as ISO 639-1.
+_LANGUAGE_CODES = {
+    "Korean": "ko",
+    "English": "en",
+    "Japanese": "ja",
+    "Chinese": "zh",
+    "Thai": "th",
+}
+
+
+@dataclass(frozen=True)
+class ScheduledEpisode:
+    """One episode on a day's schedule. `number` is None for specials."""
+
+    title: Title
+    season: int | None
+    number: int | None
+    airs_at: int  # Unix seconds, UTC
+
+
+class TVmazeProvider:
+    """K-drama search, details and schedule from TVmaze. Satisfies `TitleProvider`."""
+
+    name = "tvmaze"
+    media = frozenset({Medium.KDRAMA})
+
+    def __init__(self, http: ProviderHttp) -> None:
+        self._http = http
+
+    async def search(self, query: str, *, limit: int = 10) -> list[Title]:
+        """Korean shows matching `query`, in TVmaze's score order; a blank query asks nothing."""
+        query = query.strip()
+        if not query or limit <= 0:
+            return []
+        body = await self._get_json("/search/shows", {"q": query})
+        titles: list[Title] = []
+        for item in _expect_list(body, "/search/shows"):
+            show = item.get("show") if isinstance(item, dict) else None
+            if not isinstance(show, dict) or not is_korean(show):
+                continue
+            title = _title_or_skip(show, "/search/shows")
+            if title is not None:
+                titles.append(title)
+                if len(titles) >= limit:
+                    break
+        return titles
+
+    async def best_match(self, query: str) -> Title | None:
+        """TVmaze's single best match (`/singlesearch`), or None: 404 means "no match".
+
+        A best match that is not a Korean show is also None: this provider answers for K-dramas.
+        """
+        query = query.strip()
+        if not query:
+            return None
+        body = await self._get_json("/singlesearch/shows", {"q": query}, missing_ok=True)
+        if body is None:
+            return None
+        show = _expect_dict(body, "/singlesearch/shows")
+        if not is_korean(show):
+            return None
+        return _title_or_bad(show, "/singlesearch/shows")
+
+    async def fetch(self, source_id: str) -> Title | None:
+        """One show with its episode count and next episode; None if unknown or not an id."""
+        if not _ID.fullmatch(source_id):
+            return None
+        path = f"/shows/{int(source_id)}"
+        body = await self._get_json(path, list(_FETCH_EMBEDS), missing_ok=True)
+        if body is None:
+            return None
+        return _title_or_bad(_expect_dict(body, "/shows/{id}"), "/shows/{id}")
+
+    async def schedule(self, *, date: datetime.date) -> list[ScheduledEpisode]:
+        """Korean episodes airing on `date`: broadcast (country=KR) plus web, by air time.
+
+        TVmaze files the schedule by the local air date, so some instants fall on the UTC day
+        before. An episode without an airstamp cannot be scheduled and is left out.
+        """
+        day = date.isoformat()
+        broadcast = _expect_list(
+            await self._get_json("/schedule", {"country": "KR", "date": day}), "/schedule"
+        )
+        web = _expect_list(await self._get_json("/schedule/web", {"date": day}), "/schedule/web")
+        found: dict[int, ScheduledEpisode] = {}
+        for episode in broadcast:
+            if isinstance(episode, dict):
+                _add_scheduled(found, episode, episode.get("show"), korean_only=False)
+        for episode in web:
+            if isinstance(episode, dict):
+                embedded = episode.get("_embedded")
+                show = embedded.get("show") if isinstance(embedded, dict) else None
+                _add_scheduled(found, episode, show, korean_only=True)
+        return sorted(
+            found.values(),
+            key=lambda e: (e.airs_at, e.title.display_name, e.season or 0, e.number or 0),
+        )
+
+    async def _get_json(
+        self,
+        path: str,
+        params: dict[str, str] | list[tuple[str, str]],
+        *,
+        missing_ok: bool = False,
+    ) -> Any:
+        """The decoded body; None for a 404 when `missing_ok`; ProviderBadResponse otherwise."""
+        response = await self._http.request("GET", path, params=params)
+        if response.status_code == 404 and missing_ok:
+            return None
+        if not response.is_success:
+            raise ProviderBadResponse(self.name, f"unexpected status {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderBadResponse(self.name, "malformed JSON") from exc
+
+
+def is_korean(show: dict[str, Any]) -> bool:
+    """Korean language, or a network or web channel based in KR (Netflix has no country)."""
+    if show.get("language") == "Korean":
+        return True
+    return any(_channel_country(show.get(key)) == "KR" for key in ("network", "webChannel"))
+
+
+def title_from_show(show: dict[str, Any], *, embedded: dict[str, Any] | None = None) -> Title:
+    """Normalize a TVmaze show. `embedded` defaults to the show's own `_embedded`.
+
+    Raises ValueError when the show has no integer id.
+    """
+    show_id = show.get("id")
+    if not isinstance(show_id, int) or isinstance(show_id, bool):
+        raise ValueError("TVmaze show without an integer id")
+    if embedded is None:
+        own = show.get("_embedded")
+        embedded = own if isinstance(own, dict) else {}
+    language = _str(show.get("language"))
+    kind = _str(show.get("type"))
+    genres = tuple(g for g in show.get("genres") or () if isinstance(g, str) and g)
+    episodes = embedded.get("episodes")
+    image = _dict(show.get("image"))
+    rating = _dict(show.get("rating"))
+    return Title(
+        id=f"tvmaze:{show_id}",
+        medium=_medium(kind, genres, korean=is_korean(show)),
+        names=TitleNames(english=_str(show.get("name"))),
+        attribution=TVMAZE_ATTRIBUTION,
+        year=_year(show.get("premiered")),
+        format=kind,
+        episodes=len(episodes) if isinstance(episodes, list) else None,
+        episode_minutes=_positive_int(show.get("averageRuntime"))
+        or _positive_int(show.get("runtime")),
+        status=_STATUS.get(_str(show.get("status")) or "", Status.UNKNOWN),
+        genres=genres,
+        synopsis=clean_synopsis(_str(show.get("summary"))),
+        cover_url=_str(image.get("original")) or _str(image.get("medium")),
+        score=_score(rating.get("average")),
+        popularity=_nonnegative_int(show.get("weight")),
+        country=_country(show),
+        original_language=_LANGUAGE_CODES.get(language or ""),
+        next_episode=_next_episode(embedded.get("nextepisode")),
+        source_url=_str(show.get("url")),
+        # TVmaze's externals (thetvdb, imdb, tvrage) are not sources watchclub reads.
+        same_as=(),
+    )
+
+
+def _medium(kind: str | None, genres: tuple[str, ...], *, korean: bool) -> Medium:
+    # Animation first: a Korean cartoon is not a K-drama, and TVmaze files anime as
+    # type "Animation" with the genre "Anime".
+    if kind == "Animation":
+        return Medium.ANIME if "Anime" in genres else Medium.ANIMATION
+    return Medium.KDRAMA if korean else Medium.LIVE_ACTION
+
+
+def _add_scheduled(
+    found: dict[int, ScheduledEpisode], episode: dict[str, Any], show: Any, *, korean_only: bool
+) -> None:
+    if not isinstance(show, dict) or (korean_only and not is_korean(show)):
+        return
+    airs_at = _instant(episode.get("airstamp"))
+    episode_id = episode.get("id")
+    if airs_at is None or not isinstance(episode_id, int):
+        return
+    title = _title_or_skip(show, "schedule")
+    if title is None:
+        return
+    found[episode_id] = ScheduledEpisode(
+        title=title,
+        season=_nonnegative_int(episode.get("season")),
+        number=_nonnegative_int(episode.get("number")),
+        airs_at=airs_at,
+    )
+
+
+def _title_or_skip(show: dict[str, Any], where: str) -> Title | None:
+    try:
+        return title_from_show(show)
+    except ValueError:
+        log.warning("tvmaze: skipped an unreadable show in %s", where)
+        return None
+
+
+def _title_or_bad(show: dict[str, Any], where: str) -> Title:
+    try:
+        return title_from_show(show)
+    except ValueError as exc:
+        raise ProviderBadResponse("tvmaze", f"unreadable show from {where}") from exc
+
+
+def _expect_list(body: Any, where: str) -> list[Any]:
+    if not isinstance(body, list):
+        raise ProviderBadResponse("tvmaze", f"expected a list from {where}")
+    return body
+
+
+def _expect_dict(body: Any, where: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ProviderBadResponse("tvmaze", f"expected an object from {where}")
+    return body
+
+
+def _next_episode(raw: Any) -> NextEpisode | None:
+    if not isinstance(raw, dict):
+        return None
+    number = _nonnegative_int(raw.get("number"))
+    airs_at = _instant(raw.get("airstamp"))
+    if number is None or airs_at is None:
+        return None  # a special (no number) or an episode without a known time
+    return NextEpisode(number=number, airs_at=airs_at)
+
+
+def _instant(value: Any) -> int | None:
+    """An ISO 8601 airstamp with an offset, as Unix seconds; None if absent or naive."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return int(moment.timestamp())
+
+
+def _country(show: dict[str, Any]) -> str | None:
+    return _channel_country(show.get("network")) or _channel_country(show.get("webChannel"))
+
+
+def _channel_country(channel: Any) -> str | None:
+    if not isinstance(channel, dict):
+        return None
+    country = channel.get("country")
+    code = country.get("code") if isinstance(country, dict) else None
+    return code if isinstance(code, str) and len(code) == 2 else None
+
+
+def _score(value: Any) -> int | None:
+    """TVmaze's 0–10 average as 0–100."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return max(0, min(100, round(value * 10)))
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
+        return int(value[:4])
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _nonnegative_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return round(value)

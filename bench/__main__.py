@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 
-from bench import startup
+from bench import autocomplete, startup
 
-BENCHMARKS = {"startup": startup.run}
+BENCHMARKS = {"autocomplete": autocomplete.run, "startup": startup.run}
 
 
 def main() -> int:

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.error_handler import WatchClubCommandTree
 from bot.extensions import EXTENSIONS
 from bot.resources import Resources
+from bot.services import Services, build_services
 from bot.storage.meta import MetaRepository
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class WatchClubBot(commands.Bot):
         self,
         settings: Settings,
         resources: Resources,
+        services: Services,
         *,
         extensions: tuple[str, ...],
         sync_mode: SyncMode = SyncMode.AUTO,
@@ -69,12 +71,14 @@ class WatchClubBot(commands.Bot):
         )
         self.settings = settings
         self.resources = resources
+        self.services = services
         self.started_at: datetime = resources.clock.now()
         self._extensions = extensions
         self._sync_mode = sync_mode
         self.last_sync_performed: bool = False
 
     async def setup_hook(self) -> None:
+        await self.services.start()
         for extension in self._extensions:
             await self.load_extension(extension)
         if self._sync_mode is not SyncMode.NEVER:
@@ -114,4 +118,5 @@ def create_bot(
     extensions: tuple[str, ...] = EXTENSIONS,
     sync_mode: SyncMode = SyncMode.AUTO,
 ) -> WatchClubBot:
-    return WatchClubBot(settings, resources, extensions=extensions, sync_mode=sync_mode)
+    services = build_services(settings, resources)
+    return WatchClubBot(settings, resources, services, extensions=extensions, sync_mode=sync_mode)

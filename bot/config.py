@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     ] = None
     log_level: Annotated[LogLevel, Field(validation_alias=_env("LOG_LEVEL"))] = "INFO"
     tmdb_api_key: Annotated[SecretStr | None, Field(validation_alias=_env("TMDB_API_KEY"))] = None
+    offline: Annotated[bool, Field(validation_alias=_env("WATCHCLUB_OFFLINE"))] = False
     anilist_api_url: Annotated[HttpUrl, Field(validation_alias=_env("ANILIST_API_URL"))] = HttpUrl(
         "https://graphql.anilist.co"
     )
@@ -98,6 +99,7 @@ _FIELD_TO_ENV = {
     "dev_guild_id": "DISCORD_DEV_GUILD_ID",
     "log_level": "LOG_LEVEL",
     "tmdb_api_key": "TMDB_API_KEY",
+    "offline": "WATCHCLUB_OFFLINE",
     "anilist_api_url": "ANILIST_API_URL",
     "tvmaze_api_url": "TVMAZE_API_URL",
     "tmdb_api_url": "TMDB_API_URL",

@@ -1,7 +1,7 @@
 """`watchclub demo`: the real bot, a stand-in Discord, and a scripted evening in a fan server.
 
-Everything runs on 127.0.0.1 with a temporary database; no metadata provider is contacted
-(their URLs point at a closed local port so an accidental call fails fast and locally).
+Everything runs on 127.0.0.1 with a temporary database. Title data comes from the built-in
+catalog: the demo runs offline, and provider URLs point at a closed local port besides.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def demo_settings(sandbox: Sandbox, database: Path) -> Settings:
         tvmaze_api_url=_CLOSED_PORT,
         tmdb_api_url=_CLOSED_PORT,
         tmdb_api_key=None,
+        offline=True,
         dev_guild_id=None,
         log_level="WARNING",
     )
@@ -72,6 +73,24 @@ async def play_script(sandbox: Sandbox, world: World) -> None:
     await sandbox.slash("timezone", member=sora, channel=general, options={"zone": "Asia/Manila"})
     await sandbox.slash("timezone", member=jun, channel=general)
     await sandbox.slash("about", member=jun, channel=general)
+
+    # Finding the next show: autocomplete, then the card everyone in the channel sees.
+    choices = await sandbox.autocomplete(
+        "title", member=sora, channel=general, options={"name": "goblin"}, focused="name"
+    )
+    if choices:
+        await sandbox.slash(
+            "title", member=sora, channel=general, options={"name": choices[0]["value"]}
+        )
+    picker = await sandbox.slash("title", member=jun, channel=general, options={"name": "love"})
+    menu = picker.components[0]["components"][0] if picker.components else None
+    if picker.message is not None and menu is not None:
+        await sandbox.select(
+            member=jun,
+            message=picker.message,
+            custom_id=menu["custom_id"],
+            values=[menu["options"][0]["value"]],
+        )
 
 
 async def run_demo(*, color: bool = False) -> int:

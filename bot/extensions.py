@@ -7,4 +7,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.general",
     "cogs.server_config",
     "cogs.member_settings",
+    "cogs.titles",
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from bot import __version__
+from bot.background import BackgroundTasks
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.storage import migrations
@@ -32,6 +33,7 @@ class Resources:
     db: Database
     providers: ProviderClients
     clock: Clock
+    tasks: BackgroundTasks
 
 
 @asynccontextmanager
@@ -69,8 +71,11 @@ async def open_resources(
                     timeout=PROVIDER_TIMEOUT,
                 )
             )
+        tasks = BackgroundTasks()
+        stack.push_async_callback(tasks.close)  # closed before the clients and the database
         yield Resources(
             db=db,
             providers=ProviderClients(anilist=anilist, tvmaze=tvmaze, tmdb=tmdb),
             clock=clock or SystemClock(),
+            tasks=tasks,
         )

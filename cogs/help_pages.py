@@ -13,6 +13,7 @@ from cogs.style import BRAND
 SECTION_OF_COMMAND = {
     "config": "settings",
     "timezone": "settings",
+    "title": "find",
     "help": "about",
     "about": "about",
 }

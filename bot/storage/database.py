@@ -45,7 +45,8 @@ class Transaction:
             await cursor.close()
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._connection.executemany(sql, rows)
+        cursor = await self._connection.executemany(sql, rows)
+        await cursor.close()
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self._connection.execute(sql, params) as cursor:
@@ -81,22 +82,24 @@ class Database:
 
     async def close(self) -> None:
         async with self._write_lock:
-            # Fold the WAL back into the main file so a copied database is complete on its own.
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The reader goes first: a read it still holds would make the checkpoint wait out
+            # the whole busy timeout. Then fold the WAL back into the main file, so a copied
+            # database is complete on its own.
             await self._reader.close()
+            await run_statement(self._writer, "PRAGMA wal_checkpoint(TRUNCATE)")
             await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await run_statement(self._writer, "BEGIN IMMEDIATE")
             try:
                 yield Transaction(self._writer)
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await run_statement(self._writer, "ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await run_statement(self._writer, "COMMIT")
 
     @asynccontextmanager
     async def exclusive_writer(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -133,11 +136,24 @@ class Database:
             await target.close()
 
 
+async def run_statement(connection: aiosqlite.Connection, sql: str, params: Params = ()) -> None:
+    """Run a statement for its effect and close its cursor at once.
+
+    A cursor left open keeps its statement active (PRAGMA journal_mode returns a row nobody
+    reads), and an active statement makes a later checkpoint fail with "table is locked".
+    """
+    cursor = await connection.execute(sql, params)
+    await cursor.close()
+
+
 async def _connect(path: Path, *, synchronous: str) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path, isolation_level=None)
     connection.row_factory = sqlite3.Row
-    await connection.execute("PRAGMA journal_mode=WAL")
-    await connection.execute(f"PRAGMA synchronous={synchronous}")
-    await connection.execute("PRAGMA foreign_keys=ON")
-    await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA synchronous={synchronous}",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    ):
+        await run_statement(connection, pragma)
     return connection

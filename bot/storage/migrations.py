@@ -13,7 +13,7 @@ from importlib import resources
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Database, run_statement
 
 _FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -109,18 +109,18 @@ async def upgrade(db: Database, migrations: list[Migration] | None = None) -> li
 
 
 async def _apply(connection: aiosqlite.Connection, migration: Migration) -> None:
-    await connection.execute("BEGIN IMMEDIATE")
+    await run_statement(connection, "BEGIN IMMEDIATE")
     try:
         for statement in migration.statements():
-            await connection.execute(statement)
+            await run_statement(connection, statement)
         # PRAGMA arguments cannot be bound; the version is an int from the file name.
-        await connection.execute(f"PRAGMA user_version = {int(migration.version)}")
+        await run_statement(connection, f"PRAGMA user_version = {int(migration.version)}")
     except BaseException as exc:
-        await connection.execute("ROLLBACK")
+        await run_statement(connection, "ROLLBACK")
         if isinstance(exc, sqlite3.Error):
             raise MigrationError(
                 f"migration {migration.version:04d}_{migration.name} failed and was rolled back: "
                 f"{exc}"
             ) from exc
         raise
-    await connection.execute("COMMIT")
+    await run_statement(connection, "COMMIT")

@@ -101,7 +101,13 @@ async def test_sync_command_forces_a_sync(sandbox: Sandbox, tmp_path: Path):
         assert code == 0, err
         assert out.strip() == "Commands synced."
         assert sandbox.sync_count == expected_syncs
-    assert {c["name"] for c in sandbox.synced_commands()} == {"help", "about", "config", "timezone"}
+    assert {c["name"] for c in sandbox.synced_commands()} == {
+        "help",
+        "about",
+        "config",
+        "timezone",
+        "title",
+    }
     assert sandbox.identify_count == 0  # REST only: no gateway session is spent
 
 

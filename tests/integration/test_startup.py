@@ -10,7 +10,7 @@ from sandbox import Sandbox
 from sandbox.testing import start_client
 from tests.integration.conftest import bot_settings
 
-EXPECTED_COMMANDS = {"help", "about", "config", "timezone"}
+EXPECTED_COMMANDS = {"help", "about", "config", "timezone", "title"}
 
 
 async def test_login_and_global_sync(bot, sandbox: Sandbox):

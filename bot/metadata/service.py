@@ -1,0 +1,316 @@
+"""Looking titles up: cache first, one upstream call per question, stale data over no data.
+
+- `suggest()` answers autocomplete from memory only (cache + catalog) and never waits on a
+  provider; a miss queues one background search so the next keystrokes find the title.
+- `lookup()` and `search()` use a fresh cached copy, else ask the provider (concurrent identical
+  requests share one call), else serve the stale copy or the catalog with a note saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from bot.background import BackgroundTasks
+from bot.clock import Clock, to_unix
+from bot.errors import UserFacingError
+from bot.metadata.catalog import Catalog
+from bot.metadata.models import Medium, Status, Title
+from bot.metadata.name_index import NameIndex, fold
+from bot.metadata.provider import ProviderError, TitleProvider
+from bot.storage.title_cache import TitleCacheRepository, TitleExpiry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+PROVIDER_LABELS = {"anilist": "AniList", "tvmaze": "TVmaze", "tmdb": "TMDB", "catalog": "catalog"}
+SEARCHED_MEDIA = (Medium.ANIME, Medium.KDRAMA)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    finished_title: int = 7 * DAY
+    airing_title: int = 6 * HOUR  # next-episode times move; refresh them within hours
+    search: int = DAY
+    empty_search: int = HOUR  # a "no match" is retried sooner
+    keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
+    prefetch_min_length: int = 3
+    prefetch_when_fewer_than: int = 5
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TitleLookup:
+    title: Title
+    note: str | None = None  # set when the data may be out of date or from the catalog
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    titles: tuple[Title, ...]
+    notes: tuple[str, ...] = ()
+
+
+def label_for(name: str, medium: Medium, year: int | None) -> str:
+    kind = {Medium.ANIME: "anime", Medium.KDRAMA: "K-drama"}.get(medium, "title")
+    suffix = f" · {kind}" + (f" · {year}" if year else "")
+    room = 100 - len(suffix)
+    return (name if len(name) <= room else name[: room - 1] + "…") + suffix
+
+
+class TitleService:
+    def __init__(
+        self,
+        cache: TitleCacheRepository,
+        catalog: Catalog,
+        providers: Sequence[TitleProvider],
+        clock: Clock,
+        tasks: BackgroundTasks,
+        policy: CachePolicy | None = None,
+    ) -> None:
+        self._cache = cache
+        self._catalog = catalog
+        self._providers = {provider.name: provider for provider in providers}
+        self._clock = clock
+        self._tasks = tasks
+        self._policy = policy or CachePolicy()
+        self._index = NameIndex()
+        self._catalog_twins: dict[str, tuple[str, ...]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._prefetch_next: dict[Medium | None, str] = {}
+        self.upstream_calls = 0
+
+    @property
+    def offline(self) -> bool:
+        return not self._providers
+
+    async def start(self) -> None:
+        """Index the catalog and every cached title; drop what is past its purge date."""
+        now = self._now()
+        purged = await self._cache.purge(now=now)
+        if purged:
+            log.info("Purged %d expired cache rows", purged)
+        for title in self._catalog:
+            self._index.add(title)
+            self._catalog_twins[title.id] = title.same_as
+        self._index.add_all(await self._cache.all_titles(now=now))
+
+    def providers_for(self, medium: Medium) -> list[TitleProvider]:
+        return [p for p in self._providers.values() if medium in p.media]
+
+    # -- autocomplete ---------------------------------------------------------------------------
+
+    def suggest(
+        self, typed: str, *, medium: Medium | None = None, limit: int = 25
+    ) -> list[Suggestion]:
+        matches = self._index.search(typed, medium=medium, limit=limit * 2)
+        shown_ids = {match.entry.title_id for match in matches}
+        suggestions: list[Suggestion] = []
+        for match in matches:
+            twins = self._catalog_twins.get(match.entry.title_id, ())
+            if any(twin in shown_ids for twin in twins):
+                continue  # the provider's richer entry for the same show is listed
+            entry = match.entry
+            suggestions.append(
+                Suggestion(entry.title_id, label_for(match.name, entry.medium, entry.year))
+            )
+        suggestions = suggestions[:limit]
+        if (
+            not self.offline
+            and len(fold(typed)) >= self._policy.prefetch_min_length
+            and len(suggestions) < self._policy.prefetch_when_fewer_than
+        ):
+            self._queue_prefetch(typed, medium)
+        return suggestions
+
+    def _queue_prefetch(self, typed: str, medium: Medium | None) -> None:
+        # One worker per medium filter, always working on the latest text: typing "frieren"
+        # costs one or two upstream searches, not one per keystroke.
+        already_running = medium in self._prefetch_next
+        self._prefetch_next[medium] = typed
+        if not already_running:
+            self._tasks.spawn(self._prefetch_worker(medium), name=f"prefetch:{medium}")
+
+    async def _prefetch_worker(self, medium: Medium | None) -> None:
+        try:
+            while (typed := self._prefetch_next.get(medium)) is not None:
+                await self.search(typed, medium=medium)
+                if self._prefetch_next.get(medium) == typed:
+                    break
+        finally:
+            self._prefetch_next.pop(medium, None)
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    async def lookup(self, title_id: str) -> TitleLookup:
+        source = title_id.split(":", 1)[0]
+        if source == "catalog":
+            return await self._lookup_catalog(title_id)
+        provider = self._providers.get(source)
+        if provider is None:
+            twin = self._catalog.get(title_id)
+            if twin is not None:
+                return TitleLookup(twin, note=self._offline_note())
+            raise UserFacingError(
+                "I don't know that title. Pick one of the suggestions as you type, "
+                "or type a name and I'll search for it."
+            )
+        return await self._lookup_provider(provider, title_id)
+
+    async def _lookup_catalog(self, title_id: str) -> TitleLookup:
+        title = self._catalog.get(title_id)
+        if title is None:
+            raise UserFacingError("That title is not in my catalog. Pick one of the suggestions.")
+        for twin_id in title.same_as:
+            provider = self._providers.get(twin_id.split(":", 1)[0])
+            if provider is None:
+                continue
+            try:
+                return await self._lookup_provider(provider, twin_id)
+            except UserFacingError:
+                break
+        return TitleLookup(title)
+
+    async def _lookup_provider(self, provider: TitleProvider, title_id: str) -> TitleLookup:
+        now = self._now()
+        cached = await self._cache.get(title_id, now=now)
+        if cached is not None and cached.is_fresh(now):
+            return TitleLookup(cached.title)
+        try:
+            fetched = await self._once(
+                f"fetch|{title_id}", lambda: provider.fetch(title_id.split(":", 1)[1])
+            )
+        except ProviderError as error:
+            log.warning("Fetching %s failed: %s", title_id, error)
+            note = self._stale_note(provider.name)
+            if cached is not None:
+                return TitleLookup(cached.title, note=note)
+            twin = self._catalog.get(title_id)
+            if twin is not None:
+                return TitleLookup(twin, note=note)
+            raise UserFacingError(
+                f"{PROVIDER_LABELS[provider.name]} is not answering right now and I have no saved "
+                "copy of this title. Please try again in a minute."
+            ) from error
+        if fetched is None:
+            raise UserFacingError(
+                f"{PROVIDER_LABELS[provider.name]} no longer has that title. Try searching by name."
+            )
+        await self._store([fetched])
+        return TitleLookup(fetched)
+
+    # -- searches -------------------------------------------------------------------------------
+
+    async def search(
+        self, typed: str, *, medium: Medium | None = None, limit: int = 10
+    ) -> SearchOutcome:
+        query = fold(typed)
+        if not query:
+            return SearchOutcome(())
+        media = (medium,) if medium is not None else SEARCHED_MEDIA
+        per_medium = await asyncio.gather(*(self._search_medium(typed, m, limit) for m in media))
+        titles = _interleave([found for found, _ in per_medium])[:limit]
+        notes = tuple(
+            dict.fromkeys(note for _, medium_notes in per_medium for note in medium_notes)
+        )
+        return SearchOutcome(tuple(titles), notes)
+
+    async def _search_medium(
+        self, typed: str, medium: Medium, limit: int
+    ) -> tuple[list[Title], list[str]]:
+        notes: list[str] = []
+        for provider in self.providers_for(medium):
+            key = f"{provider.name}|{fold(typed)}"
+            now = self._now()
+            cached = await self._cache.get_search(key, now=now)
+            if cached is not None and cached.is_fresh(now):
+                stored = await self._cache.get_many(cached.title_ids, now=now)
+                if len(stored) == len(cached.title_ids):
+                    return [stored[i] for i in cached.title_ids][:limit], notes
+            try:
+                found = await self._once(
+                    f"search|{key}", functools.partial(provider.search, typed, limit=limit)
+                )
+            except ProviderError as error:
+                log.warning("Searching %s for %r failed: %s", provider.name, typed, error)
+                notes.append(self._stale_note(provider.name))
+                if cached is not None:
+                    stored = await self._cache.get_many(cached.title_ids, now=now)
+                    return [stored[i] for i in cached.title_ids if i in stored][:limit], notes
+                continue  # the next provider for this medium, if any
+            found = [title for title in found if title.medium is medium] or found
+            await self._store(found)
+            ttl = self._policy.search if found else self._policy.empty_search
+            await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
+            return found[:limit], notes
+        # Every provider for this medium failed (or none is configured): the catalog answers.
+        failed = [PROVIDER_LABELS[p.name] for p in self.providers_for(medium)]
+        if failed:
+            notes = [
+                f"{' and '.join(failed)} not answering right now; showing my built-in catalog."
+            ]
+        return self._catalog.search(typed, medium=medium, limit=limit), notes
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _once(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run `call` once for every concurrent caller asking the same question."""
+        future = self._inflight.get(key)
+        if future is None:
+            self.upstream_calls += 1
+            future = asyncio.ensure_future(call())
+            self._inflight[key] = future
+            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # shield: one impatient caller giving up must not cancel the call for the others.
+        return cast(T, await asyncio.shield(future))
+
+    async def _store(self, titles: Sequence[Title]) -> None:
+        entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]
+        await self._cache.put_titles(entries)
+        self._index.add_all(titles)
+
+    def _ttl_for(self, title: Title) -> int:
+        airing = title.status is Status.RELEASING or title.next_episode is not None
+        return self._policy.airing_title if airing else self._policy.finished_title
+
+    def _expiry(self, ttl: int) -> TitleExpiry:
+        now = self._now()
+        return TitleExpiry(fetched_at=now, fresh_until=now + ttl, purge_at=now + self._policy.keep)
+
+    def _now(self) -> int:
+        return to_unix(self._clock.now())
+
+    @staticmethod
+    def _stale_note(provider: str) -> str:
+        return (
+            f"{PROVIDER_LABELS.get(provider, provider)} is not answering right now, "
+            "so this may be out of date."
+        )
+
+    @staticmethod
+    def _offline_note() -> str:
+        return "Title sources are unreachable; showing my built-in catalog."
+
+
+def _interleave(lists: Sequence[Sequence[Title]]) -> list[Title]:
+    merged: list[Title] = []
+    seen: set[str] = set()
+    for position in range(max((len(items) for items in lists), default=0)):
+        for items in lists:
+            if position < len(items) and items[position].id not in seen:
+                seen.add(items[position].id)
+                merged.append(items[position])
+    return merged

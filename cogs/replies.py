@@ -1,0 +1,47 @@
+"""Replying in time: Discord drops an interaction that is not answered within 3 seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import discord
+
+T = TypeVar("T")
+
+# Long enough that cached answers never show "thinking…", short enough to defer in time.
+DEFER_AFTER_SECONDS = 1.5
+
+
+async def within_deadline(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
+) -> T:
+    """Await `work`; if it is slow, defer the reply first so the interaction stays alive."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+    if not done:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    return await task
+
+
+async def send(
+    interaction: discord.Interaction[Any],
+    *,
+    content: str | None = None,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    ephemeral: bool = False,
+) -> None:
+    """Answer the interaction, or fill in the deferred "thinking…" reply."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(
+            content=content, embed=embed, view=view or discord.utils.MISSING
+        )
+        return
+    await interaction.response.send_message(
+        content=content,
+        embed=embed or discord.utils.MISSING,
+        view=view or discord.utils.MISSING,
+        ephemeral=ephemeral,
+    )

@@ -1,0 +1,132 @@
+"""A local stand-in for AniList and TVmaze on 127.0.0.1, answering in their documented shapes.
+
+The real provider clients talk to it over real HTTP; the bodies come from tests/fixtures.
+`down = True` turns every answer into a 503, to see the bot's stale and catalog fallbacks.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+STARLIGHT_COURIER = 990777
+_OPERATION = re.compile(r"\b(?:query|mutation)\s+(\w+)")
+
+
+def _load(relative: str) -> Any:
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+class FakeProviders:
+    def __init__(self) -> None:
+        frieren = _load("anilist/media_by_id_full.handbuilt.json")["data"]["Media"]
+        self.anime: dict[int, dict[str, Any]] = {frieren["id"]: frieren}
+        # A show that only this fake knows (not in the catalog), for cache-miss tests.
+        courier = copy.deepcopy(frieren)
+        courier.update(
+            id=STARLIGHT_COURIER,
+            title={"romaji": "Hoshizora Haitatsu", "english": "Starlight Courier", "native": None},
+            nextAiringEpisode=None,
+            status="FINISHED",
+            siteUrl=f"https://anilist.co/anime/{STARLIGHT_COURIER}",
+        )
+        self.anime[STARLIGHT_COURIER] = courier
+        for media in _load("anilist/page_search_media.handbuilt.json")["data"]["Page"]["media"]:
+            self.anime.setdefault(media["id"], media)
+        show = _load("tvmaze/show_kdrama_embedded.handbuilt.json")
+        self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
+        self.down = False
+        self.requests: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/anilist/", self._anilist)
+        app.router.add_post("/anilist", self._anilist)
+        app.router.add_get("/tvmaze/search/shows", self._tvmaze_search)
+        app.router.add_get("/tvmaze/shows/{show_id}", self._tvmaze_show)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def anilist_url(self) -> str:
+        return f"{self.base_url}/anilist"
+
+    @property
+    def tvmaze_url(self) -> str:
+        return f"{self.base_url}/tvmaze"
+
+    def _unavailable(self) -> web.Response | None:
+        if self.down:
+            return web.json_response({"error": "maintenance"}, status=503)
+        return None
+
+    async def _anilist(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        operation = (_OPERATION.search(body["query"]) or [None, "?"])[1]
+        self.requests.append(f"anilist {operation}")
+        if (refusal := self._unavailable()) is not None:
+            return refusal
+        if not request.headers.get("Referer"):
+            # AniList in 2026: no Referer -> 403 with the "temporarily disabled" body.
+            return web.json_response(
+                _load("anilist/error_403_api_disabled.official_docs.json"), status=403
+            )
+        variables = body.get("variables", {})
+        if operation == "SearchAnime":
+            wanted = str(variables.get("search", "")).casefold()
+            found = [
+                copy.deepcopy(media)
+                for media in self.anime.values()
+                if any(wanted in str(name).casefold() for name in media["title"].values() if name)
+            ]
+            page = {"pageInfo": {"hasNextPage": False, "currentPage": 1}, "media": found}
+            return web.json_response({"data": {"Page": page}})
+        if operation == "AnimeById":
+            media = self.anime.get(int(variables.get("id", 0)))
+            if media is None:
+                return web.json_response(
+                    {"errors": [{"message": "Not Found.", "status": 404}], "data": {"Media": None}},
+                    status=404,
+                )
+            return web.json_response({"data": {"Media": copy.deepcopy(media)}})
+        return web.json_response({"errors": [{"message": f"unsupported {operation}"}]}, status=400)
+
+    async def _tvmaze_search(self, request: web.Request) -> web.Response:
+        self.requests.append("tvmaze search")
+        if (refusal := self._unavailable()) is not None:
+            return refusal
+        wanted = request.query.get("q", "").casefold()
+        hits = [
+            {
+                "score": 0.9,
+                "show": copy.deepcopy({k: v for k, v in show.items() if k != "_embedded"}),
+            }
+            for show in self.shows.values()
+            if wanted in show["name"].casefold()
+        ]
+        return web.json_response(hits)
+
+    async def _tvmaze_show(self, request: web.Request) -> web.Response:
+        self.requests.append("tvmaze show")
+        if (refusal := self._unavailable()) is not None:
+            return refusal
+        show = self.shows.get(int(request.match_info["show_id"]))
+        if show is None:
+            return web.json_response({"name": "Not Found", "status": 404}, status=404)
+        return web.json_response(copy.deepcopy(show))

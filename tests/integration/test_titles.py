@@ -1,0 +1,174 @@
+"""/title through Discord, with AniList and TVmaze answered by a local fake over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import HttpUrl
+
+from bot.config import Settings
+from sandbox import Sandbox
+from tests.integration.conftest import bot_settings
+from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders
+
+FRIEREN = "anilist:154587"
+
+
+@pytest.fixture
+async def providers() -> AsyncIterator[FakeProviders]:
+    fake = FakeProviders()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, tmp_path: Path, providers: FakeProviders) -> Settings:
+    return bot_settings(
+        sandbox,
+        tmp_path / "watchclub.sqlite3",
+        anilist_api_url=HttpUrl(providers.anilist_url),
+        tvmaze_api_url=HttpUrl(providers.tvmaze_url),
+    )
+
+
+@pytest.fixture
+def club(world):
+    return world.guild("K-Drama Club")
+
+
+def _fields(embed: dict) -> dict[str, str]:
+    return {field["name"]: field["value"] for field in embed["fields"]}
+
+
+async def test_catalog_title_autocompletes_and_shows_a_card(bot, sandbox: Sandbox, club, providers):
+    sora, general = club.member("sora"), club.channel("general")
+    choices = await sandbox.autocomplete(
+        "title", member=sora, channel=general, options={"name": "toradora"}, focused="name"
+    )
+    assert choices[0]["name"].startswith("Toradora! · anime")
+    assert providers.requests == []  # autocomplete answered without waiting on a provider
+
+    card = await sandbox.slash(
+        "title", member=sora, channel=general, options={"name": choices[0]["value"]}
+    )
+    assert not card.ephemeral  # a card is for the whole channel
+    embed = card.embeds[0]
+    assert embed["title"] == "Toradora!"
+    compass = _fields(embed)["Story compass"]
+    assert "**Slow-burn**" in compass
+    assert "**Fantasy**" in compass
+    assert "slow-burn 0." in compass
+
+
+async def test_a_miss_is_fetched_in_the_background_for_the_next_keystrokes(
+    bot, sandbox: Sandbox, club, providers
+):
+    sora, general = club.member("sora"), club.channel("general")
+    first = await sandbox.autocomplete(
+        "title", member=sora, channel=general, options={"name": "starlight"}, focused="name"
+    )
+    assert first == []
+    await bot.resources.tasks.wait_idle()
+    assert sorted(providers.requests) == ["anilist SearchAnime", "tvmaze search"]
+    later = await sandbox.autocomplete(
+        "title", member=sora, channel=general, options={"name": "starlight cou"}, focused="name"
+    )
+    assert later == [
+        {"name": "Starlight Courier · anime · 2023", "value": f"anilist:{STARLIGHT_COURIER}"}
+    ]
+    assert len(providers.requests) == 2  # found in memory: no new upstream call
+
+
+async def test_provider_card_has_everything_a_member_needs(bot, sandbox: Sandbox, club, providers):
+    card = await sandbox.slash(
+        "title",
+        member=club.member("sora"),
+        channel=club.channel("general"),
+        options={"name": FRIEREN},
+    )
+    embed = card.embeds[0]
+    fields = _fields(embed)
+    assert embed["title"] == "Frieren: Beyond Journey’s End"
+    assert embed["url"] == "https://anilist.co/anime/154587"
+    assert embed["thumbnail"]["url"].startswith("https://")
+    assert fields["Format"].startswith("Anime · 2023 · 28 episodes")
+    assert "Episode 12 <t:1764340200:R>" in fields["Status"]
+    assert "Magic" in fields["Tags"]
+    assert "Nudity" not in fields["Tags"]
+    assert "fantasy 0." in fields["Story compass"]
+    assert "Magic (rank" in fields["Story compass"]
+    assert embed["footer"]["text"] == "Data: AniList (anilist.co)"
+    assert "<br>" not in embed["description"]
+    assert "葬送のフリーレン" in embed["description"]
+    assert providers.requests == ["anilist AnimeById"]
+    again = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": FRIEREN},
+    )
+    assert again.embeds[0]["title"] == embed["title"]
+    assert providers.requests == ["anilist AnimeById"]  # the second card came from the cache
+
+
+async def test_typed_name_searches_and_offers_matches(bot, sandbox: Sandbox, club, providers):
+    sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
+    result = await sandbox.slash("title", member=sora, channel=general, options={"name": "e"})
+    assert result.embeds[0]["title"] == "Titles matching “e”"
+    menu = result.components[0]["components"][0]
+    assert menu["custom_id"] == f"title:pick:{sora.id}"
+    values = [option["value"] for option in menu["options"]]
+    assert FRIEREN in values
+    assert "tvmaze:990001" in values
+
+    refused = await sandbox.select(
+        member=jun, message=result.message, custom_id=menu["custom_id"], values=[FRIEREN]
+    )
+    assert refused.ephemeral
+    assert "belongs to whoever searched" in refused.content
+
+    picked = await sandbox.select(
+        member=sora, message=result.message, custom_id=menu["custom_id"], values=["tvmaze:990001"]
+    )
+    assert picked.embeds[0]["title"] == "Example K-Drama"
+    assert "TVmaze" in picked.embeds[0]["footer"]["text"]
+    assert picked.components == []
+
+
+async def test_one_match_goes_straight_to_the_card(bot, sandbox: Sandbox, club):
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "example k-drama", "medium": "kdrama"},
+    )
+    assert result.embeds[0]["title"] == "Example K-Drama"
+
+
+async def test_no_match_is_explained_privately(bot, sandbox: Sandbox, club):
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "qqqqqq", "medium": "anime"},
+    )
+    assert result.ephemeral
+    assert "I found no anime or K-drama called “qqqqqq”" in result.content
+
+
+async def test_providers_down_falls_back_to_the_catalog_and_says_so(
+    bot, sandbox: Sandbox, club, providers
+):
+    providers.down = True
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "goblin", "medium": "kdrama"},
+    )
+    embed = result.embeds[0]
+    assert "Guardian" in embed["title"] or "Goblin" in embed["title"]
+    assert "TVmaze not answering right now; showing my built-in catalog." in embed["description"]

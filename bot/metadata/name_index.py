@@ -44,6 +44,7 @@ class NameIndex:
     def __init__(self) -> None:
         self._keys: list[tuple[str, str, int]] = []  # (folded suffix, title_id, name number)
         self._names: dict[str, tuple[str, ...]] = {}
+        self._folded: dict[str, tuple[str, ...]] = {}
         self._entries: dict[str, IndexedTitle] = {}
         self._pending: list[tuple[str, str, int]] = []
 
@@ -60,6 +61,7 @@ class NameIndex:
             self._pending = [key for key in self._pending if key[1] != title.id]
         names = title.names.all()
         self._names[title.id] = names
+        self._folded[title.id] = tuple(fold(name) for name in names)
         self._entries[title.id] = IndexedTitle(
             title_id=title.id,
             display_name=title.display_name,
@@ -67,14 +69,15 @@ class NameIndex:
             year=title.year,
             popularity=title.popularity or 0,
         )
-        for number, name in enumerate(names):
-            words = fold(name).split()
+        for number, folded_name in enumerate(self._folded[title.id]):
+            words = folded_name.split()
             for start in range(len(words)):
                 self._pending.append((" ".join(words[start:]), title.id, number))
 
     def add_all(self, titles: Iterable[Title]) -> None:
         for title in titles:
             self.add(title)
+        self._flush()  # sort now, not on the first keystroke
 
     def search(self, typed: str, *, medium: Medium | None = None, limit: int = 25) -> list[Match]:
         """Best matches first: exact name, then name prefix, then word prefix; popular first."""
@@ -90,12 +93,11 @@ class NameIndex:
             entry = self._entries[title_id]
             if medium is not None and entry.medium is not medium:
                 continue
-            name = self._names[title_id][number]
-            folded_name = fold(name)
+            folded_name = self._folded[title_id][number]
             quality = 3 if folded_name == query else 2 if folded_name == key else 1
             current = best.get(title_id)
             if current is None or quality > current.quality:
-                best[title_id] = Match(entry, name, quality)
+                best[title_id] = Match(entry, self._names[title_id][number], quality)
         ranked = sorted(
             best.values(),
             key=lambda m: (-m.quality, -m.entry.popularity, -(m.entry.year or 0), m.name),

@@ -42,8 +42,11 @@ class BackgroundTasks:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def close(self) -> None:
+    async def close(self, *, grace: float = 2.0) -> None:
+        """Stop taking work, let running tasks finish for up to `grace` seconds, cancel the rest."""
         self._closed = True
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -11,12 +11,12 @@ import functools
 import importlib.resources
 import json
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
 from bot.metadata.models import Medium, Status, Tag, Title, TitleNames
+from bot.metadata.name_index import fold
 
 CATALOG_ATTRIBUTION: Final = "watchclub catalog"
 CATALOG_VERSION: Final = 1
@@ -339,24 +339,6 @@ def load_catalog() -> tuple[Title, ...]:
 # --- search -----------------------------------------------------------------------------------
 
 
-def normalize(text: str) -> str:
-    """Lowercase, accent-free, punctuation-free form used for matching.
-
-    Latin letters lose their accents ("Nausicaä" -> "nausicaa"). Kana and Hangul keep their
-    voicing marks, since those change the word. Anything that is not a letter or a digit becomes
-    a space, so "Kaguya-sama" and "kaguya sama" match.
-    """
-    out: list[str] = []
-    for char in unicodedata.normalize("NFKC", text):
-        decomposed = unicodedata.normalize("NFKD", char)
-        base = "".join(c for c in decomposed if not unicodedata.combining(c))
-        if base.isascii():
-            char = base
-        for folded in char.casefold():
-            out.append(folded if folded.isalnum() else " ")
-    return " ".join("".join(out).split())
-
-
 _EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING = range(4)
 
 
@@ -367,7 +349,7 @@ class _Name:
 
     @classmethod
     def of(cls, name: str) -> _Name | None:
-        norm = normalize(name)
+        norm = fold(name)
         if not norm:
             return None
         return cls(spaced=" " + norm, compact=norm.replace(" ", ""))
@@ -423,7 +405,7 @@ class Catalog:
         then prefix of a word in a name, then any substring. Ties go to the newer title, then to
         the display name.
         """
-        query = normalize(text)
+        query = fold(text)
         if not query or limit <= 0:
             return []
         compact_query = query.replace(" ", "")

@@ -17,11 +17,21 @@ MAX_CANDIDATES = 400  # keys examined per lookup; bounds the cost of one- and tw
 
 
 def fold(text: str) -> str:
-    """ "Kaguya-sama: Love Is War" -> "kaguya sama love is war"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = (c for c in decomposed if unicodedata.category(c) != "Mn")
-    spaced = "".join(c if c.isalnum() else " " for c in "".join(kept).casefold())
-    return " ".join(spaced.split())
+    """The form names are matched in: "Kaguya-sama: Love Is War" -> "kaguya sama love is war".
+
+    Latin letters lose their accents ("Nausicaä" -> "nausicaa"). Kana and Hangul keep their
+    voicing marks, since those change the word. Anything that is not a letter or a digit becomes
+    a space.
+    """
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKC", text):
+        decomposed = unicodedata.normalize("NFKD", char)
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if base.isascii():
+            char = base
+        for folded in char.casefold():
+            out.append(folded if folded.isalnum() else " ")
+    return " ".join("".join(out).split())
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class NameIndex:
             words = folded_name.split()
             for start in range(len(words)):
                 self._pending.append((" ".join(words[start:]), title.id, number))
+            if len(words) > 1:  # "rezero" finds "Re:ZERO", "kaguyasama" finds "Kaguya-sama"
+                self._pending.append(("".join(words), title.id, number))
 
     def add_all(self, titles: Iterable[Title]) -> None:
         for title in titles:
@@ -94,7 +106,9 @@ class NameIndex:
             if medium is not None and entry.medium is not medium:
                 continue
             folded_name = self._folded[title_id][number]
-            quality = 3 if folded_name == query else 2 if folded_name == key else 1
+            whole = key in (folded_name, folded_name.replace(" ", ""))
+            exact = query in (folded_name, folded_name.replace(" ", ""))
+            quality = 3 if exact else 2 if whole else 1
             current = best.get(title_id)
             if current is None or quality > current.quality:
                 best[title_id] = Match(entry, self._names[title_id][number], quality)

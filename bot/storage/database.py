@@ -91,15 +91,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises or is cancelled."""
         async with self._write_lock:
-            await run_statement(self._writer, "BEGIN IMMEDIATE")
+            try:
+                await _run_to_end(self._writer, "BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # Cancelled while BEGIN ran on the connection's thread: it may have begun.
+                if self._writer.in_transaction:
+                    await _run_to_end(self._writer, "ROLLBACK")
+                raise
             try:
                 yield Transaction(self._writer)
             except BaseException:
-                await run_statement(self._writer, "ROLLBACK")
+                await _run_to_end(self._writer, "ROLLBACK")
                 raise
-            await run_statement(self._writer, "COMMIT")
+            await _run_to_end(self._writer, "COMMIT")
 
     @asynccontextmanager
     async def exclusive_writer(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -144,6 +150,21 @@ async def run_statement(connection: aiosqlite.Connection, sql: str, params: Para
     """
     cursor = await connection.execute(sql, params)
     await cursor.close()
+
+
+async def _run_to_end(connection: aiosqlite.Connection, sql: str) -> None:
+    """Run a transaction boundary that must finish even if the caller is cancelled.
+
+    aiosqlite runs the statement on its own thread, so cancelling the await does not stop it;
+    the connection's state would then differ from what the code believes. Wait it out, then
+    let the cancellation continue.
+    """
+    statement = asyncio.ensure_future(run_statement(connection, sql))
+    try:
+        await asyncio.shield(statement)
+    except asyncio.CancelledError:
+        await statement
+        raise
 
 
 async def _connect(path: Path, *, synchronous: str) -> aiosqlite.Connection:

@@ -10,11 +10,11 @@ from bot.metadata.catalog import (
     Catalog,
     CatalogError,
     load_catalog,
-    normalize,
     parse_catalog,
     validate_catalog,
 )
 from bot.metadata.models import Medium, Status, Tag, Title, TitleNames
+from bot.metadata.name_index import fold
 
 FANTASY_GENRES = {"Fantasy", "Supernatural"}
 
@@ -341,11 +341,11 @@ def test_parse_catalog_builds_titles_from_valid_input():
     ],
 )
 def test_normalize(text, expected):
-    assert normalize(text) == expected
+    assert fold(text) == expected
 
 
 def test_normalize_keeps_kana_voicing():
-    assert normalize("が") != normalize("か")
+    assert fold("が") != fold("か")
 
 
 def test_search_toradora_comes_first():

@@ -1,3 +1,5 @@
+import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,48 @@ async def test_backup_is_a_complete_copy(db: Database, tmp_path: Path):
 
 async def test_size_counts_the_wal(db: Database):
     assert await db.size_bytes() > 0
+
+
+async def test_cancelled_while_beginning_leaves_no_open_transaction(db: Database):
+    """A task cancelled mid-BEGIN must not leave the writer inside a transaction."""
+    for delay_steps in range(6):  # cancel at different points of the BEGIN round trip
+
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO bot_meta (key, value, updated_at) VALUES ('c', 'd', 1)"
+                    " ON CONFLICT (key) DO NOTHING"
+                )
+
+        task = asyncio.create_task(write())
+        for _ in range(delay_steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.exclusive_writer() as writer:
+            assert not writer.in_transaction
+    async with db.transaction() as tx:  # and the database still takes writes
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('e', 'f', 1)")
+
+
+async def test_background_tasks_finish_within_the_grace_period():
+    from bot.background import BackgroundTasks
+
+    tasks = BackgroundTasks()
+    finished: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+        finished.append("quick")
+
+    async def stuck() -> None:
+        await asyncio.sleep(60)
+        finished.append("stuck")
+
+    tasks.spawn(quick(), name="quick")
+    tasks.spawn(stuck(), name="stuck")
+    await tasks.close(grace=0.1)
+    assert finished == ["quick"]
+    assert len(tasks) == 0
+    assert tasks.spawn(quick(), name="late") is None  # closed: no new work

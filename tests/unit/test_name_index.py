@@ -31,6 +31,16 @@ def test_exact_then_prefix_then_word_prefix():
     assert index.search("you")[0].entry.title_id == "a:1"
 
 
+def test_compact_names_and_voicing_marks():
+    index = NameIndex()
+    index.add(_title("a:1", "Re:ZERO", medium=Medium.ANIME))
+    index.add(_title("a:2", "かぐや様", medium=Medium.ANIME))
+    assert index.search("rezero")[0].quality == 3
+    assert index.search("reze")[0].entry.title_id == "a:1"
+    assert index.search("かぐや")[0].entry.title_id == "a:2"
+    assert index.search("かくや") == []  # voicing marks change the word
+
+
 def test_medium_filter_and_reindex():
     index = NameIndex()
     index.add(_title("a:1", "Toradora!", medium=Medium.ANIME))

@@ -48,8 +48,12 @@ def _shape(title: Title) -> str:
 def _status(title: Title) -> str:
     text = STATUS_NAMES[title.status]
     if title.next_episode is not None:
-        airs = title.next_episode.airs_at
-        text += f"\nEpisode {title.next_episode.number} <t:{airs}:R> (<t:{airs}:f>)"
+        airs, number = title.next_episode.airs_at, title.next_episode.number
+        if title.source == "tmdb":
+            # TMDB gives only the air date; the time of day is a placeholder, so show the date.
+            text += f"\nEpisode {number} on <t:{airs}:D>"
+        else:
+            text += f"\nEpisode {number} <t:{airs}:R> (<t:{airs}:f>)"
     return text
 
 

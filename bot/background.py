@@ -18,22 +18,27 @@ log = logging.getLogger(__name__)
 class BackgroundTasks:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: set[asyncio.Task[Any]] = set()  # run until shutdown; never waited for
         self._closed = False
 
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any] | None:
+    def spawn(
+        self, coroutine: Coroutine[Any, Any, Any], *, name: str, forever: bool = False
+    ) -> asyncio.Task[Any] | None:
+        """Start a task. `forever` marks a maintenance loop: cancelled at once on close."""
         if self._closed:
             coroutine.close()
             return None
         task = asyncio.create_task(coroutine, name=name)
-        self._tasks.add(task)
+        (self._loops if forever else self._tasks).add(task)
         task.add_done_callback(self._finished)
         return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        self._loops.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("Background task %s failed", task.get_name(), exc_info=error)
 
@@ -45,9 +50,12 @@ class BackgroundTasks:
     async def close(self, *, grace: float = 2.0) -> None:
         """Stop taking work, let running tasks finish for up to `grace` seconds, cancel the rest."""
         self._closed = True
+        for loop in list(self._loops):
+            loop.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._loops, return_exceptions=True)
         self._tasks.clear()
+        self._loops.clear()

@@ -51,6 +51,11 @@ def describe_error(error: BaseException) -> ErrorReply:
             return ErrorReply(f"I need the **{names}** permission in this channel to do that.")
         case app_commands.CommandOnCooldown():
             return ErrorReply(f"Slow down a little: try again in {original.retry_after:.0f} s.")
+        case app_commands.CommandSignatureMismatch() | app_commands.CommandNotFound():
+            return ErrorReply(
+                "My commands were just updated and Discord is still catching up. "
+                "Try again in a minute (reloading Discord helps)."
+            )
         case app_commands.TransformerError():
             return ErrorReply(
                 f"`{str(original.value)[:50]}` is not a valid {original.type.name.lower()} here."

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 
-from bot.client import SyncMode, create_bot, point_discord_at
+from bot.client import SyncMode, WatchClubBot, create_bot, point_discord_at
 from bot.config import Settings
 from bot.resources import open_resources
 
@@ -24,22 +24,28 @@ async def run_bot(settings: Settings, *, sync_mode: SyncMode = SyncMode.AUTO) ->
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        async with bot:
-            runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if stopper in done:
-                log.info("Shutting down")
-            else:
-                stopper.cancel()
-            await bot.close()
-            if runner.done():
-                runner.result()  # surface a login failure or crash
-            else:
-                await runner
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+        try:
+            await _run_until_stopped(bot, settings.discord_token.get_secret_value(), stop)
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
     log.info("Stopped cleanly")
+
+
+async def _run_until_stopped(bot: WatchClubBot, token: str, stop: asyncio.Event) -> None:
+    async with bot:
+        runner = asyncio.create_task(bot.start(token))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("Shutting down")
+        else:
+            stopper.cancel()
+        await bot.close()
+        if runner.done():
+            runner.result()  # surface a login failure or crash
+        else:
+            await runner
 
 
 async def sync_once(settings: Settings) -> bool:

@@ -17,11 +17,18 @@ DEFER_AFTER_SECONDS = 1.5
 async def within_deadline(
     interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
 ) -> T:
-    """Await `work`; if it is slow, defer the reply first so the interaction stays alive."""
+    """Await `work`; if it is slow, defer the reply first so the interaction stays alive.
+
+    A command shows "thinking…"; a button or menu defers silently, so the later edit
+    updates its own message instead of posting a new one.
+    """
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
     if not done:
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     return await task
 
 
@@ -33,7 +40,11 @@ async def send(
     view: discord.ui.View | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Answer the interaction, or fill in the deferred "thinking…" reply."""
+    """Answer the interaction, or fill in the deferred "thinking…" reply.
+
+    After a deferral the reply keeps the deferral's visibility: a public "thinking…" cannot
+    become private, so `ephemeral` applies only to replies sent in time.
+    """
     if interaction.response.is_done():
         await interaction.edit_original_response(
             content=content, embed=embed, view=view or discord.utils.MISSING

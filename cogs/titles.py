@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import WatchClubBot
 from bot.compass import read_compass
+from bot.error_handler import reply_with_error
 from bot.metadata.models import Medium, Title
 from bot.metadata.service import TitleLookup, TitleService, label_for
 from cogs.replies import send, within_deadline
@@ -55,6 +56,13 @@ class TitlePicker(
         return cls(int(match["user_id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py only logs errors from components; the user must still hear about them.
+        try:
+            await self._pick(interaction)
+        except Exception as error:  # every error is reported to the user
+            await reply_with_error(interaction, error)
+
+    async def _pick(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.user_id:
             await interaction.response.send_message(
                 "This list belongs to whoever searched. Use `/title` to look something up.",

@@ -86,6 +86,15 @@ class NameIndex:
             if len(words) > 1:  # "rezero" finds "Re:ZERO", "kaguyasama" finds "Kaguya-sama"
                 self._pending.append(("".join(words), title.id, number))
 
+    def remove(self, title_ids: Iterable[str]) -> None:
+        gone = set(title_ids) & self._entries.keys()
+        if not gone:
+            return
+        self._flush()
+        self._keys = [key for key in self._keys if key[1] not in gone]
+        for title_id in gone:
+            del self._entries[title_id], self._names[title_id], self._folded[title_id]
+
     def add_all(self, titles: Iterable[Title]) -> None:
         for title in titles:
             self.add(title)

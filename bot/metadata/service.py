@@ -42,6 +42,7 @@ class CachePolicy:
     search: int = DAY
     empty_search: int = HOUR  # a "no match" is retried sooner
     keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
+    purge_every: float = 6 * HOUR
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
 
@@ -98,15 +99,31 @@ class TitleService:
         return not self._providers
 
     async def start(self) -> None:
-        """Index the catalog and every cached title; drop what is past its purge date."""
+        """Index the catalog and every cached title; purge expired entries now and every 6 h."""
         now = self._now()
-        purged = await self._cache.purge(now=now)
-        if purged:
-            log.info("Purged %d expired cache rows", purged)
+        await self.purge()
         for title in self._catalog:
             self._index.add(title)
             self._catalog_twins[title.id] = title.same_as
         self._index.add_all(await self._cache.all_titles(now=now))
+        self._tasks.spawn(self._purge_regularly(), name="title-cache-purge", forever=True)
+
+    async def purge(self) -> int:
+        """Drop cached data past its purge date from the database and from autocomplete."""
+        gone = await self._cache.purge(now=self._now())
+        self._index.remove(gone)
+        if gone:
+            log.info("Purged %d expired titles from the cache", len(gone))
+        return len(gone)
+
+    async def _purge_regularly(self) -> None:
+        # A bot that runs for months must still honour the keep limit (TMDB: 6 months at most).
+        while True:
+            await asyncio.sleep(self._policy.purge_every)
+            try:
+                await self.purge()
+            except Exception:
+                log.exception("Purging the title cache failed; will retry")
 
     def providers_for(self, medium: Medium) -> list[TitleProvider]:
         return [p for p in self._providers.values() if medium in p.media]
@@ -249,8 +266,10 @@ class TitleService:
                 notes.append(self._stale_note(provider.name))
                 if cached is not None:
                     stored = await self._cache.get_many(cached.title_ids, now=now)
-                    return [stored[i] for i in cached.title_ids if i in stored][:limit], notes
-                continue  # the next provider for this medium, if any
+                    found = [stored[i] for i in cached.title_ids if i in stored]
+                    if found:
+                        return found[:limit], notes
+                continue  # the next provider for this medium, if any, then the catalog
             found = [title for title in found if title.medium is medium] or found
             await self._store(found)
             ttl = self._policy.search if found else self._policy.empty_search

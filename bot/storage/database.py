@@ -85,9 +85,12 @@ class Database:
             # The reader goes first: a read it still holds would make the checkpoint wait out
             # the whole busy timeout. Then fold the WAL back into the main file, so a copied
             # database is complete on its own.
-            await self._reader.close()
-            await run_statement(self._writer, "PRAGMA wal_checkpoint(TRUNCATE)")
-            await self._writer.close()
+            try:
+                await self._reader.close()
+                await run_statement(self._writer, "PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                # aiosqlite's thread is not a daemon: an unclosed writer keeps the process alive.
+                await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -102,10 +105,13 @@ class Database:
                 raise
             try:
                 yield Transaction(self._writer)
+                await _run_to_end(self._writer, "COMMIT")
             except BaseException:
-                await _run_to_end(self._writer, "ROLLBACK")
+                # Also when COMMIT itself failed (disk full, I/O error): otherwise the writer
+                # stays inside the transaction and every later write fails until a restart.
+                if self._writer.in_transaction:
+                    await _run_to_end(self._writer, "ROLLBACK")
                 raise
-            await _run_to_end(self._writer, "COMMIT")
 
     @asynccontextmanager
     async def exclusive_writer(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -124,9 +124,10 @@ class TitleCacheRepository:
                 ),
             )
 
-    async def purge(self, *, now: int) -> int:
-        """Delete what is past its purge date; returns how many rows went."""
+    async def purge(self, *, now: int) -> list[str]:
+        """Delete what is past its purge date; returns the ids of the titles that went."""
         async with self._db.transaction() as tx:
-            titles = await tx.execute("DELETE FROM title_cache WHERE purge_at <= ?", (now,))
-            searches = await tx.execute("DELETE FROM search_cache WHERE purge_at <= ?", (now,))
-        return titles + searches
+            rows = await tx.fetchall("SELECT title_id FROM title_cache WHERE purge_at <= ?", (now,))
+            await tx.execute("DELETE FROM title_cache WHERE purge_at <= ?", (now,))
+            await tx.execute("DELETE FROM search_cache WHERE purge_at <= ?", (now,))
+        return [row["title_id"] for row in rows]

@@ -6,6 +6,7 @@ The real provider clients talk to it over real HTTP; the bodies come from tests/
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import re
@@ -42,6 +43,7 @@ class FakeProviders:
         show = _load("tvmaze/show_kdrama_embedded.handbuilt.json")
         self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
         self.down = False
+        self.delay = 0.0  # seconds before each answer, to make the bot defer
         self.requests: list[str] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -71,7 +73,9 @@ class FakeProviders:
     def tvmaze_url(self) -> str:
         return f"{self.base_url}/tvmaze"
 
-    def _unavailable(self) -> web.Response | None:
+    async def _slow_or_down(self) -> web.Response | None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.down:
             return web.json_response({"error": "maintenance"}, status=503)
         return None
@@ -80,7 +84,7 @@ class FakeProviders:
         body = await request.json()
         operation = (_OPERATION.search(body["query"]) or [None, "?"])[1]
         self.requests.append(f"anilist {operation}")
-        if (refusal := self._unavailable()) is not None:
+        if (refusal := await self._slow_or_down()) is not None:
             return refusal
         if not request.headers.get("Referer"):
             # AniList in 2026: no Referer -> 403 with the "temporarily disabled" body.
@@ -109,7 +113,7 @@ class FakeProviders:
 
     async def _tvmaze_search(self, request: web.Request) -> web.Response:
         self.requests.append("tvmaze search")
-        if (refusal := self._unavailable()) is not None:
+        if (refusal := await self._slow_or_down()) is not None:
             return refusal
         wanted = request.query.get("q", "").casefold()
         hits = [
@@ -124,7 +128,7 @@ class FakeProviders:
 
     async def _tvmaze_show(self, request: web.Request) -> web.Response:
         self.requests.append("tvmaze show")
-        if (refusal := self._unavailable()) is not None:
+        if (refusal := await self._slow_or_down()) is not None:
             return refusal
         show = self.shows.get(int(request.match_info["show_id"]))
         if show is None:

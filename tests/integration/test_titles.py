@@ -172,3 +172,28 @@ async def test_providers_down_falls_back_to_the_catalog_and_says_so(
     embed = result.embeds[0]
     assert "Guardian" in embed["title"] or "Goblin" in embed["title"]
     assert "TVmaze not answering right now; showing my built-in catalog." in embed["description"]
+
+
+async def test_a_slow_search_shows_thinking_then_the_answer(bot, sandbox: Sandbox, club, providers):
+    providers.delay = 2.0  # past the 1.5 s after which the bot shows "thinking…"
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "qqqqqq", "medium": "anime"},
+    )
+    assert result.callback_type == 5
+    assert "I found no anime or K-drama called “qqqqqq”" in result.last_content
+
+
+async def test_an_error_after_picking_reaches_the_member(bot, sandbox: Sandbox, club):
+    sora, general = club.member("sora"), club.channel("general")
+    result = await sandbox.slash("title", member=sora, channel=general, options={"name": "e"})
+    menu = result.components[0]["components"][0]
+    async with bot.resources.db.transaction() as tx:
+        await tx.execute("DROP TABLE title_cache")  # something breaks underneath
+    picked = await sandbox.select(
+        member=sora, message=result.message, custom_id=menu["custom_id"], values=[FRIEREN]
+    )
+    assert picked.ephemeral
+    assert "error code" in picked.content

@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,24 @@ async def test_background_tasks_finish_within_the_grace_period():
     assert finished == ["quick"]
     assert len(tasks) == 0
     assert tasks.spawn(quick(), name="late") is None  # closed: no new work
+
+
+async def test_a_failed_commit_is_rolled_back_and_writes_go_on(db: Database):
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await tx.execute(
+            "CREATE TABLE child (parent_id INTEGER"
+            " REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def orphan() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO child (parent_id) VALUES (42)")  # fails at COMMIT
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await orphan()
+    async with db.exclusive_writer() as writer:
+        assert not writer.in_transaction
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO parent (id) VALUES (1)")
+    assert (await db.fetchone("SELECT count(*) FROM child"))[0] == 0

@@ -195,3 +195,13 @@ async def test_purge_drops_old_entries_on_start(db, clock, provider):
     await second.start()
     assert "anilist:900001" not in second._index
     assert await db.fetchone("SELECT * FROM title_cache") is None
+    await tasks.close(grace=0)
+
+
+async def test_a_long_running_service_purges_without_a_restart(service, provider, clock, db):
+    await service.lookup("anilist:900001")
+    assert service.suggest("zephyrine")[0].title_id == "anilist:900001"
+    clock.advance(CachePolicy().keep + 1)
+    assert await service.purge() == 1
+    assert [s.title_id for s in service.suggest("zephyrine")] == []
+    assert await db.fetchone("SELECT * FROM title_cache") is None

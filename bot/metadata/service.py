@@ -292,9 +292,17 @@ class TitleService:
             self.upstream_calls += 1
             future = asyncio.ensure_future(call())
             self._inflight[key] = future
-            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+            future.add_done_callback(lambda done: self._call_finished(key, done))
         # shield: one impatient caller giving up must not cancel the call for the others.
         return cast(T, await asyncio.shield(future))
+
+    def _call_finished(self, key: str, done: asyncio.Future[Any]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled() and done.exception() is not None:
+            # Every caller may have given up (cancelled); the error was already handled or
+            # is moot, so mark it read instead of asyncio reporting it at shutdown.
+            log.debug("Upstream call %s failed: %s", key, done.exception())
 
     async def _store(self, titles: Sequence[Title]) -> None:
         entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]

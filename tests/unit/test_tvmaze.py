@@ -8,8 +8,8 @@ are verbatim copies of ../shared/reference/api-samples/tvmaze/; `search_shows_mi
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from bot.metadata.tvmaze import (
     title_from_show,
 )
 from bot.resources import PROVIDER_TIMEOUT, USER_AGENT
+from tests.conftest import FakeClock
+from tests.replay import ReplayApi, ok, raw, status, timeout
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tvmaze"
 NOT_FOUND = {"name": "Not Found", "message": "", "code": 0, "status": 404}
@@ -45,74 +47,12 @@ def unix(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp())
 
 
-class FakeClock:
-    """now()/monotonic() that only move when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self._start = datetime(2026, 10, 17, 0, 0, tzinfo=UTC)
-        self._elapsed = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._elapsed)
-
-    def monotonic(self) -> float:
-        return 1000.0 + self._elapsed
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self._elapsed += max(0.0, seconds)
-
-
-Reply = Callable[[httpx.Request], httpx.Response]
-
-
-def ok(body: Any, headers: dict[str, str] | None = None) -> Reply:
-    return lambda request: httpx.Response(200, json=body, headers=headers)
-
-
-def status(code: int, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
-    return lambda request: httpx.Response(code, json=body, headers=headers)
-
-
-def raw(code: int, content: bytes, content_type: str = "text/html") -> Reply:
-    return lambda request: httpx.Response(
-        code, content=content, headers={"content-type": content_type}
-    )
-
-
-def timeout() -> Reply:
-    def reply(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
-
-    return reply
-
-
-class FakeTVmaze:
-    """Replies queued per URL path (the last one repeats); every request is recorded."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[Reply]] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, path: str, *replies: Reply) -> None:
-        self.routes.setdefault(path, []).extend(replies)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        queue = self.routes.get(request.url.path)
-        if not queue:
-            raise AssertionError(f"unexpected request: {request.method} {request.url}")
-        reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        return reply(request)
-
-    def paths(self) -> list[str]:
-        return [request.url.path for request in self.requests]
+FakeTVmaze = ReplayApi
 
 
 @pytest.fixture
 def fake_clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2026, 10, 17, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -52,11 +52,17 @@ class Match:
 
 class NameIndex:
     def __init__(self) -> None:
-        self._keys: list[tuple[str, str, int]] = []  # (folded suffix, title_id, name number)
+        # (folded suffix, title_id, name number, generation). Keys of an older generation,
+        # or of a removed title, are skipped at lookup and dropped at the next compaction,
+        # so re-adding a title never scans the whole list.
+        self._keys: list[tuple[str, str, int, int]] = []
+        self._pending: list[tuple[str, str, int, int]] = []
+        self._generation: dict[str, int] = {}
         self._names: dict[str, tuple[str, ...]] = {}
         self._folded: dict[str, tuple[str, ...]] = {}
         self._entries: dict[str, IndexedTitle] = {}
-        self._pending: list[tuple[str, str, int]] = []
+        self._stale_keys = 0
+        self._last_generation = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -66,12 +72,8 @@ class NameIndex:
 
     def add(self, title: Title) -> None:
         """Index (or re-index) a title under every one of its names."""
-        if title.id in self._entries:
-            self._keys = [key for key in self._keys if key[1] != title.id]
-            self._pending = [key for key in self._pending if key[1] != title.id]
         names = title.names.all()
-        self._names[title.id] = names
-        self._folded[title.id] = tuple(fold(name) for name in names)
+        folded = tuple(fold(name) for name in names)
         self._entries[title.id] = IndexedTitle(
             title_id=title.id,
             display_name=title.display_name,
@@ -79,21 +81,27 @@ class NameIndex:
             year=title.year,
             popularity=title.popularity or 0,
         )
-        for number, folded_name in enumerate(self._folded[title.id]):
+        if self._folded.get(title.id) == folded:
+            self._names[title.id] = names
+            return  # same names: the keys stand
+        if title.id in self._folded:
+            self._stale_keys += self._key_count(self._folded[title.id])
+        self._last_generation += 1  # never reused, so a removed title's keys stay dead
+        generation = self._generation[title.id] = self._last_generation
+        self._names[title.id] = names
+        self._folded[title.id] = folded
+        for number, folded_name in enumerate(folded):
             words = folded_name.split()
             for start in range(len(words)):
-                self._pending.append((" ".join(words[start:]), title.id, number))
+                self._pending.append((" ".join(words[start:]), title.id, number, generation))
             if len(words) > 1:  # "rezero" finds "Re:ZERO", "kaguyasama" finds "Kaguya-sama"
-                self._pending.append(("".join(words), title.id, number))
+                self._pending.append(("".join(words), title.id, number, generation))
 
     def remove(self, title_ids: Iterable[str]) -> None:
-        gone = set(title_ids) & self._entries.keys()
-        if not gone:
-            return
-        self._flush()
-        self._keys = [key for key in self._keys if key[1] not in gone]
-        for title_id in gone:
+        for title_id in set(title_ids) & self._entries.keys():
+            self._stale_keys += self._key_count(self._folded[title_id])
             del self._entries[title_id], self._names[title_id], self._folded[title_id]
+            del self._generation[title_id]
 
     def add_all(self, titles: Iterable[Title]) -> None:
         for title in titles:
@@ -107,10 +115,12 @@ class NameIndex:
         if not query:
             return []
         best: dict[str, Match] = {}
-        start = bisect.bisect_left(self._keys, (query, "", -1))
-        for key, title_id, number in self._keys[start : start + MAX_CANDIDATES]:
+        start = bisect.bisect_left(self._keys, (query, "", -1, -1))
+        for key, title_id, number, generation in self._keys[start : start + MAX_CANDIDATES]:
             if not key.startswith(query):
                 break
+            if self._generation.get(title_id) != generation:
+                continue  # a removed title, or names it no longer has
             entry = self._entries[title_id]
             if medium is not None and entry.medium is not medium:
                 continue
@@ -127,8 +137,19 @@ class NameIndex:
         )
         return ranked[:limit]
 
+    @staticmethod
+    def _key_count(folded: tuple[str, ...]) -> int:
+        return sum(len(name.split()) + (len(name.split()) > 1) for name in folded)
+
     def _flush(self) -> None:
-        # Sorting once per batch of additions keeps a burst of cache writes cheap.
+        # Sorting once per batch of additions keeps a burst of cache writes cheap; stale keys
+        # are dropped when they are a quarter of the list.
+        if self._stale_keys * 4 > len(self._keys) + len(self._pending):
+            live = self._keys + self._pending
+            self._keys = [k for k in live if self._generation.get(k[1]) == k[3]]
+            self._pending = []
+            self._keys.sort()
+            self._stale_keys = 0
         if self._pending:
             self._keys.extend(self._pending)
             self._keys.sort()

@@ -56,3 +56,17 @@ def test_any_text_is_safe(typed):
     index = NameIndex()
     index.add(_title("a:1", "Goblin"))
     assert len(index.search(typed)) <= 1
+
+
+def test_re_adding_the_same_names_adds_no_keys_and_removal_hides():
+    index = NameIndex()
+    index.add_all([_title(f"a:{i}", f"Show {i}") for i in range(50)])
+    keys = len(index._keys)
+    index.add_all([_title("a:7", "Show 7", popularity=99)])
+    assert len(index._keys) == keys
+    assert index.search("show 7")[0].entry.popularity == 99
+    index.remove(["a:7"])
+    assert all(m.entry.title_id != "a:7" for m in index.search("show", limit=100))
+    index.add(_title("a:7", "Back Again"))
+    assert index.search("back again")[0].entry.title_id == "a:7"
+    assert index.search("show 7") == []

@@ -281,19 +281,8 @@ class Driver:
         options: Mapping[str, Any] | None = None,
         timeout: float = 10.0,
     ) -> InteractionResult:
-        user, guild_member, place = self._place(member, channel)
-        data, label, full_name = self._command_data(
-            command, guild_member, place, options or {}, None
-        )
-        payload = self._base_payload(APPLICATION_COMMAND, user, guild_member, place, data)
-        record = self._record(
-            payload,
-            kind_name="command",
-            user=user,
-            member=guild_member,
-            channel=place,
-            label=label,
-            command_name=full_name,
+        record, label = self._command_record(
+            APPLICATION_COMMAND, "command", command, member, channel, options, None
         )
         self._log_action("command", record, label)
         return await self._run(record, timeout)
@@ -308,23 +297,39 @@ class Driver:
         focused: str,
         timeout: float = 10.0,
     ) -> list[Json]:
+        record, label = self._command_record(
+            AUTOCOMPLETE, "autocomplete", command, member, channel, options, focused
+        )
+        self._log_action("autocomplete", record, f"is typing {label}…")
+        result = await self._run(record, timeout)
+        return result.choices
+
+    def _command_record(
+        self,
+        interaction_type: int,
+        kind_name: str,
+        command: str,
+        member: Actor,
+        channel: ChannelSpec | None,
+        options: Mapping[str, Any] | None,
+        focused: str | None,
+    ) -> tuple[InteractionRecord, str]:
+        """A slash command or autocomplete interaction, ready to send; and its transcript label."""
         user, guild_member, place = self._place(member, channel)
         data, label, full_name = self._command_data(
             command, guild_member, place, options or {}, focused
         )
-        payload = self._base_payload(AUTOCOMPLETE, user, guild_member, place, data)
+        payload = self._base_payload(interaction_type, user, guild_member, place, data)
         record = self._record(
             payload,
-            kind_name="autocomplete",
+            kind_name=kind_name,
             user=user,
             member=guild_member,
             channel=place,
             label=label,
             command_name=full_name,
         )
-        self._log_action("autocomplete", record, f"is typing {label}…")
-        result = await self._run(record, timeout)
-        return result.choices
+        return record, label
 
     # -- components ---------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,28 +33,19 @@ def _assert_safe_answer(result, mentionable_text: str) -> None:
     assert message.mention_roles == []
 
 
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("config timezone", "zone"), ("config reminders", "lead_times"), ("timezone", "zone")],
+)
 @FUZZ
 @given(typed=TYPED)
-async def test_config_timezone_any_text(bot, sandbox: Sandbox, world, typed):
+async def test_free_text_options_any_text(bot, sandbox: Sandbox, world, command, option, typed):
     guild = world.guild("K-Drama Club")
     result = await sandbox.slash(
-        "config timezone",
+        command,
         member=guild.member("mina"),
         channel=guild.channel("general"),
-        options={"zone": typed},
-    )
-    _assert_safe_answer(result, typed)
-
-
-@FUZZ
-@given(typed=TYPED)
-async def test_config_reminders_any_text(bot, sandbox: Sandbox, world, typed):
-    guild = world.guild("K-Drama Club")
-    result = await sandbox.slash(
-        "config reminders",
-        member=guild.member("mina"),
-        channel=guild.channel("general"),
-        options={"lead_times": typed},
+        options={option: typed},
     )
     _assert_safe_answer(result, typed)
 

@@ -18,6 +18,7 @@ from bot.extensions import EXTENSIONS
 from bot.resources import Resources
 from bot.services import Services, build_services
 from bot.storage.meta import MetaRepository
+from cogs.discord_transport import DiscordTransport
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,10 +52,10 @@ class WatchClubBot(commands.Bot):
         self,
         settings: Settings,
         resources: Resources,
-        services: Services,
         *,
         extensions: tuple[str, ...],
         sync_mode: SyncMode = SyncMode.AUTO,
+        deliver: bool = True,
     ) -> None:
         # watchclub never joins voice; discord.py would otherwise warn at every start.
         discord.VoiceClient.warn_nacl = False
@@ -71,10 +72,11 @@ class WatchClubBot(commands.Bot):
         )
         self.settings = settings
         self.resources = resources
-        self.services = services
+        self.services: Services = build_services(settings, resources, DiscordTransport(self))
         self.started_at: datetime = resources.clock.now()
         self._extensions = extensions
         self._sync_mode = sync_mode
+        self._deliver = deliver  # False for one-off jobs such as `watchclub sync`
         self.last_sync_performed: bool = False
 
     async def setup_hook(self) -> None:
@@ -83,6 +85,14 @@ class WatchClubBot(commands.Bot):
             await self.load_extension(extension)
         if self._sync_mode is not SyncMode.NEVER:
             await self.sync_commands(force=self._sync_mode is SyncMode.FORCE)
+        # Last, so a handler that an extension registers exists before any timer fires.
+        if self._deliver:
+            await self.services.start_delivery()
+
+    async def close(self) -> None:
+        # Timers stop and the outbox drains while the HTTP session can still send.
+        await self.services.stop()
+        await super().close()
 
     async def sync_commands(self, *, force: bool) -> bool:
         """Sync to the dev guild (instant) or globally; skipped when nothing changed."""
@@ -117,6 +127,8 @@ def create_bot(
     *,
     extensions: tuple[str, ...] = EXTENSIONS,
     sync_mode: SyncMode = SyncMode.AUTO,
+    deliver: bool = True,
 ) -> WatchClubBot:
-    services = build_services(settings, resources)
-    return WatchClubBot(settings, resources, services, extensions=extensions, sync_mode=sync_mode)
+    return WatchClubBot(
+        settings, resources, extensions=extensions, sync_mode=sync_mode, deliver=deliver
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -33,3 +36,16 @@ def to_unix(moment: datetime) -> int:
 
 def from_unix(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+Wait = Callable[[asyncio.Event, float], Awaitable[None]]
+
+
+async def wait_for_event(event: asyncio.Event, seconds: float) -> None:
+    """Return when `event` is set or `seconds` pass, whichever is first.
+
+    Long-running loops wait through this (injected), so tests can drive them on a fake clock.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(max(0.0, seconds)):
+            await event.wait()

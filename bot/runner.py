@@ -54,7 +54,7 @@ async def sync_once(settings: Settings) -> bool:
         raise ValueError("sync_once needs DISCORD_TOKEN")
     point_discord_at(settings)
     async with open_resources(settings) as resources:
-        bot = create_bot(settings, resources, sync_mode=SyncMode.FORCE)
+        bot = create_bot(settings, resources, sync_mode=SyncMode.FORCE, deliver=False)
         async with bot:
             await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
             return bot.last_sync_performed

@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from bot import maintenance, scheduled_messages
 from bot.config import Settings
 from bot.metadata.catalog import Catalog
 from bot.metadata.registry import build_providers
 from bot.metadata.service import TitleService
+from bot.outbox.repository import OutboxRepository
+from bot.outbox.transport import Transport
+from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
+from bot.rate_limit import RateLimiter
 from bot.resources import Resources
 from bot.storage.title_cache import TitleCacheRepository
+from bot.timers.repository import TimerRepository
+from bot.timers.service import TimerService
+
+SHUTDOWN_GRACE = 5.0  # seconds for running timers, then for the outbox, at shutdown
 
 
 @dataclass(frozen=True)
 class Services:
     titles: TitleService
+    timers: TimerService
+    outbox: Outbox
+    maintenance: maintenance.Maintenance
 
     async def start(self) -> None:
+        """Ready the domain: title index, timer handlers. Nothing is sent yet."""
         await self.titles.start()
+        self.timers.register(scheduled_messages.KIND, scheduled_messages.send_scheduled_message)
+        await self.maintenance.install(self.timers)
+
+    async def start_delivery(self) -> None:
+        """Start firing timers and sending messages: after every handler is registered."""
+        self.outbox.start()
+        await self.timers.start()
+
+    async def stop(self, *, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop the timers (running ones get `grace`), then send what is queued (`grace`)."""
+        await self.timers.stop(grace=grace)
+        await self.outbox.stop(grace=grace)
 
 
-def build_services(settings: Settings, resources: Resources) -> Services:
+def build_services(settings: Settings, resources: Resources, transport: Transport) -> Services:
+    clock = resources.clock
     titles = TitleService(
         TitleCacheRepository(resources.db),
         Catalog.bundled(),
         build_providers(settings, resources),
-        resources.clock,
+        clock,
         resources.tasks,
     )
-    return Services(titles=titles)
+    outbox_repository = OutboxRepository(resources.db)
+    outbox = Outbox(
+        outbox_repository,
+        transport,
+        clock,
+        RateLimiter(DISCORD_SEND_WINDOWS, clock, asyncio.sleep),
+    )
+    timer_repository = TimerRepository(resources.db)
+    timers = TimerService(timer_repository, clock, on_messages_queued=outbox.notify)
+    return Services(
+        titles=titles,
+        timers=timers,
+        outbox=outbox,
+        maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),
+    )

@@ -42,7 +42,6 @@ class CachePolicy:
     search: int = DAY
     empty_search: int = HOUR  # a "no match" is retried sooner
     keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
-    purge_every: float = 6 * HOUR
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
 
@@ -99,14 +98,14 @@ class TitleService:
         return not self._providers
 
     async def start(self) -> None:
-        """Index the catalog and every cached title; purge expired entries now and every 6 h."""
+        """Purge expired entries, then index the catalog and every cached title. Later purges
+        run on the maintenance timer (`bot/maintenance.py`)."""
         now = self._now()
         await self.purge()
         for title in self._catalog:
             self._index.add(title)
             self._catalog_twins[title.id] = title.same_as
         self._index.add_all(await self._cache.all_titles(now=now))
-        self._tasks.spawn(self._purge_regularly(), name="title-cache-purge", forever=True)
 
     async def purge(self) -> int:
         """Drop cached data past its purge date from the database and from autocomplete."""
@@ -115,15 +114,6 @@ class TitleService:
         if gone:
             log.info("Purged %d expired titles from the cache", len(gone))
         return len(gone)
-
-    async def _purge_regularly(self) -> None:
-        # A bot that runs for months must still honour the keep limit (TMDB: 6 months at most).
-        while True:
-            await asyncio.sleep(self._policy.purge_every)
-            try:
-                await self.purge()
-            except Exception:
-                log.exception("Purging the title cache failed; will retry")
 
     def providers_for(self, medium: Medium) -> list[TitleProvider]:
         return [p for p in self._providers.values() if medium in p.media]

@@ -1,0 +1,1 @@
+"""Paced, durable delivery of the messages timers produce (DESIGN.md rule 9)."""

@@ -1,0 +1,108 @@
+"""Which queued rows go out together as one Discord message, and what that message says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.outbox.message import MAX_CONTENT, MAX_MENTIONS
+from bot.outbox.transport import RenderedMessage
+
+
+@dataclass(frozen=True)
+class QueuedRow:
+    id: int
+    channel_id: int | None
+    member_id: int | None
+    fallback_channel_id: int | None
+    content: str
+    embed: dict[str, Any] | None
+    mention_user_ids: tuple[int, ...]
+    mention_role_ids: tuple[int, ...]
+    merge_key: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows sent as one message under one nonce. Its content depends only on its rows, so a
+    resend after a crash is byte-for-byte the same request."""
+
+    batch_id: int
+    rows: tuple[QueuedRow, ...]
+
+    @property
+    def first(self) -> QueuedRow:
+        return self.rows[0]
+
+    @property
+    def nonce(self) -> str:
+        return f"wc{self.batch_id}"
+
+    @property
+    def lane(self) -> str:
+        """Sends in one lane go one at a time, in order: one channel, or one member's DMs."""
+        row = self.first
+        return f"c{row.channel_id}" if row.channel_id is not None else f"m{row.member_id}"
+
+    @property
+    def attempts(self) -> int:
+        return max(row.attempts for row in self.rows)
+
+    def render(self) -> RenderedMessage:
+        return RenderedMessage(
+            content="\n".join(row.content for row in self.rows if row.content),
+            embed=self.first.embed,
+            mention_user_ids=_union(row.mention_user_ids for row in self.rows),
+            mention_role_ids=_union(row.mention_role_ids for row in self.rows),
+        )
+
+    def render_dm_fallback(self) -> RenderedMessage:
+        """The DM posted in the channel instead, addressed to the member (and pinging only them)."""
+        member_id = self.first.member_id
+        message = self.render()
+        prefix = f"<@{member_id}> your DMs are closed, so here it is:"
+        content = f"{prefix}\n{message.content}" if message.content else prefix
+        if len(content) > MAX_CONTENT:
+            content = content[: MAX_CONTENT - 1] + "…"
+        return RenderedMessage(
+            content=content,
+            embed=message.embed,
+            mention_user_ids=(member_id,) if member_id is not None else (),
+            mention_role_ids=(),
+        )
+
+
+def _union(groups: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    seen: dict[int, None] = {}
+    for group in groups:
+        seen.update(dict.fromkeys(group))
+    return tuple(seen)
+
+
+def group_rows(rows: Sequence[QueuedRow]) -> list[list[QueuedRow]]:
+    """Pack rows, oldest first, into messages: rows sharing a merge key join one message while
+    it stays within Discord's length and mention limits; every other row goes alone."""
+    groups: list[list[QueuedRow]] = []
+    open_group: dict[str, list[QueuedRow]] = {}
+    for row in rows:
+        key = row.merge_key
+        if key is None or row.embed is not None:
+            groups.append([row])
+            continue
+        current = open_group.get(key)
+        if current is not None and _fits(current, row):
+            current.append(row)
+            continue
+        fresh = [row]
+        groups.append(fresh)
+        open_group[key] = fresh
+    return groups
+
+
+def _fits(group: list[QueuedRow], row: QueuedRow) -> bool:
+    length = sum(len(r.content) for r in group) + len(group) + len(row.content)
+    users = set(_union(r.mention_user_ids for r in [*group, row]))
+    roles = set(_union(r.mention_role_ids for r in [*group, row]))
+    return length <= MAX_CONTENT and len(users) <= MAX_MENTIONS and len(roles) <= MAX_MENTIONS

@@ -1,0 +1,223 @@
+"""The `timers` table. Rows go pending -> claimed -> done (or dead), and a row is only marked
+done in the transaction that also queues the messages its work produced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.outbox.repository import OutboxRepository, QueuedMessage
+from bot.storage.database import Database
+from bot.timers.models import ClaimedTimer, DeadTimer, NewTimer, TimerCounts
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How one claimed run ended, to be recorded with others in one transaction."""
+
+    timer: ClaimedTimer
+    state: str  # 'done', 'pending' (retry or repeat) or 'dead'
+    run_at: int | None = None  # for 'pending': when to run next
+    repeat_due_at: int | None = None  # for a repeat: the next occurrence's due time
+    error: str | None = None
+    messages: tuple[QueuedMessage, ...] = ()
+
+
+class TimerRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._outbox = OutboxRepository(db)
+
+    async def schedule_many(self, timers: Sequence[NewTimer], *, now: int) -> None:
+        """Insert, or move an existing key to its new time and payload (and make it pending)."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                """
+                INSERT INTO timers (key, kind, due_at, run_at, payload, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET
+                    kind = excluded.kind, due_at = excluded.due_at, run_at = excluded.run_at,
+                    payload = excluded.payload, state = 'pending', attempts = 0,
+                    revision = revision + 1, claimed_at = NULL, finished_at = NULL,
+                    last_error = NULL
+                """,
+                [(t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now) for t in timers],
+            )
+
+    async def ensure(self, timers: Sequence[NewTimer], *, now: int) -> None:
+        """Schedule each timer unless its key is already pending or running (recurring work
+        that must not be pushed back by every restart)."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                """
+                INSERT INTO timers (key, kind, due_at, run_at, payload, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET
+                    kind = excluded.kind, due_at = excluded.due_at, run_at = excluded.run_at,
+                    payload = excluded.payload, state = 'pending', attempts = 0,
+                    revision = revision + 1, finished_at = NULL, last_error = NULL
+                WHERE state IN ('done', 'dead')
+                """,
+                [(t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now) for t in timers],
+            )
+
+    async def cancel(self, key: str) -> bool:
+        """Forget a timer that has not finished; False if there was none."""
+        async with self._db.transaction() as tx:
+            removed = await tx.execute(
+                "DELETE FROM timers WHERE key = ? AND state IN ('pending', 'claimed')", (key,)
+            )
+        return removed > 0
+
+    async def next_run_at(self) -> int | None:
+        row = await self._db.fetchone(
+            "SELECT run_at FROM timers WHERE state = 'pending' ORDER BY run_at LIMIT 1"
+        )
+        return None if row is None else int(row["run_at"])
+
+    async def claim_due(self, *, now: int, limit: int) -> list[ClaimedTimer]:
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                """
+                UPDATE timers SET state = 'claimed', attempts = attempts + 1,
+                    revision = revision + 1, claimed_at = ?
+                WHERE id IN (
+                    SELECT id FROM timers WHERE state = 'pending' AND run_at <= ?
+                    ORDER BY run_at LIMIT ?
+                )
+                RETURNING id, key, kind, due_at, payload, attempts, revision
+                """,
+                (now, now, limit),
+            )
+        claimed = [
+            ClaimedTimer(
+                id=row["id"],
+                key=row["key"],
+                kind=row["kind"],
+                due_at=row["due_at"],
+                payload=row["payload"],
+                attempts=row["attempts"],
+                revision=row["revision"],
+            )
+            for row in rows
+        ]
+        claimed.sort(key=lambda timer: (timer.due_at, timer.id))
+        return claimed
+
+    async def finish(self, results: Sequence[Finished], *, now: int) -> int:
+        """Record many runs in one transaction (one fsync); returns how many messages were
+        queued. A run whose timer was cancelled or moved meanwhile records nothing."""
+        queued = 0
+        async with self._db.transaction() as tx:
+            for result in results:
+                timer = result.timer
+                if result.state == "done":
+                    changed = await tx.execute(
+                        """
+                        UPDATE timers SET state = 'done', finished_at = ?, last_error = NULL
+                        WHERE id = ? AND revision = ? AND state = 'claimed'
+                        """,
+                        (now, timer.id, timer.revision),
+                    )
+                elif result.state == "pending":
+                    changed = await tx.execute(
+                        """
+                        UPDATE timers SET state = 'pending', run_at = ?, due_at = ?,
+                            attempts = CASE WHEN ? THEN 0 ELSE attempts END,
+                            revision = revision + 1, claimed_at = NULL, last_error = ?
+                        WHERE id = ? AND revision = ? AND state = 'claimed'
+                        """,
+                        (
+                            result.run_at,
+                            result.repeat_due_at or timer.due_at,
+                            result.repeat_due_at is not None,
+                            result.error,
+                            timer.id,
+                            timer.revision,
+                        ),
+                    )
+                else:
+                    changed = await tx.execute(
+                        """
+                        UPDATE timers SET state = 'dead', finished_at = ?, last_error = ?
+                        WHERE id = ? AND revision = ? AND state = 'claimed'
+                        """,
+                        (now, result.error, timer.id, timer.revision),
+                    )
+                if changed and result.messages:
+                    await self._outbox.enqueue_in(tx, result.messages, now=now)
+                    queued += len(result.messages)
+        return queued
+
+    async def recover_claimed(self) -> int:
+        """Runs cut short by a crash go back to pending; they are due, so they run at once."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE timers SET state = 'pending', claimed_at = NULL WHERE state = 'claimed'"
+            )
+
+    async def counts(self) -> TimerCounts:
+        row = await self._db.fetchone(
+            """
+            SELECT
+                (SELECT count(*) FROM timers WHERE state = 'pending') AS pending,
+                (SELECT count(*) FROM timers WHERE state = 'claimed') AS claimed,
+                (SELECT count(*) FROM timers WHERE state = 'done') AS done,
+                (SELECT count(*) FROM timers WHERE state = 'dead') AS dead,
+                (SELECT run_at FROM timers WHERE state = 'pending'
+                    ORDER BY run_at LIMIT 1) AS next_due_at
+            """
+        )
+        assert row is not None  # a SELECT without FROM always returns a row
+        return TimerCounts(
+            pending=row["pending"],
+            claimed=row["claimed"],
+            done=row["done"],
+            dead=row["dead"],
+            next_due_at=row["next_due_at"],
+        )
+
+    async def dead(self, *, limit: int) -> list[DeadTimer]:
+        rows = await self._db.fetchall(
+            """
+            SELECT id, key, kind, due_at, attempts, last_error, finished_at FROM timers
+            WHERE state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ?
+            """,
+            (limit,),
+        )
+        return [
+            DeadTimer(
+                id=row["id"],
+                key=row["key"],
+                kind=row["kind"],
+                due_at=row["due_at"],
+                attempts=row["attempts"],
+                last_error=row["last_error"],
+                finished_at=row["finished_at"],
+            )
+            for row in rows
+        ]
+
+    async def retry_dead(self, *, now: int) -> int:
+        """Give every dead timer a fresh set of attempts, starting now."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                """
+                UPDATE timers SET state = 'pending', run_at = ?, attempts = 0,
+                    revision = revision + 1, finished_at = NULL
+                WHERE state = 'dead'
+                """,
+                (now,),
+            )
+
+    async def sweep(self, *, done_before: int, dead_before: int) -> int:
+        """Forget finished timers: done ones after a while, dead ones after a longer while."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                """
+                DELETE FROM timers
+                WHERE (state = 'done' AND finished_at < ?) OR (state = 'dead' AND finished_at < ?)
+                """,
+                (done_before, dead_before),
+            )

@@ -85,12 +85,12 @@ def group_rows(rows: Sequence[QueuedRow]) -> list[list[QueuedRow]]:
     """Pack rows, oldest first, into messages: rows sharing a merge key join one message while
     it stays within Discord's length and mention limits; every other row goes alone."""
     groups: list[list[QueuedRow]] = []
-    open_group: dict[str, list[QueuedRow]] = {}
+    open_group: dict[tuple[int | None, int | None, str], list[QueuedRow]] = {}
     for row in rows:
-        key = row.merge_key
-        if key is None or row.embed is not None:
+        if row.merge_key is None or row.embed is not None:
             groups.append([row])
             continue
+        key = (row.channel_id, row.member_id, row.merge_key)  # never across destinations
         current = open_group.get(key)
         if current is not None and _fits(current, row):
             current.append(row)

@@ -7,9 +7,11 @@ import asyncio
 import json
 import sys
 
-from bench import autocomplete, startup
+from bench import autocomplete, startup, timers
 
-BENCHMARKS = {"autocomplete": autocomplete.run, "startup": startup.run}
+BENCHMARKS = {"autocomplete": autocomplete.run, "startup": startup.run, "timers": timers.run}
+# Options only some benchmarks take: name -> the benchmarks that accept it.
+SIZED = {"pending": {"timers"}, "rate": {"timers"}, "seconds": {"timers"}}
 
 
 def main() -> int:
@@ -17,8 +19,15 @@ def main() -> int:
     parser.add_argument("name", choices=sorted(BENCHMARKS))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pending", type=int, help="timers: timers waiting (1,000,000)")
+    parser.add_argument("--rate", type=int, help="timers: timers due per second (1,000)")
+    parser.add_argument("--seconds", type=float, help="timers: seconds of firing (10)")
     args = parser.parse_args()
-    figures = asyncio.run(BENCHMARKS[args.name](rounds=args.rounds))
+    options = {name: getattr(args, name) for name in SIZED if getattr(args, name) is not None}
+    for name in options:
+        if args.name not in SIZED[name]:
+            parser.error(f"--{name} does not apply to {args.name}")
+    figures = asyncio.run(BENCHMARKS[args.name](rounds=args.rounds, **options))
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

@@ -42,6 +42,7 @@ class FakeDiscord:
         self.failures: list[Exception] = []
         self.closed_dms: set[int] = set()
         self.hang_after_posting = False
+        self.posted = asyncio.Event()
         self._by_nonce: dict[tuple[str, str], int] = {}
 
     def fail(self, *errors: Exception) -> None:
@@ -68,6 +69,7 @@ class FakeDiscord:
         if existing is None:
             self.posts.append(Post(where, message, nonce, at))
             existing = self._by_nonce[(where, nonce)] = 1000 + len(self.posts)
+            self.posted.set()
         if self.hang_after_posting:
             await asyncio.Event().wait()  # the process dies here, before recording the send
         return existing
@@ -177,8 +179,7 @@ async def test_a_resend_after_a_crash_repeats_the_same_nonce_and_posts_nothing_n
     discord.hang_after_posting = True
     first = make_outbox(repo, discord, clock)
     sending = asyncio.create_task(first.drain())
-    while not discord.posts:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(discord.posted.wait(), timeout=5)
     sending.cancel()
     await first.stop(grace=0)  # the crash
     assert await states(db) == [("pending", None)] * 3  # posted, but never recorded

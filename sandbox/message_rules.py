@@ -296,8 +296,9 @@ def resolve_pings(
         if allowed_mentions is None
         else set(allowed_mentions.get("parse") or [])
     )
-    allowed_users = set((allowed_mentions or {}).get("users") or [])
-    allowed_roles = set((allowed_mentions or {}).get("roles") or [])
+    # Snowflakes arrive as JSON numbers (discord.py sends ints here) or strings; both count.
+    allowed_users = {str(u) for u in (allowed_mentions or {}).get("users") or []}
+    allowed_roles = {str(r) for r in (allowed_mentions or {}).get("roles") or []}
     users: list[str] = []
     for uid in _USER_MENTION.findall(content):
         if (

@@ -105,6 +105,14 @@ def test_allowed_mentions_decide_who_is_pinged() -> None:
     only_user = resolve_pings(content, {"parse": [], "users": ["111111111111111111"]}, **common)
     assert only_user.users == ("111111111111111111",)
     assert not only_user.everyone
+    # discord.py sends these snowflakes as JSON numbers; Discord accepts both forms.
+    numeric = resolve_pings(
+        content,
+        {"parse": [], "users": [111111111111111111], "roles": [222222222222222222]},
+        **common,
+    )
+    assert numeric.users == ("111111111111111111",)
+    assert numeric.roles == ("222222222222222222",)
 
 
 def test_route_templates_match_paths() -> None:

@@ -12,10 +12,13 @@ from pathlib import Path
 import discord
 
 from bot import __version__
+from bot.clock import SystemClock, to_unix
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.storage import migrations
 from bot.storage.database import Database
+from bot.timers.report import timer_report
+from bot.timers.repository import TimerRepository
 
 EXIT_USAGE = 2
 SETUP_HINT = (
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("status", help="show the schema version and pending migrations")
     backup = db_commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", type=Path, help="where to write the copy")
+    timers = commands.add_parser("timers", help="scheduled work: status, dead timers, retries")
+    timer_commands = timers.add_subparsers(dest="timers_command", required=True, metavar="ACTION")
+    timer_commands.add_parser(
+        "status", help="counts, the next due time, dead timers and undelivered messages"
+    )
+    timer_commands.add_parser("retry-dead", help="give every dead timer a fresh set of attempts")
     return parser
 
 
@@ -64,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_or_sync(settings, args.command)
         case "db":
             return asyncio.run(_db_command(settings, args))
+        case "timers":
+            return asyncio.run(_timers_command(settings, args))
     return EXIT_USAGE
 
 
@@ -93,14 +104,43 @@ def _run_or_sync(settings: Settings, command: str) -> int:
     return 0
 
 
+def _no_database(settings: Settings) -> bool:
+    """Asking about a database must not create one (a typo in the path would)."""
+    if settings.database.exists():
+        return False
+    print(
+        f"watchclub: there is no database at {settings.database} yet; "
+        "it is created by `watchclub run` or `watchclub db upgrade`.",
+        file=sys.stderr,
+    )
+    return True
+
+
+async def _timers_command(settings: Settings, args: argparse.Namespace) -> int:
+    if _no_database(settings):
+        return 1
+    db = await Database.open(settings.database)
+    try:
+        state = await migrations.status(db)
+        if state.pending or state.current > state.latest:
+            print(
+                f"watchclub: the database is at schema version {state.current} and this "
+                f"watchclub expects {state.latest}; see `watchclub db status`.",
+                file=sys.stderr,
+            )
+            return 1
+        if args.timers_command == "retry-dead":
+            count = await TimerRepository(db).retry_dead(now=to_unix(SystemClock().now()))
+            print(f"re-queued {count} dead timers; a running bot picks them up within 30 s")
+        else:
+            print("\n".join(await timer_report(db)))
+    finally:
+        await db.close()
+    return 0
+
+
 async def _db_command(settings: Settings, args: argparse.Namespace) -> int:
-    if args.db_command in ("status", "backup") and not settings.database.exists():
-        # Asking about a database must not create one (a typo in the path would).
-        print(
-            f"watchclub: there is no database at {settings.database} yet; "
-            "it is created by `watchclub run` or `watchclub db upgrade`.",
-            file=sys.stderr,
-        )
+    if args.db_command in ("status", "backup") and _no_database(settings):
         return 1
     db = await Database.open(settings.database)
     try:

@@ -91,3 +91,42 @@ def test_version_flag(capsys):
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("watchclub ")
+
+
+def test_timers_status_and_retry_dead(capsys, tmp_path: Path, monkeypatch):
+    database = tmp_path / "club.sqlite3"
+    monkeypatch.setenv("WATCHCLUB_DATABASE", str(database))
+    assert main(["timers", "status"]) == 1
+    assert "there is no database" in capsys.readouterr().err
+
+    assert main(["db", "upgrade"]) == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO timers (key, kind, due_at, run_at, state, attempts, finished_at,"
+            " last_error, created_at) VALUES ('poll:7:close', 'poll.close', 1795000000,"
+            " 1795000000, 'dead', 5, 1795000600, 'failed 5 times; last: boom', 1794990000)"
+        )
+        connection.execute(
+            "INSERT INTO timers (key, kind, due_at, run_at, created_at)"
+            " VALUES ('party:3', 'party.remind', 1895000000, 1895000000, 1794990000)"
+        )
+        connection.execute(
+            "INSERT INTO outbox (dedupe_key, member_id, content, state, send_after, created_at,"
+            " finished_at, last_error) VALUES ('x', 42, 'hi', 'failed', 0, 0, 1795000000,"
+            " 'rejected: the member''s DMs are closed and there is no channel to use')"
+        )
+    capsys.readouterr()
+
+    assert main(["timers", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "timers: 1 pending, 0 running, 0 done, 1 dead" in out
+    assert "next due: 2030-01-18 20:53:20 UTC" in out
+    assert "messages: 0 queued, 0 sent (0 to a channel because DMs were closed), 1 failed" in out
+    assert "poll:7:close [poll.close] due 2026-11-18 " in out
+    assert "5 attempts: failed 5 times; last: boom" in out
+    assert "#1 DM to member 42 at 2026-11-18 " in out
+
+    assert main(["timers", "retry-dead"]) == 0
+    assert "re-queued 1 dead timers" in capsys.readouterr().out
+    assert main(["timers", "status"]) == 0
+    assert "timers: 2 pending, 0 running, 0 done, 0 dead" in capsys.readouterr().out

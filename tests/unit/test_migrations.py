@@ -85,3 +85,33 @@ def test_split_keeps_triggers_whole_and_skips_comments():
     assert statements[1].startswith("CREATE TRIGGER")
     with pytest.raises(MigrationError, match="incomplete"):
         split_statements("CREATE TABLE b (x INTEGER)")
+
+
+async def test_0003_keeps_timers_scheduled_under_the_old_table(tmp_path: Path):
+    db = await Database.open(tmp_path / "from-v2.sqlite3")
+    try:
+        known = bundled_migrations()
+        await migrations.upgrade(db, known[:2])
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO timers (key, kind, due_at, payload, created_at)"
+                " VALUES ('poll:1:close', 'poll.close', 1800000000, '{\"poll\": 1}', 1700000000)"
+            )
+        await migrations.upgrade(db, known)
+        row = await db.fetchone("SELECT key, kind, due_at, run_at, payload, state FROM timers")
+        assert row is not None
+        assert dict(row) == {
+            "key": "poll:1:close",
+            "kind": "poll.close",
+            "due_at": 1800000000,
+            "run_at": 1800000000,
+            "payload": '{"poll": 1}',
+            "state": "pending",
+        }
+        plan = await db.fetchall(
+            "EXPLAIN QUERY PLAN SELECT run_at FROM timers WHERE state = 'pending'"
+            " ORDER BY run_at LIMIT 1"
+        )
+        assert "timers_pending_by_run_at" in " ".join(str(r["detail"]) for r in plan)
+    finally:
+        await db.close()

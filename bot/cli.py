@@ -14,6 +14,7 @@ import discord
 from bot import __version__
 from bot.clock import SystemClock, to_unix
 from bot.config import Settings, SettingsError, load_settings
+from bot.instance_lock import AlreadyRunning
 from bot.logging_setup import configure_logging
 from bot.storage import migrations
 from bot.storage.database import Database
@@ -96,7 +97,7 @@ def _run_or_sync(settings: Settings, command: str) -> int:
     except discord.PrivilegedIntentsRequired:
         print("watchclub: Discord refused the gateway intents.", file=sys.stderr)
         return 1
-    except migrations.MigrationError as exc:
+    except (migrations.MigrationError, AlreadyRunning) as exc:
         print(f"watchclub: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ import signal
 
 from bot.client import SyncMode, WatchClubBot, create_bot, point_discord_at
 from bot.config import Settings
+from bot.instance_lock import exclusive_instance
 from bot.resources import open_resources
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,12 @@ async def run_bot(settings: Settings, *, sync_mode: SyncMode = SyncMode.AUTO) ->
     if settings.discord_token is None:
         raise ValueError("run_bot needs DISCORD_TOKEN")
     point_discord_at(settings)
+    with exclusive_instance(settings.database):
+        await _run_with_resources(settings, sync_mode, settings.discord_token.get_secret_value())
+    log.info("Stopped cleanly")
+
+
+async def _run_with_resources(settings: Settings, sync_mode: SyncMode, token: str) -> None:
     async with open_resources(settings) as resources:
         bot = create_bot(settings, resources, sync_mode=sync_mode)
         stop = asyncio.Event()
@@ -25,11 +32,10 @@ async def run_bot(settings: Settings, *, sync_mode: SyncMode = SyncMode.AUTO) ->
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await _run_until_stopped(bot, settings.discord_token.get_secret_value(), stop)
+            await _run_until_stopped(bot, token, stop)
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-    log.info("Stopped cleanly")
 
 
 async def _run_until_stopped(bot: WatchClubBot, token: str, stop: asyncio.Event) -> None:

@@ -6,15 +6,22 @@ catalog: the demo runs offline, and provider URLs point at a closed local port b
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import HttpUrl, SecretStr
 
 from bot.client import create_bot
 from bot.config import Settings
+from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
+from bot.outbox.repository import OutboxRepository
 from bot.resources import open_resources
+from bot.scheduled_messages import scheduled_message
+from bot.storage.database import Database
+from bot.timers.service import TimerService
 from sandbox import Sandbox, World
 from sandbox.testing import start_client
 
@@ -93,6 +100,42 @@ async def play_script(sandbox: Sandbox, world: World) -> None:
         )
 
 
+async def play_reminders(
+    sandbox: Sandbox, world: World, timers: TimerService, db: Database
+) -> None:
+    """Scheduled messages fall due: the engine polls and watch parties run on."""
+    guild = world.guild("K-Drama Club")
+    jun, sora = guild.member("jun"), guild.member("sora")
+    parties = int(guild.channel("watch-parties").id)
+    sandbox.note("Three reminders for #watch-parties fall due in the same minute")
+    sandbox.note("sora does not accept DMs; jun does")
+    sandbox.close_dms(sora)
+    now = datetime.now(UTC)
+    reminders = [
+        OutgoingMessage(ToChannel(parties), text, mergeable=True)
+        for text in (
+            "Twinkling Watermelon, episode 5, starts in 15 minutes.",
+            "Frieren, episode 12, starts in 15 minutes.",
+            "Moving, episode 3, starts in 15 minutes.",
+        )
+    ]
+    dms = [
+        OutgoingMessage(ToMember(int(member.id), parties), "Your watch party starts in 15 minutes.")
+        for member in (jun, sora)
+    ]
+    await timers.schedule_many(
+        [
+            scheduled_message(message, due_at=now, key=f"demo:{n}")
+            for n, message in enumerate(reminders + dms)
+        ]
+    )
+    outbox = OutboxRepository(db)
+    for _ in range(250):
+        if (await outbox.counts()).sent + (await outbox.counts()).failed == len(reminders + dms):
+            return
+        await asyncio.sleep(0.02)
+
+
 async def run_demo(*, color: bool = False) -> int:
     world = World.default()
     with tempfile.TemporaryDirectory(prefix="watchclub-demo-") as folder:
@@ -103,6 +146,7 @@ async def run_demo(*, color: bool = False) -> int:
                 async with start_client(bot, sandbox):
                     await sandbox.wait_synced()
                     await play_script(sandbox, world)
+                    await play_reminders(sandbox, world, bot.services.timers, resources.db)
                     await sandbox.settle()
             transcript = sandbox.transcript.render(color=color)
     print(_INTRO)

@@ -1,0 +1,26 @@
+"""`watchclub demo`, the quick start's first command: the whole scripted evening plays."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_demo_plays_every_scene_without_a_token(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert 'watchclub demo: an evening in the "K-Drama Club" server' in out
+    assert "/help" in out
+    assert "Story compass" in out
+    # The reminders scene: one merged message, a DM, and a closed DM moved to the channel.
+    assert (
+        "Twinkling Watermelon, episode 5, starts in 15 minutes.\n"
+        "    Frieren, episode 12, starts in 15 minutes.\n"
+        "    Moving, episode 3, starts in 15 minutes."
+    ) in out
+    assert "DM jun: Your watch party starts in 15 minutes." in out
+    assert "your DMs are closed, so here it is:" in out
+    assert "Traceback" not in out

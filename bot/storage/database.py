@@ -120,13 +120,15 @@ class Database:
             yield self._writer
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        """The first row of a query that returns at most a few (use LIMIT for more)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One call on the connection's thread that runs the query to its end. With a separate
+        # execute and fetch, a read cancelled in between left its statement open, and every
+        # later read on this connection saw that old snapshot (and checkpoints were held back).
+        return list(await self._reader.execute_fetchall(sql, params))
 
     async def size_bytes(self) -> int:
         """The database on disk, including its write-ahead log."""

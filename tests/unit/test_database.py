@@ -115,3 +115,18 @@ async def test_a_failed_commit_is_rolled_back_and_writes_go_on(db: Database):
     async with db.transaction() as tx:
         await tx.execute("INSERT INTO parent (id) VALUES (1)")
     assert (await db.fetchone("SELECT count(*) FROM child"))[0] == 0
+
+
+async def test_a_cancelled_read_leaves_no_stale_snapshot_behind(db: Database):
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('a', '1', 1)")
+    for _ in range(20):
+        read = asyncio.create_task(db.fetchall("SELECT key FROM bot_meta"))
+        await asyncio.sleep(0)
+        read.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await read
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_meta (key, value, updated_at) VALUES ('b', '2', 2)")
+    rows = await db.fetchall("SELECT key FROM bot_meta ORDER BY key")
+    assert [row["key"] for row in rows] == ["a", "b"]

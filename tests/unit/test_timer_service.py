@@ -383,3 +383,20 @@ async def test_concurrent_handlers_are_bounded(repo, clock, wait):
     await service.settle()
     assert peak == 4
     assert (await repo.counts()).done == 40
+
+
+async def test_a_quiet_run_finishing_after_its_timer_was_moved_leaves_it_pending(
+    service, clock, db
+):
+    release = asyncio.Event()
+
+    async def slow(fired: FiredTimer) -> None:
+        await release.wait()
+
+    service.register("slow", slow)
+    await service.schedule("slow", clock.now(), {}, key="k")
+    await service.fire_due()
+    await service.schedule("slow", at(clock, 600), {}, key="k")
+    release.set()
+    await service.settle()
+    assert await state_of(db, "k") == "pending"

@@ -1,0 +1,323 @@
+"""Pieces of the crash-recovery test (test_crash_recovery.py), kept apart so the test reads as
+the story: what is scheduled, the bot as a process that gets killed, and what came out."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from random import Random
+
+from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
+from bot.scheduled_messages import scheduled_message
+from bot.storage import migrations
+from bot.storage.database import Database
+from bot.timers.repository import TimerRepository
+from sandbox import GuildSpec, MemberSpec, RecordedRequest, Sandbox, StoredMessage
+from tests.integration.test_process import _entry_point, _environment
+
+MARKER = re.compile(r"crash-test #\d{4}")
+MESSAGE_CREATE = "/channels/{channel_id}/messages"
+RECOVERED = re.compile(r"Recovered (\d+) timers")
+
+
+# -- what is scheduled -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One timer, the message it must produce, and where a user must see that message."""
+
+    number: int
+    kind: str  # "merged", "single", "dm" or "closed-dm"
+    due_at: int
+    message: OutgoingMessage
+    shows_in: str  # the channel (guild channel or DM) where the message must appear
+    pings: str | None  # for a closed-DM fallback: the member it must mention
+
+    @property
+    def marker(self) -> str:
+        return f"crash-test #{self.number:04d}"
+
+    @property
+    def key(self) -> str:
+        return f"crash-test:{self.number:04d}"
+
+
+@dataclass(frozen=True)
+class Mix:
+    merged: int  # channel messages the outbox may join with others due that minute
+    single: int  # channel messages that go alone
+    dm: int  # DMs to members who accept them
+    closed_dm: int  # DMs to a member whose DMs are closed: they fall back to a channel
+
+
+def plan_messages(
+    sandbox: Sandbox,
+    guild: GuildSpec,
+    rng: Random,
+    *,
+    mix: Mix,
+    open_dm_members: Sequence[MemberSpec],
+    closed_dm_member: MemberSpec,
+    due_times: Sequence[int],
+) -> list[PlannedMessage]:
+    """Messages spread round-robin over `due_times`, kinds shuffled so that every wave mixes
+    merged, single, DM and fallback sends: each one has its own resend path after a crash."""
+    channels = [guild.channel("general"), guild.channel("watch-parties")]
+    kinds = (
+        ["merged"] * mix.merged
+        + ["single"] * mix.single
+        + ["dm"] * mix.dm
+        + ["closed-dm"] * mix.closed_dm
+    )
+    rng.shuffle(kinds)
+    planned: list[PlannedMessage] = []
+    for number, kind in enumerate(kinds):
+        wave = number % len(due_times)
+        channel = rng.choice(channels)
+        content = f"crash-test #{number:04d} (wave {wave}, {kind})"
+        pings: str | None = None
+        if kind in ("merged", "single"):
+            message = OutgoingMessage(
+                to=ToChannel(int(channel.id)), content=content, mergeable=kind == "merged"
+            )
+            shows_in = channel.id
+        else:
+            member = closed_dm_member if kind == "closed-dm" else rng.choice(open_dm_members)
+            message = OutgoingMessage(
+                to=ToMember(int(member.id), fallback_channel_id=int(channel.id)), content=content
+            )
+            if kind == "closed-dm":
+                shows_in, pings = channel.id, member.id
+            else:
+                shows_in = sandbox.dm_channel(member).id
+        planned.append(PlannedMessage(number, kind, due_times[wave], message, shows_in, pings))
+    return planned
+
+
+async def seed_timers(database: Path, planned: Sequence[PlannedMessage], *, now: int) -> None:
+    """Write the timers into a fresh database, as if users had scheduled them earlier. Built
+    with `scheduled_message`, so each payload is exactly what a feature would store."""
+    db = await Database.open(database)
+    try:
+        await migrations.upgrade(db)
+        timers = [
+            scheduled_message(p.message, due_at=datetime.fromtimestamp(p.due_at, UTC), key=p.key)
+            for p in planned
+        ]
+        await TimerRepository(db).schedule_many(timers, now=now)
+    finally:
+        await db.close()
+
+
+# -- the bot as a process ----------------------------------------------------------------------
+
+
+class BotProcess:
+    """One `watchclub run`. Output goes to a file, never a pipe: a pipe nobody drains fills up
+    and blocks the bot, which would look exactly like the hang this test must not have."""
+
+    def __init__(
+        self, process: asyncio.subprocess.Process, log_path: Path, first_request: int
+    ) -> None:
+        self.process = process
+        self.log_path = log_path
+        self.first_request = first_request  # index into sandbox.requests when it started
+        self.launched_at = time.time()
+        self.up_at: float | None = None
+        self.ended_at: float | None = None
+        self.kill_note = ""  # where the kill was aimed, and whether it got there
+
+    @classmethod
+    async def launch(cls, sandbox: Sandbox, database: Path, log_path: Path) -> BotProcess:
+        first_request = len(sandbox.requests)
+        with log_path.open("wb") as log_file:  # the child keeps its own copy of the descriptor
+            process = await asyncio.create_subprocess_exec(
+                *_entry_point(),
+                "run",
+                cwd=database.parent,
+                env=_environment(sandbox, database),
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        return cls(process, log_path, first_request)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def requests(self, sandbox: Sandbox) -> list[RecordedRequest]:
+        """The REST calls made while this process ran (one process runs at a time)."""
+        end = self.ended_at if self.ended_at is not None else float("inf")
+        return [
+            r for r in sandbox.requests[self.first_request :] if self.launched_at <= r.at <= end
+        ]
+
+    async def wait_until(
+        self, ready: Callable[[], bool], *, within: float, every: float = 0.02
+    ) -> bool:
+        """Poll `ready` for up to `within` seconds; False if it never came true. Fails at once,
+        with the bot's log, if the process died meanwhile."""
+        deadline = time.monotonic() + within
+        while not ready():
+            if self.process.returncode is not None:
+                raise AssertionError(
+                    f"watchclub run exited with {self.process.returncode}:\n{self.log()}"
+                )
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(every)
+        return True
+
+    async def wait_up(self, up: Callable[[], bool], *, within: float) -> None:
+        if not await self.wait_until(up, within=within):
+            raise AssertionError(f"watchclub run not up after {within:.0f} s:\n{self.log()}")
+        self.up_at = time.time()
+
+    def logged_in(self, sandbox: Sandbox) -> bool:
+        """discord.py's login is GET /users/@me; timers start firing right after it."""
+        return any(
+            r.method == "GET" and r.path == "/users/@me"
+            for r in sandbox.requests[self.first_request :]
+        )
+
+    async def kill(self) -> None:
+        """SIGKILL: no signal handler, no shutdown, no flush; like a power cut for the process."""
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.ended_at = time.time()
+
+    async def terminate(self, *, within: float) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), within)
+        self.ended_at = time.time()
+        return code
+
+    async def ensure_dead(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    def recovered_timers(self) -> int:
+        """Timers that were claimed (running) when the previous process died."""
+        return sum(int(n) for n in RECOVERED.findall(self.log()))
+
+
+# -- where to kill ---------------------------------------------------------------------------
+
+
+class KillTriggers:
+    """The moments worth dying in, as predicates the test polls every millisecond:
+
+    - "send": the sandbox has just posted a message, and the bot has not yet recorded that it
+      did (the sandbox logs a request before writing the answer, and the bot's commit that
+      follows waits for an fsync). The restart must resend, and the nonce must make that a no-op.
+    - "claim": timers are claimed but their runs not yet recorded. The restart must recover
+      them and queue their messages exactly once.
+    """
+
+    def __init__(self, sandbox: Sandbox, database: Path) -> None:
+        self._sandbox = sandbox
+        # A plain reader: WAL lets it look while the bot writes, without blocking the bot.
+        self._connection = sqlite3.connect(database)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def next_send(self) -> Callable[[], bool]:
+        start = len(self._sandbox.requests)
+        return lambda: bool(message_sends(self._sandbox.requests[start:]))
+
+    def claimed(self) -> bool:
+        row = self._connection.execute(
+            "SELECT 1 FROM timers WHERE state = 'claimed' AND key LIKE 'crash-test:%' LIMIT 1"
+        ).fetchone()
+        return row is not None
+
+
+# -- what came out -----------------------------------------------------------------------------
+
+
+def deliveries(
+    sandbox: Sandbox, guild: GuildSpec, members: Sequence[MemberSpec]
+) -> dict[str, list[StoredMessage]]:
+    """Marker -> every visible message that carries it, across guild channels and DMs."""
+    found: dict[str, list[StoredMessage]] = defaultdict(list)
+    visible = [m for channel in guild.channels for m in sandbox.messages(channel)]
+    visible += [m for member in members for m in sandbox.dms(member)]
+    for message in visible:
+        for marker in MARKER.findall(message.content):
+            found[marker].append(message)
+    return found
+
+
+def message_sends(requests: Sequence[RecordedRequest]) -> list[RecordedRequest]:
+    return [r for r in requests if r.method == "POST" and r.route == MESSAGE_CREATE]
+
+
+@dataclass(frozen=True)
+class Resend:
+    """A send answered 200 for a nonce already answered 200 in that channel: a resend after a
+    crash, which Discord (and the sandbox) must answer with the message already posted."""
+
+    request: RecordedRequest
+    first_message_id: str
+    message_id: str
+
+
+def resends(requests: Sequence[RecordedRequest]) -> list[Resend]:
+    first: dict[tuple[str, str], str] = {}
+    found: list[Resend] = []
+    for request in message_sends(requests):
+        body = request.json if isinstance(request.json, dict) else {}
+        nonce = body.get("nonce")
+        answer = request.response_json
+        if request.status != 200 or nonce is None or not isinstance(answer, dict):
+            continue
+        key, message_id = (request.path, str(nonce)), str(answer["id"])
+        if key in first:
+            found.append(Resend(request, first[key], message_id))
+        else:
+            first[key] = message_id
+    return found
+
+
+def describe_sends(requests: Sequence[RecordedRequest], markers: Sequence[str]) -> str:
+    """The sends that carried any of `markers`, for a failure message."""
+    lines = []
+    for request in message_sends(requests):
+        body = request.json if isinstance(request.json, dict) else {}
+        content = str(body.get("content", ""))
+        if any(marker in content for marker in markers):
+            answer = request.response_json if isinstance(request.response_json, dict) else {}
+            lines.append(
+                f"  {request.at:.3f} POST {request.path} nonce={body.get('nonce')} "
+                f"-> {request.status} id={answer.get('id')} carrying {MARKER.findall(content)}"
+            )
+    return "\n".join(lines) or "  (no send carried them)"
+
+
+@dataclass(frozen=True)
+class StoredState:
+    timers: dict[str, str]  # key -> state, for the seeded timers
+    outbox: list[sqlite3.Row]
+
+
+async def stored_state(database: Path) -> StoredState:
+    db = await Database.open(database)
+    try:
+        timers = await db.fetchall("SELECT key, state FROM timers WHERE key LIKE 'crash-test:%'")
+        outbox = await db.fetchall(
+            "SELECT id, dedupe_key, state, delivered_via, member_id, batch_id, last_error "
+            "FROM outbox"
+        )
+    finally:
+        await db.close()
+    return StoredState({row["key"]: row["state"] for row in timers}, outbox)

@@ -132,7 +132,7 @@ async def _timers_command(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         if args.timers_command == "retry-dead":
             count = await TimerRepository(db).retry_dead(now=to_unix(SystemClock().now()))
-            print(f"re-queued {count} dead timers; a running bot picks them up within 30 s")
+            print(f"re-queued {count} dead timers; a running bot picks them up within seconds")
         else:
             print("\n".join(await timer_report(db)))
     finally:

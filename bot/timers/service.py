@@ -43,7 +43,9 @@ class TimerSettings:
     max_attempts: int = 5  # then the timer is dead (visible in `watchclub timers`)
     backoff_base: float = 10.0
     backoff_cap: float = 3600.0
-    max_sleep: float = 30.0  # re-read the wall clock at least this often
+    # Re-read the wall clock at least this often: after a suspend or a clock step a timer is
+    # at most this late. One indexed query per wake, so short costs nothing.
+    max_sleep: float = 5.0
 
 
 class TimerService:

@@ -6,6 +6,7 @@ import logging
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -15,10 +16,16 @@ from bot.command_sync import CommandSyncState, command_set_hash
 from bot.config import Settings
 from bot.error_handler import WatchClubCommandTree
 from bot.extensions import EXTENSIONS
+from bot.outbox.transport import (
+    RateLimited,
+    RecipientClosedDms,
+    Rejected,
+    RenderedMessage,
+    TemporaryFailure,
+)
 from bot.resources import Resources
 from bot.services import Services, build_services
 from bot.storage.meta import MetaRepository
-from cogs.discord_transport import DiscordTransport
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -132,3 +139,79 @@ def create_bot(
     return WatchClubBot(
         settings, resources, extensions=extensions, sync_mode=sync_mode, deliver=deliver
     )
+
+
+# -- the outbox's way to Discord ------------------------------------------------------------
+# discord.py already keeps per-route buckets from the X-RateLimit headers and waits out a 429's
+# Retry-After before retrying; what reaches the outbox is a 429 it gave up on.
+
+CANNOT_DM = 50007
+DEFAULT_RETRY_AFTER = 5.0
+
+
+class DiscordTransport:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send_to_channel(
+        self, channel_id: int, message: RenderedMessage, *, nonce: str
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id)
+        return await _send(channel, message, nonce)
+
+    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
+        try:
+            channel = await self._client.create_dm(discord.Object(member_id))
+        except discord.HTTPException as error:
+            raise _translate(error) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise TemporaryFailure(str(error) or type(error).__name__) from error
+        return await _send(channel, message, nonce)
+
+
+async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonce: str) -> int:
+    mentions = discord.AllowedMentions(
+        everyone=False,
+        users=[discord.Object(i) for i in message.mention_user_ids] or False,
+        roles=[discord.Object(i) for i in message.mention_role_ids] or False,
+        replied_user=False,
+    )
+    try:
+        # discord.py adds enforce_nonce, so a resend returns the first message, not a second.
+        if message.embed is None:
+            sent = await channel.send(message.content, nonce=nonce, allowed_mentions=mentions)
+        else:
+            sent = await channel.send(
+                message.content or None,
+                embed=discord.Embed.from_dict(message.embed),
+                nonce=nonce,
+                allowed_mentions=mentions,
+            )
+    except discord.RateLimited as error:
+        raise RateLimited(error.retry_after, is_global=False) from error
+    except discord.HTTPException as error:
+        raise _translate(error) from error
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        raise TemporaryFailure(str(error) or type(error).__name__) from error
+    return sent.id
+
+
+def _translate(error: discord.HTTPException) -> Exception:
+    if error.code == CANNOT_DM:
+        return RecipientClosedDms(error.text)
+    if error.status == 429:
+        headers = error.response.headers
+        return RateLimited(
+            _seconds(headers.get("Retry-After")) or DEFAULT_RETRY_AFTER,
+            is_global=headers.get("X-RateLimit-Global") == "true",
+        )
+    if 400 <= error.status < 500:
+        return Rejected(f"{error.status} (code {error.code}): {error.text}")
+    return TemporaryFailure(f"{error.status}: {error.text}")
+
+
+def _seconds(header: str | None) -> float | None:
+    try:
+        return None if header is None else float(header)
+    except ValueError:
+        return None

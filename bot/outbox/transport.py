@@ -1,6 +1,6 @@
 """How the outbox reaches Discord, as a protocol, so the outbox itself never imports discord.py.
 
-The discord.py implementation is `cogs/discord_transport.py`; tests use a recording fake.
+The discord.py implementation is `DiscordTransport` in `bot/client.py`; tests use a fake.
 Each error says what the outbox should do next, not what HTTP status caused it.
 """
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import discord
 import pytest
 
+from bot.client import _translate
 from bot.outbox.transport import RateLimited, RecipientClosedDms, Rejected, TemporaryFailure
-from cogs.discord_transport import _translate
 
 
 def http_error(status: int, code: int = 0, headers: dict[str, str] | None = None):

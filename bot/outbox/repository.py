@@ -19,7 +19,6 @@ class QueuedMessage:
     dedupe_key: str
     message: OutgoingMessage
     merge_key: str | None = None
-    send_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +223,6 @@ def _insert_params(item: QueuedMessage, now: int) -> tuple[object, ...]:
         json.dumps(list(message.mention_user_ids)),
         json.dumps(list(message.mention_role_ids)),
         item.merge_key if is_channel and message.mergeable else None,
-        now if item.send_after is None else item.send_after,
+        now,
         now,
     )

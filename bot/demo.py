@@ -131,7 +131,8 @@ async def play_reminders(
     )
     outbox = OutboxRepository(db)
     for _ in range(250):
-        if (await outbox.counts()).sent + (await outbox.counts()).failed == len(reminders + dms):
+        counts = await outbox.counts()
+        if counts.sent + counts.failed == len(reminders + dms):
             return
         await asyncio.sleep(0.02)
 

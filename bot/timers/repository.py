@@ -31,6 +31,14 @@ class TimerRepository:
 
     async def schedule_many(self, timers: Sequence[NewTimer], *, now: int) -> None:
         """Insert, or move an existing key to its new time and payload (and make it pending)."""
+        await self._upsert(timers, now=now, move_unfinished=True)
+
+    async def ensure(self, timers: Sequence[NewTimer], *, now: int) -> None:
+        """Schedule each timer unless its key is already pending or running (recurring work
+        that must not be pushed back by every restart)."""
+        await self._upsert(timers, now=now, move_unfinished=False)
+
+    async def _upsert(self, timers: Sequence[NewTimer], *, now: int, move_unfinished: bool) -> None:
         async with self._db.transaction() as tx:
             await tx.executemany(
                 """
@@ -41,25 +49,12 @@ class TimerRepository:
                     payload = excluded.payload, state = 'pending', attempts = 0,
                     revision = revision + 1, claimed_at = NULL, finished_at = NULL,
                     last_error = NULL
+                WHERE ? OR state IN ('done', 'dead')
                 """,
-                [(t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now) for t in timers],
-            )
-
-    async def ensure(self, timers: Sequence[NewTimer], *, now: int) -> None:
-        """Schedule each timer unless its key is already pending or running (recurring work
-        that must not be pushed back by every restart)."""
-        async with self._db.transaction() as tx:
-            await tx.executemany(
-                """
-                INSERT INTO timers (key, kind, due_at, run_at, payload, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (key) DO UPDATE SET
-                    kind = excluded.kind, due_at = excluded.due_at, run_at = excluded.run_at,
-                    payload = excluded.payload, state = 'pending', attempts = 0,
-                    revision = revision + 1, finished_at = NULL, last_error = NULL
-                WHERE state IN ('done', 'dead')
-                """,
-                [(t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now) for t in timers],
+                [
+                    (t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now, move_unfinished)
+                    for t in timers
+                ],
             )
 
     async def cancel(self, key: str) -> bool:
@@ -90,18 +85,7 @@ class TimerRepository:
                 """,
                 (now, now, limit),
             )
-        claimed = [
-            ClaimedTimer(
-                id=row["id"],
-                key=row["key"],
-                kind=row["kind"],
-                due_at=row["due_at"],
-                payload=row["payload"],
-                attempts=row["attempts"],
-                revision=row["revision"],
-            )
-            for row in rows
-        ]
+        claimed = [ClaimedTimer(**dict(row)) for row in rows]
         claimed.sort(key=lambda timer: (timer.due_at, timer.id))
         return claimed
 
@@ -166,18 +150,7 @@ class TimerRepository:
             """,
             (limit,),
         )
-        return [
-            DeadTimer(
-                id=row["id"],
-                key=row["key"],
-                kind=row["kind"],
-                due_at=row["due_at"],
-                attempts=row["attempts"],
-                last_error=row["last_error"],
-                finished_at=row["finished_at"],
-            )
-            for row in rows
-        ]
+        return [DeadTimer(**dict(row)) for row in rows]
 
     async def retry_dead(self, *, now: int) -> int:
         """Give every dead timer a fresh set of attempts, starting now."""

@@ -87,8 +87,6 @@ class TimerService:
     async def schedule_many(self, timers: Sequence[NewTimer]) -> None:
         if not timers:
             return
-        for timer in timers:
-            json.dumps(timer.payload)  # fail here, in the caller, not in the dispatcher
         await self._repository.schedule_many(timers, now=self._now())
         if min(timer.due_at for timer in timers) < self._wakes_at:
             self._wake.set()

@@ -12,8 +12,8 @@ from bot.client import SyncMode, WatchClubBot, create_bot
 from bot.config import Settings
 from bot.resources import open_resources
 from sandbox import Sandbox, World
-from sandbox.contract import DiscordContract, SpecUnavailable
 from sandbox.testing import start_client
+from tests.support.contract import DiscordContract, SpecUnavailable
 
 CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
 

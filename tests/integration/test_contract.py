@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import Sandbox
-from sandbox.contract import DiscordContract, SpecUnavailable
+from tests.support.contract import DiscordContract, SpecUnavailable
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""sandbox.contract: exchanges shaped like discord.py's requests and Discord's replies, checked
-against Discord's OpenAPI spec (../shared/discord-api-spec/openapi.json; skipped without it)."""
+"""tests.support.contract: exchanges shaped like discord.py's requests and Discord's replies,
+checked against Discord's OpenAPI spec (../shared/discord-api-spec/openapi.json; skipped without
+it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.contract import (
+from tests.support.contract import (
     DEFAULT_SPEC_PATH,
     KNOWN_SPEC_GAPS,
     SPEC_ENV_VAR,

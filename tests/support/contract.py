@@ -61,8 +61,8 @@ def default_spec_path() -> Path:
     override = os.environ.get(SPEC_ENV_VAR)
     if override:
         return Path(override)
-    # sandbox/contract.py -> project root -> its parent, which holds shared/
-    return Path(__file__).resolve().parents[2] / "shared" / "discord-api-spec" / "openapi.json"
+    # tests/support/contract.py -> project root -> its parent, which holds shared/
+    return Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
 
 
 DEFAULT_SPEC_PATH: Final[Path] = default_spec_path()

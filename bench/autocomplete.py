@@ -21,10 +21,10 @@ from bot.background import BackgroundTasks
 from bot.clock import SystemClock, to_unix
 from bot.metadata.catalog import Catalog
 from bot.metadata.name_index import fold
+from bot.metadata.repository import TitleCacheRepository, TitleExpiry
 from bot.metadata.service import CachePolicy, TitleService
 from bot.storage import migrations
 from bot.storage.database import Database
-from bot.storage.title_cache import TitleCacheRepository, TitleExpiry
 
 CACHED_TITLES = 20_000
 QUERIES = 2_000

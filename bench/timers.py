@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.clock import SystemClock
+from bot.outbox.repository import OutboxRepository
 from bot.storage import migrations
 from bot.storage.database import Database, run_statement
 from bot.timers.models import FiredTimer, NewTimer
@@ -189,7 +190,7 @@ async def _ours(
     db = await Database.open(folder / f"watchclub-{pending}.sqlite3")
     try:
         await migrations.upgrade(db)
-        repo = TimerRepository(db)
+        repo = TimerRepository(db, OutboxRepository(db))
         bulk_seconds = await _bulk_load(repo, pending, rng)
         with_wal = await db.size_bytes()
         async with db.exclusive_writer() as writer:

@@ -16,6 +16,7 @@ from bot.clock import SystemClock, to_unix
 from bot.config import Settings, SettingsError, load_settings
 from bot.instance_lock import AlreadyRunning
 from bot.logging_setup import configure_logging
+from bot.outbox.repository import OutboxRepository
 from bot.storage import migrations
 from bot.storage.database import Database
 from bot.timers.report import timer_report
@@ -131,7 +132,9 @@ async def _timers_command(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 1
         if args.timers_command == "retry-dead":
-            count = await TimerRepository(db).retry_dead(now=to_unix(SystemClock().now()))
+            count = await TimerRepository(db, OutboxRepository(db)).retry_dead(
+                now=to_unix(SystemClock().now())
+            )
             print(f"re-queued {count} dead timers; a running bot picks them up within seconds")
         else:
             print("\n".join(await timer_report(db)))

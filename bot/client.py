@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import logging
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
-import aiohttp
 import discord
 import yarl
 from discord.ext import commands
 
-from bot.clock import to_unix
+from bot.clock import Clock, to_unix
 from bot.command_sync import CommandSyncState, command_set_hash
 from bot.config import Settings
+from bot.discord_transport import DiscordTransport
 from bot.error_handler import WatchClubCommandTree
 from bot.extensions import EXTENSIONS
-from bot.outbox.transport import (
-    RateLimited,
-    RecipientClosedDms,
-    Rejected,
-    RenderedMessage,
-    TemporaryFailure,
-)
 from bot.resources import Resources
 from bot.services import Services, build_services
 from bot.storage.meta import MetaRepository
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +45,16 @@ def point_discord_at(settings: Settings) -> None:
 
 
 class WatchClubBot(commands.Bot):
+    """The Bot receives its finished services (built by `create_bot`) and only wires them
+    into discord.py: cogs, command sync, timers and delivery, shutdown."""
+
     def __init__(
         self,
         settings: Settings,
-        resources: Resources,
+        services: Services,
         *,
+        sync_state: CommandSyncState,
+        clock: Clock,
         extensions: tuple[str, ...],
         sync_mode: SyncMode = SyncMode.AUTO,
         deliver: bool = True,
@@ -78,9 +73,9 @@ class WatchClubBot(commands.Bot):
             tree_cls=WatchClubCommandTree,
         )
         self.settings = settings
-        self.resources = resources
-        self.services: Services = build_services(settings, resources, DiscordTransport(self))
-        self.started_at: datetime = resources.clock.now()
+        self.services = services
+        self._sync_state = sync_state
+        self._clock = clock
         self._extensions = extensions
         self._sync_mode = sync_mode
         self._deliver = deliver  # False for one-off jobs such as `watchclub sync`
@@ -111,13 +106,12 @@ class WatchClubBot(commands.Bot):
             command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)
         ]
         fingerprint = command_set_hash(payload)
-        state = CommandSyncState(MetaRepository(self.resources.db))
-        if not force and not await state.needs_sync(guild_id, fingerprint):
+        if not force and not await self._sync_state.needs_sync(guild_id, fingerprint):
             log.info("Commands unchanged since the last sync; not syncing")
             self.last_sync_performed = False
             return False
         synced = await self.tree.sync(guild=guild)
-        await state.record_sync(guild_id, fingerprint, now=to_unix(self.resources.clock.now()))
+        await self._sync_state.record_sync(guild_id, fingerprint, now=to_unix(self._clock.now()))
         target = f"guild {guild_id}" if guild_id is not None else "all servers (global)"
         log.info("Synced %d commands to %s", len(synced), target)
         self.last_sync_performed = True
@@ -136,82 +130,20 @@ def create_bot(
     sync_mode: SyncMode = SyncMode.AUTO,
     deliver: bool = True,
 ) -> WatchClubBot:
-    return WatchClubBot(
-        settings, resources, extensions=extensions, sync_mode=sync_mode, deliver=deliver
+    """Build the domain services from the opened resources, then the Bot around them."""
+    transport = DiscordTransport()
+    bot = WatchClubBot(
+        settings,
+        build_services(settings, resources, transport),
+        sync_state=CommandSyncState(MetaRepository(resources.db)),
+        clock=resources.clock,
+        extensions=extensions,
+        sync_mode=sync_mode,
+        deliver=deliver,
     )
+    transport.connect(bot)
+    return bot
 
 
-# -- the outbox's way to Discord ------------------------------------------------------------
-# discord.py already keeps per-route buckets from the X-RateLimit headers and waits out a 429's
-# Retry-After before retrying; what reaches the outbox is a 429 it gave up on.
-
-CANNOT_DM = 50007
-DEFAULT_RETRY_AFTER = 5.0
-
-
-class DiscordTransport:
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
-
-    async def send_to_channel(
-        self, channel_id: int, message: RenderedMessage, *, nonce: str
-    ) -> int:
-        channel = self._client.get_partial_messageable(channel_id)
-        return await _send(channel, message, nonce)
-
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
-        try:
-            channel = await self._client.create_dm(discord.Object(member_id))
-        except discord.HTTPException as error:
-            raise _translate(error) from error
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
-            raise TemporaryFailure(str(error) or type(error).__name__) from error
-        return await _send(channel, message, nonce)
-
-
-async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonce: str) -> int:
-    mentions = discord.AllowedMentions(
-        everyone=False,
-        users=[discord.Object(i) for i in message.mention_user_ids] or False,
-        roles=[discord.Object(i) for i in message.mention_role_ids] or False,
-        replied_user=False,
-    )
-    try:
-        # discord.py adds enforce_nonce, so a resend returns the first message, not a second.
-        if message.embed is None:
-            sent = await channel.send(message.content, nonce=nonce, allowed_mentions=mentions)
-        else:
-            sent = await channel.send(
-                message.content or None,
-                embed=discord.Embed.from_dict(message.embed),
-                nonce=nonce,
-                allowed_mentions=mentions,
-            )
-    except discord.RateLimited as error:
-        raise RateLimited(error.retry_after, is_global=False) from error
-    except discord.HTTPException as error:
-        raise _translate(error) from error
-    except (TimeoutError, aiohttp.ClientError, OSError) as error:
-        raise TemporaryFailure(str(error) or type(error).__name__) from error
-    return sent.id
-
-
-def _translate(error: discord.HTTPException) -> Exception:
-    if error.code == CANNOT_DM:
-        return RecipientClosedDms(error.text)
-    if error.status == 429:
-        headers = error.response.headers
-        return RateLimited(
-            _seconds(headers.get("Retry-After")) or DEFAULT_RETRY_AFTER,
-            is_global=headers.get("X-RateLimit-Global") == "true",
-        )
-    if 400 <= error.status < 500:
-        return Rejected(f"{error.status} (code {error.code}): {error.text}")
-    return TemporaryFailure(f"{error.status}: {error.text}")
-
-
-def _seconds(header: str | None) -> float | None:
-    try:
-        return None if header is None else float(header)
-    except ValueError:
-        return None
+BotInteraction: TypeAlias = discord.Interaction[WatchClubBot]
+"""What every command, button and autocomplete of watchclub receives."""

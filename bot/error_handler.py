@@ -9,12 +9,18 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.client import (
+        BotInteraction,
+        WatchClubBot,  # noqa: F401 - named in the tree's base class below
+    )
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +82,7 @@ def describe_error(error: BaseException) -> ErrorReply:
     )
 
 
-async def reply_with_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+async def reply_with_error(interaction: BotInteraction, error: BaseException) -> None:
     reply = describe_error(error)
     try:
         if interaction.response.is_done():
@@ -92,8 +98,8 @@ async def reply_with_error(interaction: discord.Interaction[Any], error: BaseExc
         log.warning("Could not tell the user about an error", exc_info=True)
 
 
-class WatchClubCommandTree(app_commands.CommandTree[Any]):
+class WatchClubCommandTree(app_commands.CommandTree["WatchClubBot"]):
     async def on_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+        self, interaction: BotInteraction, error: app_commands.AppCommandError
     ) -> None:
         await reply_with_error(interaction, error)

@@ -1,11 +1,12 @@
-"""The cogs the bot loads, by module name, in order (an explicit list, never a directory scan).
+"""The cogs the bot loads, by package name, in order (an explicit list, never a directory scan;
+a test fails when a package in cogs/ is missing here).
 
 Names, not imports: bot/ must not import cogs/ (DESIGN.md rule 1); discord.py imports them.
 """
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general",
-    "cogs.server_config",
-    "cogs.member_settings",
+    "cogs.guilds",
+    "cogs.members",
     "cogs.titles",
 )

@@ -1,4 +1,8 @@
-"""The domain services the cogs share, built once from settings and resources."""
+"""The domain services the cogs share, built once from settings and resources.
+
+Cogs reach the domain only through `Services` (`bot.services` on the Bot): a new feature adds
+its field here and builds it in `build_services`, nothing else outside its own files.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,21 @@ import asyncio
 from dataclasses import dataclass
 
 from bot import maintenance, scheduled_messages
+from bot.about.service import AboutService
 from bot.config import Settings
+from bot.guilds.repository import GuildSettingsRepository
+from bot.guilds.service import GuildSettingsService
+from bot.members.repository import MemberSettingsRepository
+from bot.members.service import MemberSettingsService
 from bot.metadata.catalog import Catalog
 from bot.metadata.registry import build_providers
+from bot.metadata.repository import TitleCacheRepository
 from bot.metadata.service import TitleService
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import Transport
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
 from bot.rate_limit import RateLimiter
 from bot.resources import Resources
-from bot.storage.title_cache import TitleCacheRepository
 from bot.timers.repository import TimerRepository
 from bot.timers.service import TimerService
 
@@ -24,6 +33,9 @@ SHUTDOWN_GRACE = 5.0  # seconds for running timers, then for the outbox, at shut
 
 @dataclass(frozen=True)
 class Services:
+    about: AboutService
+    guild_settings: GuildSettingsService
+    member_settings: MemberSettingsService
     titles: TitleService
     timers: TimerService
     outbox: Outbox
@@ -47,24 +59,28 @@ class Services:
 
 
 def build_services(settings: Settings, resources: Resources, transport: Transport) -> Services:
-    clock = resources.clock
+    db, clock = resources.db, resources.clock
+    guild_settings = GuildSettingsRepository(db)
     titles = TitleService(
-        TitleCacheRepository(resources.db),
+        TitleCacheRepository(db),
         Catalog.bundled(),
-        build_providers(settings, resources),
+        build_providers(settings, resources.providers, clock),
         clock,
         resources.tasks,
     )
-    outbox_repository = OutboxRepository(resources.db)
+    outbox_repository = OutboxRepository(db)
     outbox = Outbox(
         outbox_repository,
         transport,
         clock,
         RateLimiter(DISCORD_SEND_WINDOWS, clock, asyncio.sleep),
     )
-    timer_repository = TimerRepository(resources.db)
+    timer_repository = TimerRepository(db, outbox_repository)
     timers = TimerService(timer_repository, clock, on_messages_queued=outbox.notify)
     return Services(
+        about=AboutService(db, clock, tmdb_configured=settings.tmdb_configured),
+        guild_settings=GuildSettingsService(guild_settings, clock),
+        member_settings=MemberSettingsService(MemberSettingsRepository(db), guild_settings, clock),
         titles=titles,
         timers=timers,
         outbox=outbox,

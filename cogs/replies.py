@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import discord
+
+from bot.client import BotInteraction
 
 T = TypeVar("T")
 
@@ -15,7 +17,7 @@ DEFER_AFTER_SECONDS = 1.5
 
 
 async def within_deadline(
-    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
+    interaction: BotInteraction, work: Awaitable[T], *, ephemeral: bool = False
 ) -> T:
     """Await `work`; if it is slow, defer the reply first so the interaction stays alive.
 
@@ -33,7 +35,7 @@ async def within_deadline(
 
 
 async def send(
-    interaction: discord.Interaction[Any],
+    interaction: BotInteraction,
     *,
     content: str | None = None,
     embed: discord.Embed | None = None,

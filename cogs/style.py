@@ -12,3 +12,10 @@ ATTRIBUTION = (
     "Anime data: AniList (anilist.co). K-drama data: TVmaze (tvmaze.com), CC BY-SA 4.0. "
     "This product uses the TMDB API but is not endorsed or certified by TMDB."
 )
+
+
+def confirmation_embed(what: str, detail: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title="Saved", colour=SUCCESS, description=what)
+    if detail:
+        embed.add_field(name="Note", value=detail, inline=False)
+    return embed

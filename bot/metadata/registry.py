@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.metadata.anilist import AniListProvider
 from bot.metadata.http_policy import ANILIST_WINDOWS, TMDB_WINDOWS, TVMAZE_WINDOWS, ProviderHttp
 from bot.metadata.provider import TitleProvider
 from bot.metadata.tmdb import TMDBProvider
 from bot.metadata.tvmaze import TVmazeProvider
-from bot.resources import Resources
+from bot.resources import ProviderClients
 
 
-def build_providers(settings: Settings, resources: Resources) -> list[TitleProvider]:
+def build_providers(
+    settings: Settings, clients: ProviderClients, clock: Clock
+) -> list[TitleProvider]:
     if settings.offline:
         return []
-    clock = resources.clock
-    clients = resources.providers
     providers: list[TitleProvider] = [
         AniListProvider(
             ProviderHttp("anilist", clients.anilist, windows=ANILIST_WINDOWS, clock=clock)

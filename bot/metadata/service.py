@@ -22,7 +22,7 @@ from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.name_index import NameIndex, fold
 from bot.metadata.provider import ProviderError, TitleProvider
-from bot.storage.title_cache import TitleCacheRepository, TitleExpiry
+from bot.metadata.repository import TitleCacheRepository, TitleExpiry
 
 log = logging.getLogger(__name__)
 

@@ -8,17 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.outbox.batching import Batch, QueuedRow, group_rows
-from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.outbox.message import ToChannel
+from bot.outbox.queueing import QueuedMessage
 from bot.storage.database import Database, Transaction
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    """A message with the key that makes queueing it twice a no-op."""
-
-    dedupe_key: str
-    message: OutgoingMessage
-    merge_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""SQLite storage: the connection, migrations and one repository per table group."""
+"""SQLite storage, the engine only: the connection, the migration runner and installation facts."""

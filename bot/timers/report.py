@@ -15,8 +15,8 @@ def _when(seconds: int | None) -> str:
 
 
 async def timer_report(db: Database) -> list[str]:
-    timers = TimerRepository(db)
     outbox = OutboxRepository(db)
+    timers = TimerRepository(db, outbox)
     counts = await timers.counts()
     sent = await outbox.counts()
     lines = [

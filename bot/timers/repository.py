@@ -7,7 +7,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.outbox.repository import OutboxRepository, QueuedMessage
+from bot.outbox.queueing import QueuedMessage
+from bot.outbox.repository import OutboxRepository
 from bot.storage.database import Database
 from bot.timers.models import ClaimedTimer, DeadTimer, NewTimer, TimerCounts
 
@@ -25,9 +26,9 @@ class Finished:
 
 
 class TimerRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: OutboxRepository) -> None:
         self._db = db
-        self._outbox = OutboxRepository(db)
+        self._outbox = outbox
 
     async def schedule_many(self, timers: Sequence[NewTimer], *, now: int) -> None:
         """Insert, or move an existing key to its new time and payload (and make it pending)."""

@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, Wait, from_unix, to_unix, wait_for_event
-from bot.outbox.message import OutgoingMessage, ToChannel
-from bot.outbox.repository import QueuedMessage
+from bot.outbox.queueing import queue_for_timer
 from bot.timers.models import (
     ClaimedTimer,
     FiredTimer,
@@ -206,14 +205,7 @@ class TimerService:
             return self._dead(timer, str(error) or type(error).__name__)
         except Exception as error:
             return self._retry_or_dead(timer, error)
-        messages = tuple(
-            QueuedMessage(
-                dedupe_key=f"timer:{timer.id}:{timer.due_at}:{index}",
-                message=message,
-                merge_key=_merge_key(message, timer.due_at),
-            )
-            for index, message in enumerate(outcome.messages)
-        )
+        messages = queue_for_timer(timer.id, timer.due_at, outcome.messages)
         if outcome.repeat_at is not None:
             next_due = to_unix(outcome.repeat_at)
             return Finished(
@@ -277,9 +269,3 @@ class TimerService:
 
     def _now(self) -> int:
         return to_unix(self._clock.now())
-
-
-def _merge_key(message: OutgoingMessage, due_at: int) -> str | None:
-    if not message.mergeable or not isinstance(message.to, ToChannel):
-        return None
-    return f"{message.to.channel_id}:{due_at // 60}"

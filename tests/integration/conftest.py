@@ -10,7 +10,7 @@ from pydantic import HttpUrl
 
 from bot.client import SyncMode, WatchClubBot, create_bot
 from bot.config import Settings
-from bot.resources import open_resources
+from bot.resources import Resources, open_resources
 from sandbox import Sandbox, World
 from sandbox.testing import start_client
 from tests.support.contract import DiscordContract, SpecUnavailable
@@ -84,9 +84,17 @@ def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, sandbox: Sandbox) -> AsyncIterator[WatchClubBot]:
-    async with open_resources(settings) as resources:
-        client = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
-        async with start_client(client, sandbox):
-            await sandbox.wait_synced()
-            yield client
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    """What the bot under test holds open: tests read its database and clock through this."""
+    async with open_resources(settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, sandbox: Sandbox, resources: Resources
+) -> AsyncIterator[WatchClubBot]:
+    client = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+    async with start_client(client, sandbox):
+        await sandbox.wait_synced()
+        yield client

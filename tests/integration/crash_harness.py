@@ -16,6 +16,7 @@ from pathlib import Path
 from random import Random
 
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
+from bot.outbox.repository import OutboxRepository
 from bot.scheduled_messages import scheduled_message
 from bot.storage import migrations
 from bot.storage.database import Database
@@ -113,7 +114,7 @@ async def seed_timers(database: Path, planned: Sequence[PlannedMessage], *, now:
             scheduled_message(p.message, due_at=datetime.fromtimestamp(p.due_at, UTC), key=p.key)
             for p in planned
         ]
-        await TimerRepository(db).schedule_many(timers, now=now)
+        await TimerRepository(db, OutboxRepository(db)).schedule_many(timers, now=now)
     finally:
         await db.close()
 

@@ -9,10 +9,10 @@ from sandbox import Sandbox
 
 
 async def test_unexpected_error_shows_only_a_code_and_logs_the_traceback(
-    bot, sandbox: Sandbox, world, caplog
+    bot, resources, sandbox: Sandbox, world, caplog
 ):
     guild = world.guild("K-Drama Club")
-    async with bot.resources.db.transaction() as tx:
+    async with resources.db.transaction() as tx:
         await tx.execute("DROP TABLE guild_settings")  # simulate a broken database
     with caplog.at_level(logging.ERROR, logger="bot.error_handler"):
         result = await sandbox.slash(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.client import WatchClubBot
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
@@ -22,7 +22,7 @@ async def eventually(condition: Callable[[], object], within: float = 10.0) -> N
 
 
 async def schedule(bot: WatchClubBot, message: OutgoingMessage, key: str, *, in_seconds: float = 0):
-    due = bot.resources.clock.now() + timedelta(seconds=in_seconds)
+    due = datetime.now(UTC) + timedelta(seconds=in_seconds)
     await bot.services.timers.schedule_many([scheduled_message(message, due_at=due, key=key)])
 
 
@@ -53,7 +53,7 @@ async def test_a_scheduled_message_is_posted_once_and_pings_only_who_it_names(
 
 
 async def test_a_dm_to_a_member_with_closed_dms_lands_in_the_channel_mentioning_them(
-    bot: WatchClubBot, sandbox: Sandbox, world: World
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
 ):
     guild = world.guild("K-Drama Club")
     parties = guild.channel("watch-parties")
@@ -71,7 +71,7 @@ async def test_a_dm_to_a_member_with_closed_dms_lands_in_the_channel_mentioning_
     )
     assert message.mentions == [sora.id]
     assert sandbox.dms(sora) == []
-    counts = await OutboxRepository(bot.resources.db).counts()
+    counts = await OutboxRepository(resources.db).counts()
     assert counts.fell_back == 1
 
 
@@ -102,10 +102,10 @@ async def test_a_429_is_waited_out_and_the_message_still_goes_out_once(
 
 
 async def test_reminders_due_in_the_same_minute_for_one_channel_read_as_one_message(
-    bot: WatchClubBot, sandbox: Sandbox, world: World
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
 ):
     general = world.guild("K-Drama Club").channel("general")
-    due = bot.resources.clock.now() + timedelta(seconds=1)
+    due = resources.clock.now() + timedelta(seconds=1)
     await bot.services.timers.schedule_many(
         [
             scheduled_message(
@@ -126,12 +126,12 @@ async def test_reminders_due_in_the_same_minute_for_one_channel_read_as_one_mess
 
 
 async def test_a_message_discord_refuses_is_recorded_as_failed_with_the_reason(
-    bot: WatchClubBot, sandbox: Sandbox, world: World
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
 ):
     general = world.guild("K-Drama Club").channel("general")
     sandbox.fail_next("POST", "/channels/{channel_id}/messages", 403, code=50013)
     await schedule(bot, OutgoingMessage(ToChannel(int(general.id)), "no permission"), "test:403")
-    outbox = OutboxRepository(bot.resources.db)
+    outbox = OutboxRepository(resources.db)
     for _ in range(500):
         if await outbox.failed(limit=1):
             break

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage.guild_settings import GuildSettingsRepository
 from sandbox import CommandNotPermittedError, Sandbox
 
 
@@ -14,7 +13,7 @@ def club(world):
 
 
 async def _stored(bot, club):
-    return await GuildSettingsRepository(bot.resources.db).get(int(club.id))
+    return await bot.services.guild_settings.get(int(club.id))
 
 
 async def test_admin_sets_every_setting_and_sees_it(bot, sandbox: Sandbox, club):

@@ -64,14 +64,14 @@ async def test_catalog_title_autocompletes_and_shows_a_card(bot, sandbox: Sandbo
 
 
 async def test_a_miss_is_fetched_in_the_background_for_the_next_keystrokes(
-    bot, sandbox: Sandbox, club, providers
+    bot, resources, sandbox: Sandbox, club, providers
 ):
     sora, general = club.member("sora"), club.channel("general")
     first = await sandbox.autocomplete(
         "title", member=sora, channel=general, options={"name": "starlight"}, focused="name"
     )
     assert first == []
-    await bot.resources.tasks.wait_idle()
+    await resources.tasks.wait_idle()
     assert sorted(providers.requests) == ["anilist SearchAnime", "tvmaze search"]
     later = await sandbox.autocomplete(
         "title", member=sora, channel=general, options={"name": "starlight cou"}, focused="name"
@@ -186,11 +186,11 @@ async def test_a_slow_search_shows_thinking_then_the_answer(bot, sandbox: Sandbo
     assert "I found no anime or K-drama called “qqqqqq”" in result.last_content
 
 
-async def test_an_error_after_picking_reaches_the_member(bot, sandbox: Sandbox, club):
+async def test_an_error_after_picking_reaches_the_member(bot, resources, sandbox: Sandbox, club):
     sora, general = club.member("sora"), club.channel("general")
     result = await sandbox.slash("title", member=sora, channel=general, options={"name": "e"})
     menu = result.components[0]["components"][0]
-    async with bot.resources.db.transaction() as tx:
+    async with resources.db.transaction() as tx:
         await tx.execute("DROP TABLE title_cache")  # something breaks underneath
     picked = await sandbox.select(
         member=sora, message=result.message, custom_id=menu["custom_id"], values=[FRIEREN]

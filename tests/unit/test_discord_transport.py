@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.client import _translate
+from bot.discord_transport import _translate
 from bot.outbox.transport import RateLimited, RecipientClosedDms, Rejected, TemporaryFailure
 
 

@@ -9,7 +9,8 @@ import pytest
 from bot.clock import to_unix
 from bot.maintenance import EVERY, Maintenance
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember, message_to_payload
-from bot.outbox.repository import OutboxRepository, QueuedMessage
+from bot.outbox.queueing import QueuedMessage
+from bot.outbox.repository import OutboxRepository
 from bot.scheduled_messages import KIND, scheduled_message, send_scheduled_message
 from bot.storage.database import Database
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError
@@ -62,7 +63,7 @@ class CountingTitles:
 async def test_maintenance_purges_and_sweeps_then_comes_back_in_six_hours(
     db: Database, clock: FakeClock
 ):
-    timers = TimerRepository(db)
+    timers = TimerRepository(db, OutboxRepository(db))
     outbox = OutboxRepository(db)
     now = to_unix(clock.now())
     old, recent = now - 8 * 86400, now - 3600

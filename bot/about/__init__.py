@@ -1,0 +1,1 @@
+"""What /about tells: this installation's version, uptime, size and title sources."""

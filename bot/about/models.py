@@ -1,0 +1,15 @@
+"""The facts /about shows, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AboutFacts:
+    version: str
+    started_at: int
+    uptime_seconds: float
+    database_bytes: int
+    server_count: int
+    tmdb_configured: bool

@@ -1,0 +1,26 @@
+"""Gathers /about's facts from the running installation."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.about.models import AboutFacts
+from bot.clock import Clock, to_unix
+from bot.storage.database import Database
+
+
+class AboutService:
+    def __init__(self, db: Database, clock: Clock, *, tmdb_configured: bool) -> None:
+        self._db = db
+        self._clock = clock
+        self._tmdb_configured = tmdb_configured
+        self.started_at = clock.now()
+
+    async def facts(self, *, server_count: int) -> AboutFacts:
+        return AboutFacts(
+            version=__version__,
+            started_at=to_unix(self.started_at),
+            uptime_seconds=(self._clock.now() - self.started_at).total_seconds(),
+            database_bytes=await self._db.size_bytes(),
+            server_count=server_count,
+            tmdb_configured=self._tmdb_configured,
+        )

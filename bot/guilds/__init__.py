@@ -1,0 +1,1 @@
+"""Server (guild) settings: default timezone, announcement channel, reminders, ping role."""

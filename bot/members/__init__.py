@@ -1,0 +1,1 @@
+"""A member's own settings, the same in every server: today, their timezone."""

@@ -13,10 +13,13 @@
 
 Strict like Discord: unknown routes answer 404 (and land in `sb.unknown_routes`), commands that
 were never synced raise `UnsyncedCommandError`, message limits answer 400 code 50035, and the
-first response to an interaction must come within 3 s.
+first response to an interaction must come within 3 s. A guild's scheduled events stop at 100
+uncompleted (30038; `sb.add_scheduled_events` fills one up) and need Manage or Create Events
+(403 50013; `sb.revoke_bot_permissions` takes them away).
 
 Module map: world (specs), payloads (specs as JSON), server + routes_* (REST), gateway
-(websocket), interactions (driving), state (messages' lifecycle), transcript, faults, recording.
+(websocket), interactions (driving), state (messages' lifecycle), events (scheduled events),
+transcript, faults, recording.
 """
 
 from sandbox.core import Sandbox
@@ -27,6 +30,7 @@ from sandbox.errors import (
     SandboxError,
     UnsyncedCommandError,
 )
+from sandbox.events import MAX_UNCOMPLETED_EVENTS
 from sandbox.faults import Fault
 from sandbox.gateway import (
     DIRECT_MESSAGES,
@@ -90,6 +94,7 @@ __all__ = [
     "MANAGE_GUILD",
     "MANAGE_MESSAGES",
     "MANAGE_ROLES",
+    "MAX_UNCOMPLETED_EVENTS",
     "MENTION_EVERYONE",
     "MESSAGE_CONTENT",
     "READ_MESSAGE_HISTORY",

@@ -6,14 +6,18 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from sandbox.events import ACTIVE, EXTERNAL, SCHEDULED, new_event
 from sandbox.faults import Fault
 from sandbox.gateway import PRIVILEGED_INTENTS, GatewaySession
 from sandbox.interaction_state import InteractionResult
 from sandbox.interactions import Actor, Driver
 from sandbox.messages import StoredMessage
+from sandbox.payloads import role_payload
+from sandbox.permissions import Permissions
 from sandbox.recording import RecordedRequest
 from sandbox.server import API_PREFIX, GATEWAY_PATH, SandboxServer
 from sandbox.state import SandboxState
@@ -366,6 +370,60 @@ class Sandbox:
     def scheduled_events(self, guild: GuildSpec | str) -> list[Json]:
         guild_id = guild.id if isinstance(guild, GuildSpec) else guild
         return [dict(e) for e in self._state.scheduled_events.get(guild_id, [])]
+
+    async def add_scheduled_events(
+        self, guild: GuildSpec | str, count: int, *, status: int = SCHEDULED
+    ) -> list[Json]:
+        """Fill `guild` with `count` external events made by its owner (not the bot), one a day
+        from tomorrow, in `status` (1 scheduled, 2 active, 3 completed, 4 canceled). Call it
+        before or after the bot connects: GUILD_CREATE or GUILD_SCHEDULED_EVENT_CREATE carries
+        them. 100 scheduled or active ones put the guild at Discord's cap (30038)."""
+        state = self._state
+        place = guild if isinstance(guild, GuildSpec) else self.world.guild(guild)
+        owner = self.world.find_user(place.owner_id)
+        if owner is None:
+            raise ValueError(f"{place.name!r} has no owner among the world's users")
+        events = state.scheduled_events.setdefault(place.id, [])
+        now = state.now().replace(minute=0, second=0, microsecond=0)
+        added: list[Json] = []
+        for n in range(len(events) + 1, len(events) + count + 1):
+            start = now - timedelta(hours=1) if status == ACTIVE else now + timedelta(days=n)
+            event = new_event(
+                event_id=self.world.ids.next(),
+                guild_id=place.id,
+                creator=owner,
+                name=f"Community event {n}",
+                start=start,
+                end=start + timedelta(hours=2),
+                entity_type=EXTERNAL,
+                location="Community voice",
+                status=status,
+            )
+            events.append(event)
+            added.append(dict(event))
+        state.note("event", owner.username, f"scheduled {count} events", where=place.name)
+        for event in added:
+            await state.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", dict(event))
+        await state.changes.notify()
+        return added
+
+    async def revoke_bot_permissions(self, guild: GuildSpec | str, permissions: int) -> None:
+        """Take `permissions` away from the bot in `guild`, as a server admin would (see
+        GuildSpec.revoke_bot_permissions: @everyone loses them too), and tell a connected bot
+        with GUILD_ROLE_UPDATE. For example MANAGE_EVENTS | CREATE_EVENTS: creating, editing
+        and deleting scheduled events then fail with 403 code 50013."""
+        place = guild if isinstance(guild, GuildSpec) else self.world.guild(guild)
+        changed = place.revoke_bot_permissions(permissions)
+        names = ", ".join(
+            (flag.name or "").replace("_", " ").title() for flag in Permissions(permissions)
+        )
+        self._state.note(
+            "gateway", "·", f"{self.world.bot.username} loses {names}", where=place.name
+        )
+        for role in changed:
+            await self._state.gateway.dispatch(
+                "GUILD_ROLE_UPDATE", {"guild_id": place.id, "role": role_payload(role)}
+            )
 
     def render_message(self, message: StoredMessage) -> Json:
         """The message exactly as the REST API returns it."""

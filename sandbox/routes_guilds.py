@@ -6,6 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.errors import ApiError, field_error, invalid_form, unknown
+from sandbox.events import (
+    ACTIVE,
+    CANCELED,
+    COMPLETED,
+    EXTERNAL,
+    MAX_UNCOMPLETED_EVENTS,
+    SCHEDULED,
+    STAGE_INSTANCE,
+    VOICE,
+    describe,
+    new_event,
+    uncompleted_count,
+)
 from sandbox.ids import iso_timestamp
 from sandbox.payloads import (
     channel_payload,
@@ -21,8 +34,6 @@ from sandbox.world import STAGE_CHANNEL, VOICE_CHANNEL, GuildSpec
 
 Json = dict[str, Any]
 
-STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3
-SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 _ALLOWED_TRANSITIONS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
 _STATUS_VERBS = {ACTIVE: "started", COMPLETED: "ended", CANCELED: "cancelled"}
 _EDITABLE = (
@@ -167,48 +178,71 @@ def _with_count(state: SandboxState, event: Json, include: bool) -> Json:
     return copy
 
 
-def _require_event_permission(guild: GuildSpec) -> None:
-    if not guild.bot_member.permissions & (MANAGE_EVENTS | CREATE_EVENTS):
+def _require_event_permission(guild: GuildSpec, event: Json | None = None) -> None:
+    """Create needs CREATE_EVENTS or MANAGE_EVENTS. Editing or deleting needs MANAGE_EVENTS, or
+    CREATE_EVENTS for an event the bot created itself."""
+    have = guild.bot_member.permissions
+    if have & MANAGE_EVENTS:
+        return
+    own = event is None or event.get("creator_id") == guild.world.bot.id
+    if not (own and have & CREATE_EVENTS):
         raise ApiError(403, 50013, "Missing Permissions")
 
 
-def _describe_event(event: Json) -> str:
-    start = datetime.fromisoformat(event["scheduled_start_time"]).strftime("%a %d %b %Y %H:%M UTC")
-    where = (event.get("entity_metadata") or {}).get("location") or "a voice channel"
-    return f'"{event["name"]}" · {start} · {where}'
+def _cap_error() -> ApiError:
+    return ApiError(
+        400,
+        30038,
+        f"Maximum number of uncompleted guild scheduled events reached ({MAX_UNCOMPLETED_EVENTS})",
+    )
+
+
+def _note_failure(state: SandboxState, guild: GuildSpec, what: str, error: ApiError) -> None:
+    """A refused event call, readable in the transcript like a DM that could not be delivered."""
+    reason = error.message
+    if error.errors:
+        reason += f" ({', '.join(error.errors)})"
+    state.note("failed", state.world.bot.username, f"{what}: {reason}", where=guild.name)
+
+
+def _event_label(ctx: RequestContext, guild: GuildSpec) -> str:
+    event_id = ctx.params["guild_scheduled_event_id"]
+    event = next((e for e in _events(ctx.state, guild) if e["id"] == event_id), None)
+    return f'event "{event["name"]}"' if event is not None else f"event {event_id}"
 
 
 async def create_event(ctx: RequestContext) -> Reply:
     state = ctx.state
     guild = _guild(ctx)
-    _require_event_permission(guild)
     body = ctx.body()
-    _validate_event(state, guild, body, creating=True)
+    try:
+        _require_event_permission(guild)
+        _validate_event(state, guild, body, creating=True)
+        if uncompleted_count(_events(state, guild)) >= MAX_UNCOMPLETED_EVENTS:
+            raise _cap_error()
+    except ApiError as error:
+        name = str(body.get("name") or "")
+        _note_failure(state, guild, f'event "{name}" not scheduled', error)
+        raise
     end = body.get("scheduled_end_time")
-    event: Json = {
-        "id": state.world.ids.next(),
-        "guild_id": guild.id,
-        "name": body["name"],
-        "description": body.get("description"),
-        "channel_id": body.get("channel_id"),
-        "creator_id": state.world.bot.id,
-        "creator": user_payload(state.world.bot),
-        "image": None,
-        "scheduled_start_time": iso_timestamp(_parse_time(body["scheduled_start_time"], "start")),
-        "scheduled_end_time": iso_timestamp(_parse_time(end, "end")) if end else None,
-        "status": SCHEDULED,
-        "entity_type": body["entity_type"],
-        "entity_id": None,
-        "recurrence_rule": body.get("recurrence_rule"),
-        "privacy_level": body["privacy_level"],
-        "guild_scheduled_event_exceptions": [],
-        "entity_metadata": body.get("entity_metadata") if body["entity_type"] == EXTERNAL else None,
-        "sku_ids": [],
-    }
-    _events(state, guild).append(event)
-    state.note(
-        "event", state.world.bot.username, f"scheduled {_describe_event(event)}", where=guild.name
+    kind = body["entity_type"]
+    channel_id = body.get("channel_id")
+    event = new_event(
+        event_id=state.world.ids.next(),
+        guild_id=guild.id,
+        creator=state.world.bot,
+        name=body["name"],
+        description=body.get("description"),
+        channel_id=str(channel_id) if channel_id is not None else None,
+        start=_parse_time(body["scheduled_start_time"], "scheduled_start_time"),
+        end=_parse_time(end, "scheduled_end_time") if end else None,
+        entity_type=kind,
+        location=(body.get("entity_metadata") or {}).get("location") if kind == EXTERNAL else None,
+        privacy_level=body["privacy_level"],
+        recurrence_rule=body.get("recurrence_rule"),
     )
+    _events(state, guild).append(event)
+    state.note("event", state.world.bot.username, f"scheduled {describe(event)}", where=guild.name)
     await state.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", dict(event))
     await state.changes.notify()
     return ok(_with_count(state, event, False))
@@ -225,11 +259,30 @@ async def get_event(ctx: RequestContext) -> Reply:
     return ok(_with_count(ctx.state, _find_event(ctx, guild), ctx.flag("with_user_count")))
 
 
+def _permitted_event(ctx: RequestContext, guild: GuildSpec, outcome: str) -> Json:
+    """The event the route acts on, once the bot may edit or delete it."""
+    try:
+        _require_event_permission(guild)  # neither permission: refused before the lookup
+        event = _find_event(ctx, guild)
+        _require_event_permission(guild, event)
+    except ApiError as error:
+        _note_failure(ctx.state, guild, f"{_event_label(ctx, guild)} {outcome}", error)
+        raise
+    return event
+
+
 async def edit_event(ctx: RequestContext) -> Reply:
-    state = ctx.state
     guild = _guild(ctx)
-    _require_event_permission(guild)
-    event = _find_event(ctx, guild)
+    event = _permitted_event(ctx, guild, "not updated")
+    try:
+        return await _edit_event(ctx, guild, event)
+    except ApiError as error:
+        _note_failure(ctx.state, guild, f"{_event_label(ctx, guild)} not updated", error)
+        raise
+
+
+async def _edit_event(ctx: RequestContext, guild: GuildSpec, event: Json) -> Reply:
+    state = ctx.state
     body = ctx.body()
     updated = {**event, **{k: body[k] for k in _EDITABLE if k in body}}
     if "status" in body and body["status"] != event["status"]:
@@ -249,12 +302,12 @@ async def edit_event(ctx: RequestContext) -> Reply:
             updated[key] = iso_timestamp(_parse_time(updated[key], key))
     if updated["entity_type"] != EXTERNAL:
         updated["entity_metadata"] = None
+    if updated.get("channel_id") is not None:
+        updated["channel_id"] = str(updated["channel_id"])
     event.clear()
     event.update(updated)
     verb = _STATUS_VERBS.get(event["status"], "updated") if "status" in body else "updated"
-    state.note(
-        "event", state.world.bot.username, f"{verb} {_describe_event(event)}", where=guild.name
-    )
+    state.note("event", state.world.bot.username, f"{verb} {describe(event)}", where=guild.name)
     await state.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", dict(event))
     return ok(_with_count(state, event, False))
 
@@ -262,12 +315,9 @@ async def edit_event(ctx: RequestContext) -> Reply:
 async def delete_event(ctx: RequestContext) -> Reply:
     state = ctx.state
     guild = _guild(ctx)
-    _require_event_permission(guild)
-    event = _find_event(ctx, guild)
+    event = _permitted_event(ctx, guild, "not deleted")
     _events(state, guild).remove(event)
-    state.note(
-        "event", state.world.bot.username, f"deleted {_describe_event(event)}", where=guild.name
-    )
+    state.note("event", state.world.bot.username, f"deleted {describe(event)}", where=guild.name)
     await state.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", dict(event))
     return no_content()
 

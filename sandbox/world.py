@@ -250,6 +250,23 @@ class GuildSpec:
             self.owner_id = user.id
         return member
 
+    def revoke_bot_permissions(self, permissions: int) -> list[RoleSpec]:
+        """Take `permissions` away from the bot in this guild, as a server admin would: off every
+        role the bot holds, @everyone included (guild permissions are the union of the roles, so
+        a bit that @everyone grants cannot be withheld otherwise; members lose it too). Returns the
+        roles that changed. Raises ValueError when the bot would keep them anyway, as the guild's
+        owner or through ADMINISTRATOR."""
+        bits = int(permissions)
+        bot = self.bot_member
+        held = [self.everyone_role, *bot.roles]
+        after = compute_permissions([r.permissions & ~bits for r in held], is_owner=bot.is_owner)
+        if after & bits:
+            raise ValueError(f"the bot is owner or administrator in {self.name!r}: it keeps them")
+        changed = [r for r in held if r.permissions & bits]
+        for role in changed:
+            role.permissions &= ~bits
+        return changed
+
     def override_command_permissions(self, command_name: str) -> None:
         """Let every member use `command_name` whatever its default_member_permissions, as a
         server admin can in Server Settings > Integrations."""

@@ -425,6 +425,15 @@ class Sandbox:
                 "GUILD_ROLE_UPDATE", {"guild_id": place.id, "role": role_payload(role)}
             )
 
+    def attachment_data(self, attachment: Json | str) -> bytes:
+        """The bytes uploaded for an attachment (a dict from StoredMessage.attachments, or its
+        id), kept even after an edit or a delete removed it from its message."""
+        attachment_id = str(attachment["id"]) if isinstance(attachment, dict) else attachment
+        try:
+            return self._state.files[attachment_id]
+        except KeyError:
+            raise KeyError(f"no attachment {attachment_id} was ever uploaded") from None
+
     def render_message(self, message: StoredMessage) -> Json:
         """The message exactly as the REST API returns it."""
         return self._state.render(message)

@@ -117,6 +117,8 @@ async def edit_message(ctx: RequestContext) -> Reply:
     message = _message(ctx, channel)
     if message.author_id != ctx.state.world.bot.id or message.interaction_id is not None:
         raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+    if ctx.files:
+        _require(ctx.state, channel, ATTACH_FILES)
     await ctx.state.edit_message(message, ctx.body(), ctx.files)
     return ok(ctx.state.render(message))
 

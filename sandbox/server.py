@@ -199,7 +199,9 @@ class SandboxServer:
         return await self._handle(None, request)
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
-        data = self._state.files.get(request.match_info["attachment_id"])
+        attachment_id = request.match_info["attachment_id"]
+        data = self._state.files.get(attachment_id)
         if data is None:
             return web.Response(status=404)
-        return web.Response(body=data, content_type="application/octet-stream")
+        content_type = self._state.file_types.get(attachment_id, "application/octet-stream")
+        return web.Response(body=data, content_type=content_type)

@@ -3,6 +3,8 @@ deleted, so REST routes and test drivers store, log and dispatch them identicall
 
 from __future__ import annotations
 
+import mimetypes
+import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -36,6 +38,30 @@ Json = dict[str, Any]
 
 SUPPRESS_EMBEDS = 1 << 2
 _SETTABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+_FILE_FIELD = re.compile(r"files\[(\d+)\]")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _upload_slot(upload: RecordedFile, position: int) -> str:
+    """The id that `attachments` uses for an upload: n of its files[n] form field."""
+    match = _FILE_FIELD.fullmatch(upload.field_name)
+    return match.group(1) if match else str(position)
+
+
+def _content_type(upload: RecordedFile) -> str:
+    # discord.py labels every part application/octet-stream; Discord reports the real type.
+    if upload.content_type not in ("", "application/octet-stream"):
+        return upload.content_type
+    if upload.data.startswith(_PNG_SIGNATURE):
+        return "image/png"
+    guessed, _ = mimetypes.guess_type(upload.filename)
+    return guessed or "application/octet-stream"
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 24:
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 class SandboxState:
@@ -61,7 +87,9 @@ class SandboxState:
         self.internal_errors: list[str] = []
         self.dm_channels: dict[str, ChannelSpec] = {}
         self.closed_dms: set[str] = set()
+        # Uploaded bytes and their content type by attachment id, kept after edits and deletes.
         self.files: dict[str, bytes] = {}
+        self.file_types: dict[str, str] = {}
         self.base_url = ""
         self.changes = Changes()
         self.gateway = Gateway(
@@ -171,9 +199,11 @@ class SandboxState:
     ) -> list[Json]:
         described = {str(a.get("id")): a for a in body.get("attachments") or []}
         out = []
-        for index, upload in enumerate(files):
+        for position, upload in enumerate(files):
             attachment_id = self.world.ids.next()
             self.files[attachment_id] = upload.data
+            content_type = _content_type(upload)
+            self.file_types[attachment_id] = content_type
             url = f"{self.base_url}/attachments/{channel.id}/{attachment_id}/{upload.filename}"
             item: Json = {
                 "id": attachment_id,
@@ -181,9 +211,12 @@ class SandboxState:
                 "size": upload.size,
                 "url": url,
                 "proxy_url": url,
-                "content_type": upload.content_type,
+                "content_type": content_type,
             }
-            meta = described.get(str(index)) or {}
+            size = _png_size(upload.data)
+            if size is not None:
+                item["width"], item["height"] = size
+            meta = described.get(_upload_slot(upload, position)) or {}
             if meta.get("description"):
                 item["description"] = meta["description"]
             out.append(item)
@@ -296,10 +329,15 @@ class SandboxState:
         )
         attachments = message.attachments
         if "attachments" in body or files:
-            keep = {str(a.get("id")) for a in body.get("attachments") or []}
+            # `attachments` lists what stays (existing ids, new uploads by files[n] index);
+            # without it, uploads are appended to what the message already has.
+            kept = message.attachments
+            if "attachments" in body:
+                keep = {str(a.get("id")) for a in body.get("attachments") or []}
+                kept = [a for a in message.attachments if a["id"] in keep]
             channel = self.channel(message.channel_id)
             added = self._attachments(channel, body, files) if channel else []
-            attachments = [a for a in message.attachments if a["id"] in keep] + added
+            attachments = kept + added
         if not (content or embeds or components or attachments or message.poll):
             raise ApiError(400, 50006, "Cannot send an empty message")
         message.content, message.embeds = content, embeds

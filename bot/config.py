@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -93,19 +96,23 @@ class Settings(BaseSettings):
         return self.tmdb_api_key is not None
 
 
-_FIELD_TO_ENV = {
-    "discord_token": "DISCORD_TOKEN",
-    "database": "WATCHCLUB_DATABASE",
-    "dev_guild_id": "DISCORD_DEV_GUILD_ID",
-    "log_level": "LOG_LEVEL",
-    "tmdb_api_key": "TMDB_API_KEY",
-    "offline": "WATCHCLUB_OFFLINE",
-    "anilist_api_url": "ANILIST_API_URL",
-    "tvmaze_api_url": "TVMAZE_API_URL",
-    "tmdb_api_url": "TMDB_API_URL",
-    "discord_api_base_url": "DISCORD_API_BASE_URL",
-    "discord_gateway_url": "DISCORD_GATEWAY_URL",
-}
+def _environment_variable(field: FieldInfo) -> str | None:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices) and alias.choices and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return None
+
+
+ENVIRONMENT_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {
+        field_name: variable
+        for field_name, field in Settings.model_fields.items()
+        if (variable := _environment_variable(field)) is not None
+    }
+)
+"""Each Settings field and the environment variable (or `.env` key) it is read from, taken from
+the fields' validation aliases so it cannot drift; tests/unit/test_config.py checks that every
+field has one and that `.env.example` documents each."""
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -115,7 +122,7 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        name = _FIELD_TO_ENV.get(field, field.upper())
+        name = ENVIRONMENT_VARIABLES.get(field, field.upper())
         # Never echo the offending value: it may be a secret pasted into the wrong variable.
         raise SettingsError(
             f"setting {name} is invalid: {first['msg']}. See .env.example for what it accepts."

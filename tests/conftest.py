@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ENVIRONMENT_VARIABLES
 from bot.storage import migrations
 from bot.storage.database import Database
 
@@ -38,24 +39,10 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-WATCHCLUB_ENV = (
-    "DISCORD_TOKEN",
-    "WATCHCLUB_DATABASE",
-    "DISCORD_DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "TMDB_API_KEY",
-    "ANILIST_API_URL",
-    "TVMAZE_API_URL",
-    "TMDB_API_URL",
-    "DISCORD_API_BASE_URL",
-    "DISCORD_GATEWAY_URL",
-)
-
-
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A developer's own .env or exported token must never leak into a test."""
-    for name in WATCHCLUB_ENV:
+    for name in ENVIRONMENT_VARIABLES.values():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -1,8 +1,17 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE, SettingsError, load_settings
+from bot.config import (
+    DEFAULT_DATABASE,
+    ENVIRONMENT_VARIABLES,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 
 def test_defaults_need_nothing():
@@ -52,3 +61,22 @@ def test_malformed_setting_names_itself(monkeypatch, name, value):
     assert name in message
     assert ".env.example" in message
     assert value not in message or value == "LOUD"
+
+
+def test_every_setting_has_an_environment_variable():
+    assert set(ENVIRONMENT_VARIABLES) == set(Settings.model_fields)
+    assert len(set(ENVIRONMENT_VARIABLES.values())) == len(ENVIRONMENT_VARIABLES)
+    assert "WATCHCLUB_OFFLINE" in ENVIRONMENT_VARIABLES.values()
+
+
+def test_each_environment_variable_is_the_one_the_setting_reads(monkeypatch):
+    monkeypatch.setenv(ENVIRONMENT_VARIABLES["offline"], "true")
+    monkeypatch.setenv(ENVIRONMENT_VARIABLES["dev_guild_id"], "7")
+    settings = load_settings(env_file=None)
+    assert settings.offline is True
+    assert settings.dev_guild_id == 7
+
+
+def test_env_example_documents_exactly_the_settings():
+    documented = re.findall(r"^([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), flags=re.MULTILINE)
+    assert sorted(documented) == sorted(ENVIRONMENT_VARIABLES.values())

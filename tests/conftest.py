@@ -1,10 +1,11 @@
-"""Shared fixtures: a migrated database in tmp_path and a controllable clock."""
+"""Shared fixtures: a migrated database in tmp_path and a controllable clock.
+
+`FakeClock` lives in tests/support/clock.py; it is re-exported here for older imports.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,31 +13,9 @@ import pytest
 from bot.config import ENVIRONMENT_VARIABLES
 from bot.storage import migrations
 from bot.storage.database import Database
+from tests.support.clock import FakeClock
 
-
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-        self._monotonic = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self._monotonic
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-        self._monotonic += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """An asyncio.sleep stand-in: time passes at once, and the wait is recorded."""
-        self.sleeps.append(seconds)
-        self.advance(max(0.0, seconds))
-        await asyncio.sleep(0)
+__all__ = ["FakeClock"]  # re-exported: some tests still import it from here
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from bot.scheduled_messages import KIND, scheduled_message, send_scheduled_messa
 from bot.storage.database import Database
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError
 from bot.timers.repository import TimerRepository
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 DUE = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 

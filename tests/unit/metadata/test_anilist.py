@@ -1,6 +1,6 @@
 """AniListProvider against recorded-shape AniList responses, through httpx.MockTransport.
 
-The client is built as bot/resources.py builds it; ProviderHttp runs on a stepping clock whose
+The client is built as bot/resources.py builds it; ProviderHttp runs on the fake clock, whose
 sleep advances time instantly and records each wait, so retries and pauses cost nothing.
 """
 
@@ -11,7 +11,6 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from bot.metadata.provider import (
     ProviderUnavailable,
 )
 from bot.resources import PROVIDER_TIMEOUT, USER_AGENT
+from tests.support.clock import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "anilist"
 ENDPOINT = "https://graphql.anilist.co"
@@ -56,27 +56,6 @@ def load(name: str) -> dict[str, Any]:
 
 
 # --- the fake AniList -------------------------------------------------------------------------
-
-
-class SteppingClock:
-    """A Clock whose sleep moves time forward at once and remembers how long it was asked."""
-
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-        self.mono = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        step = max(0.0, seconds)
-        self.mono += step
-        self.current += timedelta(seconds=step)
 
 
 Reply = Callable[[httpx.Request], httpx.Response]
@@ -141,8 +120,8 @@ class FakeAniList:
 
 
 @pytest.fixture
-def fake_clock() -> SteppingClock:
-    return SteppingClock()
+def fake_clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -151,7 +130,7 @@ def api() -> FakeAniList:
 
 
 @pytest.fixture
-async def provider(api: FakeAniList, fake_clock: SteppingClock) -> AsyncIterator[AniListProvider]:
+async def provider(api: FakeAniList, fake_clock: FakeClock) -> AsyncIterator[AniListProvider]:
     async with httpx.AsyncClient(
         base_url=ENDPOINT,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Referer": REFERER},
@@ -768,7 +747,7 @@ async def test_search_entry_without_id_is_a_bad_response(
 
 
 async def test_429_with_retry_after_is_rate_limited_without_a_retry_storm(
-    provider: AniListProvider, api: FakeAniList, fake_clock: SteppingClock
+    provider: AniListProvider, api: FakeAniList, fake_clock: FakeClock
 ) -> None:
     api.on(
         "SearchAnime",
@@ -815,7 +794,7 @@ async def test_cloudflare_html_403_is_unavailable(
 
 
 async def test_500_then_200_succeeds_after_one_retry(
-    provider: AniListProvider, api: FakeAniList, fake_clock: SteppingClock
+    provider: AniListProvider, api: FakeAniList, fake_clock: FakeClock
 ) -> None:
     api.on(
         "SearchAnime",

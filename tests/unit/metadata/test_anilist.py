@@ -9,8 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from bot.metadata.provider import (
 )
 from bot.resources import PROVIDER_TIMEOUT, USER_AGENT
 from tests.support.clock import FakeClock
+from tests.support.replay import ReplayApi, graphql_operation, ok, raw, status, timeout
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "anilist"
 ENDPOINT = "https://graphql.anilist.co"
@@ -58,62 +58,11 @@ def load(name: str) -> dict[str, Any]:
 # --- the fake AniList -------------------------------------------------------------------------
 
 
-Reply = Callable[[httpx.Request], httpx.Response]
-
-
-def ok(body: dict[str, Any]) -> Reply:
-    return lambda _request: httpx.Response(200, json=body, headers=HEADERS_200)
-
-
-def answer(
-    status: int,
-    body: Any = None,
-    *,
-    text: str | None = None,
-    content_type: str = "text/html; charset=UTF-8",
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    def reply(_request: httpx.Request) -> httpx.Response:
-        if text is not None:
-            return httpx.Response(
-                status, text=text, headers={"content-type": content_type, **(headers or {})}
-            )
-        return httpx.Response(status, json=body, headers=headers or {})
-
-    return reply
-
-
-def time_out(request: httpx.Request) -> httpx.Response:
-    raise httpx.ReadTimeout("read timed out", request=request)
-
-
-def operation_of(request: httpx.Request) -> str:
-    match = re.search(r"\bquery\s+(\w+)", json.loads(request.content)["query"])
-    assert match, "every AniList request must be a named operation"
-    return match.group(1)
-
-
-class FakeAniList:
-    """Routes on the GraphQL operation name; the last reply queued for one repeats."""
+class FakeAniList(ReplayApi):
+    """AniList's one endpoint, answered per GraphQL operation name; the last reply repeats."""
 
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self._replies: dict[str, list[Reply]] = {}
-
-    def on(self, operation: str, *replies: Reply) -> FakeAniList:
-        self._replies.setdefault(operation, []).extend(replies)
-        return self
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        operation = operation_of(request)
-        queue = self._replies.get(operation)
-        assert queue, f"unexpected AniList operation {operation!r}"
-        reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        return reply(request)
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(request.content) for request in self.requests]
+        super().__init__(route=graphql_operation)
 
     def variables(self) -> list[dict[str, Any]]:
         return [body["variables"] for body in self.bodies()]
@@ -168,7 +117,7 @@ def by_ids_reply(request: httpx.Request) -> httpx.Response:
 
 
 async def test_search_reads_the_sample_page(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("SearchAnime", ok(load("page_search_media.handbuilt.json")))
+    api.on("SearchAnime", ok(load("page_search_media.handbuilt.json"), HEADERS_200))
 
     [title] = await provider.search("one piece")
 
@@ -196,7 +145,7 @@ async def test_search_reads_the_sample_page(provider: AniListProvider, api: Fake
 async def test_search_reads_the_official_docs_page_with_romaji_only(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(load("page_search_fate_zero.official_docs.json")))
+    api.on("SearchAnime", ok(load("page_search_fate_zero.official_docs.json"), HEADERS_200))
 
     titles = await provider.search("fate/zero", limit=3)
 
@@ -209,7 +158,7 @@ async def test_search_reads_the_official_docs_page_with_romaji_only(
 async def test_search_asks_for_non_adult_anime_by_search_match(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(page("media", [])))
+    api.on("SearchAnime", ok(page("media", []), HEADERS_200))
 
     await provider.search("  frieren  ", limit=7)
 
@@ -224,7 +173,7 @@ async def test_search_asks_for_non_adult_anime_by_search_match(
 async def test_search_text_never_reaches_the_query_document(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(page("media", [])))
+    api.on("SearchAnime", ok(page("media", []), HEADERS_200))
     hostile = '") { id } } mutation { DeleteMediaListEntry(id: 1) { deleted } } #'
 
     await provider.search(hostile)
@@ -237,7 +186,7 @@ async def test_search_text_never_reaches_the_query_document(
 async def test_search_limit_is_clamped_to_one_page_of_50(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(page("media", [media(i) for i in range(1, 51)])))
+    api.on("SearchAnime", ok(page("media", [media(i) for i in range(1, 51)]), HEADERS_200))
 
     titles = await provider.search("a", limit=500)
 
@@ -254,7 +203,7 @@ async def test_search_without_anything_to_ask_sends_nothing(
 
 
 async def test_search_with_no_match_is_empty(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("SearchAnime", ok(page("media", [])))
+    api.on("SearchAnime", ok(page("media", []), HEADERS_200))
 
     assert await provider.search("zzzzqqqq") == []
 
@@ -262,7 +211,7 @@ async def test_search_with_no_match_is_empty(provider: AniListProvider, api: Fak
 async def test_search_with_null_media_list_is_empty(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok({"data": {"Page": {"media": None}}}))
+    api.on("SearchAnime", ok({"data": {"Page": {"media": None}}}, HEADERS_200))
 
     assert await provider.search("x") == []
 
@@ -272,7 +221,7 @@ async def test_search_drops_adult_and_non_anime_entries_and_null_items(
 ) -> None:
     manhwa = load("media_manhwa_countryOfOrigin_KR.handbuilt.json")["data"]["Media"]
     items = [media(1), media(2, isAdult=True), manhwa, None, media(3)]
-    api.on("SearchAnime", ok(page("media", items)))
+    api.on("SearchAnime", ok(page("media", items), HEADERS_200))
 
     titles = await provider.search("x")
 
@@ -282,7 +231,7 @@ async def test_search_drops_adult_and_non_anime_entries_and_null_items(
 async def test_search_answered_with_anilist_404_is_empty(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", answer(404, load("error_404_not_found.handbuilt.json")))
+    api.on("SearchAnime", status(404, load("error_404_not_found.handbuilt.json")))
 
     assert await provider.search("x") == []
 
@@ -291,7 +240,7 @@ async def test_search_answered_with_anilist_404_is_empty(
 
 
 async def test_fetch_by_id(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("AnimeById", ok(load("media_by_id_full.handbuilt.json")))
+    api.on("AnimeById", ok(load("media_by_id_full.handbuilt.json"), HEADERS_200))
 
     title = await provider.fetch("154587")
 
@@ -306,7 +255,7 @@ async def test_fetch_by_id(provider: AniListProvider, api: FakeAniList) -> None:
 
 
 async def test_fetch_unknown_id_is_none(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("AnimeById", answer(404, load("error_404_not_found.handbuilt.json")))
+    api.on("AnimeById", status(404, load("error_404_not_found.handbuilt.json")))
 
     assert await provider.fetch("999999999") is None
     assert len(api.requests) == 1
@@ -315,7 +264,7 @@ async def test_fetch_unknown_id_is_none(provider: AniListProvider, api: FakeAniL
 async def test_fetch_null_media_in_a_200_is_none(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeById", ok({"data": {"Media": None}}))
+    api.on("AnimeById", ok({"data": {"Media": None}}, HEADERS_200))
 
     assert await provider.fetch("5") is None
 
@@ -323,7 +272,7 @@ async def test_fetch_null_media_in_a_200_is_none(
 async def test_fetch_never_returns_an_adult_entry(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeById", ok({"data": {"Media": media(5, isAdult=True)}}))
+    api.on("AnimeById", ok({"data": {"Media": media(5, isAdult=True)}}, HEADERS_200))
 
     assert await provider.fetch("5") is None
 
@@ -342,7 +291,7 @@ async def test_fetch_404_that_is_not_anilists_is_a_bad_response(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
     """A wrong ANILIST_API_URL must not look like "no such anime"."""
-    api.on("AnimeById", answer(404, text="<html><body>404 page not found</body></html>"))
+    api.on("AnimeById", raw(404, "<html><body>404 page not found</body></html>"))
 
     with pytest.raises(ProviderBadResponse, match="404"):
         await provider.fetch("21")
@@ -410,7 +359,7 @@ async def test_airing_schedule_follows_has_next_page(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
     second = page("airingSchedules", [airing_entry(154587, 12, 1720920000)], has_next=False)
-    api.on("AiringSchedule", ok(airing_page_one()), ok(second))
+    api.on("AiringSchedule", ok(airing_page_one(), HEADERS_200), ok(second, HEADERS_200))
 
     slots = await provider.airing_schedule(start=1720310400, end=1720915200 + 86400)
 
@@ -454,7 +403,7 @@ async def test_airing_schedule_drops_adult_and_broken_entries(
         {"airingAt": 103, "episode": 2, "mediaId": 5, "media": {"title": {"romaji": "No id"}}},
         airing_entry(1, 1, 100),  # the same slot again, as a page shift can repeat it
     ]
-    api.on("AiringSchedule", ok(page("airingSchedules", entries)))
+    api.on("AiringSchedule", ok(page("airingSchedules", entries), HEADERS_200))
 
     slots = await provider.airing_schedule(start=0, end=1000)
 
@@ -475,7 +424,7 @@ async def test_airing_schedule_of_an_empty_window_sends_nothing(
 async def test_recommendations_skip_deleted_adult_and_downvoted(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json")))
+    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json"), HEADERS_200))
 
     titles = await provider.recommendations("4224")
 
@@ -491,7 +440,7 @@ async def test_recommendations_skip_deleted_adult_and_downvoted(
 async def test_recommendations_respect_the_limit(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json")))
+    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json"), HEADERS_200))
 
     titles = await provider.recommendations("4224", limit=1)
 
@@ -502,7 +451,7 @@ async def test_recommendations_respect_the_limit(
 async def test_recommendations_for_an_unknown_or_bad_id_are_empty(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeRecommendations", answer(404, load("error_404_not_found.handbuilt.json")))
+    api.on("AnimeRecommendations", status(404, load("error_404_not_found.handbuilt.json")))
 
     assert await provider.recommendations("999999999") == []
     assert await provider.recommendations("not-an-id") == []
@@ -515,11 +464,11 @@ async def test_recommendations_for_an_unknown_or_bad_id_are_empty(
 async def test_every_request_identifies_the_bot_and_posts_json_to_the_endpoint(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(load("page_search_media.handbuilt.json")))
-    api.on("AnimeById", ok(load("media_by_id_full.handbuilt.json")))
+    api.on("SearchAnime", ok(load("page_search_media.handbuilt.json"), HEADERS_200))
+    api.on("AnimeById", ok(load("media_by_id_full.handbuilt.json"), HEADERS_200))
     api.on("AnimeByIds", by_ids_reply)
-    api.on("AiringSchedule", ok(load("page_airing_schedules.handbuilt.json")))
-    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json")))
+    api.on("AiringSchedule", ok(load("page_airing_schedules.handbuilt.json"), HEADERS_200))
+    api.on("AnimeRecommendations", ok(load("media_recommendations.handbuilt.json"), HEADERS_200))
 
     await provider.search("one piece")
     await provider.fetch("154587")
@@ -527,7 +476,7 @@ async def test_every_request_identifies_the_bot_and_posts_json_to_the_endpoint(
     await provider.airing_schedule(start=0, end=1)
     await provider.recommendations("4224")
 
-    assert [operation_of(r) for r in api.requests] == [
+    assert [graphql_operation(r) for r in api.requests] == [
         "SearchAnime",
         "AnimeById",
         "AnimeByIds",
@@ -737,7 +686,9 @@ def test_normalized_titles_survive_the_cache_round_trip() -> None:
 async def test_search_entry_without_id_is_a_bad_response(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", ok(page("media", [media(1), {"title": {"romaji": "No id"}}])))
+    api.on(
+        "SearchAnime", ok(page("media", [media(1), {"title": {"romaji": "No id"}}]), HEADERS_200)
+    )
 
     with pytest.raises(ProviderBadResponse, match="id"):
         await provider.search("x")
@@ -751,8 +702,8 @@ async def test_429_with_retry_after_is_rate_limited_without_a_retry_storm(
 ) -> None:
     api.on(
         "SearchAnime",
-        answer(429, load("error_429_too_many_requests.official_docs.json"), headers=HEADERS_429),
-        ok(load("page_search_media.handbuilt.json")),
+        status(429, load("error_429_too_many_requests.official_docs.json"), HEADERS_429),
+        ok(load("page_search_media.handbuilt.json"), HEADERS_200),
     )
 
     with pytest.raises(ProviderRateLimited) as caught:
@@ -776,7 +727,7 @@ async def test_429_with_retry_after_is_rate_limited_without_a_retry_storm(
 async def test_403_api_disabled_body_is_unavailable(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeById", answer(403, load("error_403_api_disabled.official_docs.json")))
+    api.on("AnimeById", status(403, load("error_403_api_disabled.official_docs.json")))
 
     with pytest.raises(ProviderUnavailable, match="403"):
         await provider.fetch("21")
@@ -786,7 +737,7 @@ async def test_403_api_disabled_body_is_unavailable(
 async def test_cloudflare_html_403_is_unavailable(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", answer(403, text=CLOUDFLARE_403))
+    api.on("SearchAnime", raw(403, CLOUDFLARE_403))
 
     with pytest.raises(ProviderUnavailable):
         await provider.search("x")
@@ -798,8 +749,8 @@ async def test_500_then_200_succeeds_after_one_retry(
 ) -> None:
     api.on(
         "SearchAnime",
-        answer(500, text="Internal Server Error", content_type="text/plain"),
-        ok(load("page_search_media.handbuilt.json")),
+        raw(500, "Internal Server Error", "text/plain"),
+        ok(load("page_search_media.handbuilt.json"), HEADERS_200),
     )
 
     titles = await provider.search("one piece")
@@ -810,7 +761,7 @@ async def test_500_then_200_succeeds_after_one_retry(
 
 
 async def test_503_three_times_is_unavailable(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("SearchAnime", answer(503, text="Service Unavailable", content_type="text/plain"))
+    api.on("SearchAnime", raw(503, "Service Unavailable", "text/plain"))
 
     with pytest.raises(ProviderUnavailable, match="503"):
         await provider.search("x")
@@ -820,7 +771,7 @@ async def test_503_three_times_is_unavailable(provider: AniListProvider, api: Fa
 async def test_timeouts_three_times_are_unavailable(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeById", time_out)
+    api.on("AnimeById", timeout())
 
     with pytest.raises(ProviderUnavailable, match="timed out"):
         await provider.fetch("21")
@@ -830,14 +781,14 @@ async def test_timeouts_three_times_are_unavailable(
 async def test_malformed_json_in_a_200_is_a_bad_response(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("SearchAnime", answer(200, text='{"data": {"Page": ', content_type="application/json"))
+    api.on("SearchAnime", raw(200, '{"data": {"Page": ', "application/json"))
 
     with pytest.raises(ProviderBadResponse, match="not a JSON object"):
         await provider.search("x")
 
 
 async def test_html_in_a_200_is_a_bad_response(provider: AniListProvider, api: FakeAniList) -> None:
-    api.on("SearchAnime", answer(200, text=CLOUDFLARE_403))
+    api.on("SearchAnime", raw(200, CLOUDFLARE_403))
 
     with pytest.raises(ProviderBadResponse, match="text/html"):
         await provider.search("x")
@@ -848,12 +799,7 @@ async def test_undecodable_body_is_a_bad_response(
 ) -> None:
     api.on(
         "SearchAnime",
-        answer(
-            200,
-            text="not gzip",
-            content_type="application/json",
-            headers={"content-encoding": "gzip"},
-        ),
+        raw(200, "not gzip", "application/json", headers={"content-encoding": "gzip"}),
     )
 
     with pytest.raises(ProviderBadResponse, match="undecodable"):
@@ -873,7 +819,7 @@ async def test_undecodable_body_is_a_bad_response(
 async def test_wrong_shapes_are_bad_responses(
     provider: AniListProvider, api: FakeAniList, body: Any
 ) -> None:
-    api.on("SearchAnime", answer(200, body))
+    api.on("SearchAnime", status(200, body))
 
     with pytest.raises(ProviderBadResponse):
         await provider.search("x")
@@ -883,7 +829,7 @@ async def test_graphql_error_in_a_200_is_a_bad_response_with_anilists_message(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
     body = {"data": None, "errors": [{"message": "Internal Server Error", "status": 500}]}
-    api.on("SearchAnime", answer(200, body))
+    api.on("SearchAnime", status(200, body))
 
     with pytest.raises(ProviderBadResponse, match="Internal Server Error"):
         await provider.search("x")
@@ -893,7 +839,7 @@ async def test_graphql_error_in_a_200_is_a_bad_response_with_anilists_message(
 async def test_400_invalid_query_is_a_bad_response_with_anilists_message(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
-    api.on("AnimeById", answer(400, load("error_400_invalid_field.official_docs.json")))
+    api.on("AnimeById", status(400, load("error_400_invalid_field.official_docs.json")))
 
     with pytest.raises(ProviderBadResponse, match="nonexistentField"):
         await provider.fetch("21")
@@ -908,7 +854,7 @@ async def test_partial_data_with_errors_is_used_and_logged(
     body["data"]["Page"]["media"].append(None)  # the entry that failed
 
     with caplog.at_level(logging.WARNING, logger="bot.metadata.anilist"):
-        api.on("SearchAnime", ok(body))
+        api.on("SearchAnime", ok(body, HEADERS_200))
         titles = await provider.search("one piece")
 
     assert [t.id for t in titles] == ["anilist:21"]

@@ -36,8 +36,8 @@ from bot.metadata.tmdb import (
     title_from_tv,
 )
 from bot.resources import PROVIDER_TIMEOUT, USER_AGENT
-from tests.replay import ReplayApi, ok, raw, status, timeout
 from tests.support.clock import FakeClock
+from tests.support.replay import ReplayApi, ok, raw, status, timeout
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tmdb"
 V3_KEY = "0123456789abcdef0123456789abcdef"

@@ -32,8 +32,8 @@ from bot.metadata.tvmaze import (
     title_from_show,
 )
 from bot.resources import PROVIDER_TIMEOUT, USER_AGENT
-from tests.replay import ReplayApi, ok, raw, status, timeout
 from tests.support.clock import FakeClock
+from tests.support.replay import ReplayApi, ok, raw, status, timeout
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tvmaze"
 NOT_FOUND = {"name": "Not Found", "message": "", "code": 0, "status": 404}

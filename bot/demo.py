@@ -11,6 +11,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import HttpUrl, SecretStr
 
@@ -25,23 +26,40 @@ from bot.timers.service import TimerService
 from sandbox import Sandbox, World
 from sandbox.testing import start_client
 
+# Nothing listens on port 9 (discard): a provider call fails at once, and never leaves the machine.
 _CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
 
 
+def sandbox_settings(sandbox: Sandbox, database: Path, **overrides: object) -> Settings:
+    """Settings for the real bot against `sandbox`, with its data in `database`.
+
+    The demo and the tests both build theirs here. Every setting is given, so neither the
+    environment nor a `.env` file leaks in; title providers point at a closed local port.
+    `overrides` replace settings by field name (an unknown name is a TypeError).
+    """
+    values: dict[str, Any] = {
+        "discord_token": SecretStr(sandbox.token),
+        "database": database,
+        "discord_api_base_url": HttpUrl(sandbox.api_base_url),
+        "discord_gateway_url": sandbox.gateway_url,
+        "dev_guild_id": None,
+        "log_level": "INFO",
+        "tmdb_api_key": None,
+        "offline": False,
+        "anilist_api_url": _CLOSED_PORT,
+        "tvmaze_api_url": _CLOSED_PORT,
+        "tmdb_api_url": _CLOSED_PORT,
+    }
+    unknown = sorted(overrides.keys() - Settings.model_fields.keys())
+    if unknown:
+        raise TypeError(f"not a setting: {', '.join(unknown)}")
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 def demo_settings(sandbox: Sandbox, database: Path) -> Settings:
-    return Settings(
-        discord_token=SecretStr(sandbox.token),
-        database=database,
-        discord_api_base_url=HttpUrl(sandbox.api_base_url),
-        discord_gateway_url=sandbox.gateway_url,
-        anilist_api_url=_CLOSED_PORT,
-        tvmaze_api_url=_CLOSED_PORT,
-        tmdb_api_url=_CLOSED_PORT,
-        tmdb_api_key=None,
-        offline=True,
-        dev_guild_id=None,
-        log_level="WARNING",
-    )
+    """The demo runs offline, on the built-in catalog, and logs only warnings."""
+    return sandbox_settings(sandbox, database, offline=True, log_level="WARNING")
 
 
 async def play_script(sandbox: Sandbox, world: World) -> None:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pydantic import HttpUrl
 
 from bot.client import SyncMode, WatchClubBot, create_bot
 from bot.config import Settings
@@ -14,8 +13,7 @@ from bot.resources import Resources, open_resources
 from sandbox import Sandbox, World
 from sandbox.testing import start_client
 from tests.support.contract import DiscordContract, SpecUnavailable
-
-CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
+from tests.support.settings import sandbox_settings
 
 
 @pytest.fixture
@@ -64,23 +62,13 @@ def _assert_contract(running: Sandbox) -> None:
     )
 
 
-def bot_settings(sandbox: Sandbox, database: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "discord_token": sandbox.token,
-        "database": database,
-        "discord_api_base_url": HttpUrl(sandbox.api_base_url),
-        "discord_gateway_url": sandbox.gateway_url,
-        "anilist_api_url": CLOSED_PORT,
-        "tvmaze_api_url": CLOSED_PORT,
-        "tmdb_api_url": CLOSED_PORT,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+# crash_harness.py and older tests import the builder under this name.
+bot_settings = sandbox_settings
 
 
 @pytest.fixture
 def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
-    return bot_settings(sandbox, tmp_path / "watchclub.sqlite3")
+    return sandbox_settings(sandbox, tmp_path / "watchclub.sqlite3")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.client import create_bot
 from bot.resources import open_resources
 from sandbox import Sandbox
 from sandbox.testing import start_client
-from tests.integration.conftest import bot_settings
+from tests.support.settings import sandbox_settings
 
 EXPECTED_COMMANDS = {"help", "about", "config", "timezone", "title"}
 
@@ -38,7 +38,7 @@ async def test_identify_asks_for_no_privileged_intents(bot, sandbox: Sandbox):
 
 
 async def test_restart_with_same_commands_does_not_sync_again(sandbox: Sandbox, tmp_path: Path):
-    settings = bot_settings(sandbox, tmp_path / "db.sqlite3")
+    settings = sandbox_settings(sandbox, tmp_path / "db.sqlite3")
     for _ in range(2):
         async with open_resources(settings) as resources:
             client = create_bot(settings, resources)
@@ -50,7 +50,7 @@ async def test_restart_with_same_commands_does_not_sync_again(sandbox: Sandbox, 
 
 async def test_dev_guild_sync_goes_to_that_guild_only(sandbox: Sandbox, world, tmp_path: Path):
     guild = world.guild("K-Drama Club")
-    settings = bot_settings(sandbox, tmp_path / "db.sqlite3", dev_guild_id=int(guild.id))
+    settings = sandbox_settings(sandbox, tmp_path / "db.sqlite3", dev_guild_id=int(guild.id))
     async with open_resources(settings) as resources:
         client = create_bot(settings, resources)
         async with start_client(client, sandbox):

@@ -10,8 +10,8 @@ from pydantic import HttpUrl
 
 from bot.config import Settings
 from sandbox import Sandbox
-from tests.integration.conftest import bot_settings
 from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders
+from tests.support.settings import sandbox_settings
 
 FRIEREN = "anilist:154587"
 
@@ -26,7 +26,7 @@ async def providers() -> AsyncIterator[FakeProviders]:
 
 @pytest.fixture
 def settings(sandbox: Sandbox, tmp_path: Path, providers: FakeProviders) -> Settings:
-    return bot_settings(
+    return sandbox_settings(
         sandbox,
         tmp_path / "watchclub.sqlite3",
         anilist_api_url=HttpUrl(providers.anilist_url),

@@ -7,19 +7,38 @@ is translated into what the outbox should do next (bot/outbox/transport.py).
 
 from __future__ import annotations
 
+import io
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
 import aiohttp
 import discord
 
+from bot.clock import from_unix
+from bot.outbox.message import Attachment, EventDetails
 from bot.outbox.transport import (
+    Gone,
+    LimitReached,
+    NotAllowed,
     RateLimited,
     RecipientClosedDms,
     Rejected,
+    RenderedEdit,
     RenderedMessage,
     TemporaryFailure,
 )
 
 CANNOT_DM = 50007
+UNKNOWN_MESSAGE = 10008
+UNKNOWN_EVENT = 10070
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+TOO_MANY_EVENTS = 30038
 DEFAULT_RETRY_AFTER = 5.0
+GUILD_ONLY = 2  # an event's privacy level
+ENTITY_TYPES = {"stage": 1, "voice": 2, "external": 3}
 
 
 class DiscordTransport:
@@ -45,13 +64,76 @@ class DiscordTransport:
         return await _send(channel, message, nonce)
 
     async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
-        try:
+        async with _translated():
             channel = await self._client.create_dm(discord.Object(member_id))
-        except discord.HTTPException as error:
-            raise _translate(error) from error
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
-            raise TemporaryFailure(str(error) or type(error).__name__) from error
         return await _send(channel, message, nonce)
+
+    async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
+        message = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        async with _translated():
+            await message.edit(
+                content=edit.content or None,
+                embeds=[discord.Embed.from_dict(edit.embed)] if edit.embed is not None else [],
+                attachments=discord.utils.MISSING if edit.files is None else _files(edit.files),
+                view=None if edit.clear_components else discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    async def create_event(self, guild_id: int, details: EventDetails) -> int:
+        async with _translated():
+            created = await self._client.http.create_guild_scheduled_event(
+                guild_id, **event_payload(details)
+            )
+        return int(created["id"])
+
+    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
+        me = self._client.user
+        async with _translated():
+            events = await self._client.http.get_scheduled_events(guild_id, False)
+        for event in events:
+            start = datetime.fromisoformat(event["scheduled_start_time"])
+            if (
+                me is not None
+                and int(event.get("creator_id") or 0) == me.id
+                and event["name"] == details.name
+                and start == from_unix(details.start)
+            ):
+                return int(event["id"])
+        return None
+
+    async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
+        async with _translated():
+            await self._client.http.edit_scheduled_event(
+                guild_id, event_id, **event_payload(details)
+            )
+
+    async def delete_event(self, guild_id: int, event_id: int) -> None:
+        async with _translated():
+            await self._client.http.delete_scheduled_event(guild_id, event_id)
+
+
+def event_payload(details: EventDetails) -> dict[str, Any]:
+    """The JSON Discord expects for a guild scheduled event (create and update alike)."""
+    external = details.place == "external"
+    payload: dict[str, Any] = {
+        "name": details.name,
+        "privacy_level": GUILD_ONLY,
+        "entity_type": ENTITY_TYPES[details.place],
+        "scheduled_start_time": from_unix(details.start).isoformat(),
+        "channel_id": None if external else details.channel_id,
+        "entity_metadata": {"location": details.location} if external else None,
+        "description": details.description or "",
+    }
+    if details.end is not None:
+        payload["scheduled_end_time"] = from_unix(details.end).isoformat()
+    return payload
+
+
+def _files(attachments: Sequence[Attachment]) -> list[discord.File]:
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description)
+        for a in attachments
+    ]
 
 
 async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonce: str) -> int:
@@ -61,29 +143,43 @@ async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonc
         roles=[discord.Object(i) for i in message.mention_role_ids] or False,
         replied_user=False,
     )
-    try:
+    async with _translated():
         # discord.py adds enforce_nonce, so a resend returns the first message, not a second.
-        if message.embed is None:
-            sent = await channel.send(message.content, nonce=nonce, allowed_mentions=mentions)
-        else:
-            sent = await channel.send(
-                message.content or None,
-                embed=discord.Embed.from_dict(message.embed),
-                nonce=nonce,
-                allowed_mentions=mentions,
-            )
+        sent = await channel.send(
+            message.content or None,
+            embed=discord.utils.MISSING
+            if message.embed is None
+            else discord.Embed.from_dict(message.embed),
+            files=_files(message.files) if message.files else discord.utils.MISSING,
+            nonce=nonce,
+            allowed_mentions=mentions,
+        )
+    return sent.id
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """Turn what discord.py and aiohttp raise into what the outbox should do next."""
+    try:
+        yield
     except discord.RateLimited as error:
         raise RateLimited(error.retry_after, is_global=False) from error
     except discord.HTTPException as error:
         raise _translate(error) from error
     except (TimeoutError, aiohttp.ClientError, OSError) as error:
         raise TemporaryFailure(str(error) or type(error).__name__) from error
-    return sent.id
 
 
 def _translate(error: discord.HTTPException) -> Exception:
+    detail = f"{error.status} (code {error.code}): {error.text}"
     if error.code == CANNOT_DM:
         return RecipientClosedDms(error.text)
+    if error.code in (UNKNOWN_MESSAGE, UNKNOWN_EVENT):
+        return Gone(detail)
+    if error.code in (MISSING_PERMISSIONS, MISSING_ACCESS):
+        return NotAllowed(detail)
+    if error.code == TOO_MANY_EVENTS:
+        return LimitReached(detail)
     if error.status == 429:
         headers = error.response.headers
         return RateLimited(
@@ -91,7 +187,7 @@ def _translate(error: discord.HTTPException) -> Exception:
             is_global=headers.get("X-RateLimit-Global") == "true",
         )
     if 400 <= error.status < 500:
-        return Rejected(f"{error.status} (code {error.code}): {error.text}")
+        return Rejected(detail)
     return TemporaryFailure(f"{error.status}: {error.text}")
 
 

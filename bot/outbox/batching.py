@@ -1,4 +1,4 @@
-"""Which queued rows go out together as one Discord message, and what that message says."""
+"""Which queued rows go out together as one request, and what that request says."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.outbox.message import MAX_CONTENT, MAX_MENTIONS
-from bot.outbox.transport import RenderedMessage
+from bot.outbox.message import MAX_CONTENT, MAX_MENTIONS, Attachment, EventDetails
+from bot.outbox.transport import RenderedEdit, RenderedMessage
 
 
 @dataclass(frozen=True)
 class QueuedRow:
     id: int
+    action: str  # 'send', 'edit', 'event_mirror' or 'event_remove'
     channel_id: int | None
     member_id: int | None
     fallback_channel_id: int | None
@@ -22,6 +23,16 @@ class QueuedRow:
     mention_role_ids: tuple[int, ...]
     merge_key: str | None
     attempts: int
+    guild_id: int | None = None
+    message_key: str | None = None
+    target_message_id: int | None = None
+    event_key: str | None = None
+    event: EventDetails | None = None
+    supersede_key: str | None = None
+    spacing: int = 0
+    replace_files: bool = False
+    clear_components: bool = False
+    started_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,26 +53,39 @@ class Batch:
 
     @property
     def lane(self) -> str:
-        """Sends in one lane go one at a time, in order: one channel, or one member's DMs."""
+        """Requests in one lane go one at a time, in order: one channel (its posts and edits),
+        one member's DMs, or one guild's events."""
         row = self.first
+        if row.action in ("event_mirror", "event_remove"):
+            return f"g{row.guild_id}"
         return f"c{row.channel_id}" if row.channel_id is not None else f"m{row.member_id}"
 
     @property
     def attempts(self) -> int:
         return max(row.attempts for row in self.rows)
 
-    def render(self) -> RenderedMessage:
+    def render(self, files: tuple[Attachment, ...] = ()) -> RenderedMessage:
         return RenderedMessage(
             content="\n".join(row.content for row in self.rows if row.content),
             embed=self.first.embed,
             mention_user_ids=_union(row.mention_user_ids for row in self.rows),
             mention_role_ids=_union(row.mention_role_ids for row in self.rows),
+            files=files,
         )
 
-    def render_dm_fallback(self) -> RenderedMessage:
+    def render_edit(self, files: tuple[Attachment, ...]) -> RenderedEdit:
+        row = self.first
+        return RenderedEdit(
+            content=row.content,
+            embed=row.embed,
+            files=files if row.replace_files else None,
+            clear_components=row.clear_components,
+        )
+
+    def render_dm_fallback(self, files: tuple[Attachment, ...] = ()) -> RenderedMessage:
         """The DM posted in the channel instead, addressed to the member (and pinging only them)."""
         member_id = self.first.member_id
-        message = self.render()
+        message = self.render(files)
         prefix = f"<@{member_id}> your DMs are closed, so here it is:"
         content = f"{prefix}\n{message.content}" if message.content else prefix
         if len(content) > MAX_CONTENT:
@@ -71,6 +95,7 @@ class Batch:
             embed=message.embed,
             mention_user_ids=(member_id,) if member_id is not None else (),
             mention_role_ids=(),
+            files=message.files,
         )
 
 
@@ -87,7 +112,7 @@ def group_rows(rows: Sequence[QueuedRow]) -> list[list[QueuedRow]]:
     groups: list[list[QueuedRow]] = []
     open_group: dict[tuple[int | None, int | None, str], list[QueuedRow]] = {}
     for row in rows:
-        if row.merge_key is None or row.embed is not None:
+        if row.action != "send" or row.merge_key is None or row.embed is not None:
             groups.append([row])
             continue
         key = (row.channel_id, row.member_id, row.merge_key)  # never across destinations

@@ -1,12 +1,29 @@
-"""What a feature asks the outbox to send: plain data, no discord.py objects."""
+"""What a feature asks the outbox to do: plain data, no discord.py objects.
+
+- `OutgoingMessage`: post a message in a channel or a DM, optionally with PNG files.
+- `MessageEdit`: edit a message the bot posted earlier. Queued edits of one message collapse
+  into the latest, and one message is edited at most once every `spacing` seconds.
+- `MirrorEvent` / `RemoveEvent`: keep a guild scheduled event in step with a feature's
+  session, or remove it. The outbox remembers the event id Discord returned, by `key`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 MAX_MENTIONS = 100  # Discord's limit for allowed_mentions.users and .roles
+MAX_FILES = 10  # Discord's limit of attachments per message
+MAX_FILE_BYTES = 8 * 1024 * 1024  # below Discord's 10 MiB upload limit for bots
+MAX_KEY = 200
+DEFAULT_EDIT_SPACING = 10  # seconds: a poll under 1,000 votes a minute is edited ~6 times
+MAX_EVENT_NAME = 100
+MAX_EVENT_DESCRIPTION = 1000
+MAX_EVENT_LOCATION = 100
+
+_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -24,10 +41,39 @@ class ToMember:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message or an edit (a chart, a calendar). It is stored with its
+    outbox row until the row is done, so it survives a restart."""
+
+    filename: str
+    data: bytes
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _FILENAME.match(self.filename):
+            raise ValueError(f"unsafe attachment filename {self.filename!r}")
+        if not self.data or len(self.data) > MAX_FILE_BYTES:
+            raise ValueError(f"an attachment holds 1 byte to {MAX_FILE_BYTES} bytes")
+
+
+def _check_files(files: tuple[Attachment, ...]) -> None:
+    if len(files) > MAX_FILES:
+        raise ValueError(f"at most {MAX_FILES} files per message")
+    if len({file.filename for file in files}) != len(files):
+        raise ValueError("two attachments share a filename")
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and not 0 < len(key) <= MAX_KEY:
+        raise ValueError(f"a key is 1 to {MAX_KEY} characters")
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One message. Only the users and roles listed here can be pinged by it, whatever the
     content says; `mergeable` lets the outbox join it with others for the same channel and
-    minute into one message (reminders read better that way than as a burst of posts)."""
+    minute into one message (reminders read better that way than as a burst of posts).
+    `key` names the message, so a later `MessageEdit` can edit it before its id is known."""
 
     to: ToChannel | ToMember
     content: str
@@ -35,18 +81,119 @@ class OutgoingMessage:
     mention_role_ids: tuple[int, ...] = ()
     embed: dict[str, Any] | None = None
     mergeable: bool = False
+    files: tuple[Attachment, ...] = ()
+    key: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.content and self.embed is None:
-            raise ValueError("a message needs content or an embed")
+        if not self.content and self.embed is None and not self.files:
+            raise ValueError("a message needs content, an embed or a file")
         if len(self.content) > MAX_CONTENT:
             raise ValueError(f"content is {len(self.content)} characters; at most {MAX_CONTENT}")
         if len(self.mention_user_ids) > MAX_MENTIONS or len(self.mention_role_ids) > MAX_MENTIONS:
             raise ValueError(f"at most {MAX_MENTIONS} users and {MAX_MENTIONS} roles per message")
+        _check_files(self.files)
+        _check_key(self.key)
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    """The whole new state of a message the bot posted: its content and embed replace the old.
+
+    The message is named by `message_id`, or by the `key` of the `OutgoingMessage` that posts
+    it (the edit then waits until that message exists). `files=None` keeps the attachments;
+    a tuple replaces them (empty: removes them). `clear_components` removes the buttons (a
+    closed poll). An edit never pings anyone.
+    """
+
+    channel_id: int
+    content: str
+    embed: dict[str, Any] | None = None
+    message_id: int | None = None
+    message_key: str | None = None
+    files: tuple[Attachment, ...] | None = None
+    clear_components: bool = False
+    spacing: int = DEFAULT_EDIT_SPACING
+
+    def __post_init__(self) -> None:
+        if (self.message_id is None) == (self.message_key is None):
+            raise ValueError("an edit names its message by message_id or by message_key")
+        if not self.content and self.embed is None and not self.files:
+            raise ValueError("an edit leaves content, an embed or a file")
+        if len(self.content) > MAX_CONTENT:
+            raise ValueError(f"content is {len(self.content)} characters; at most {MAX_CONTENT}")
+        if self.spacing < 0:
+            raise ValueError("spacing is seconds, at least 0")
+        _check_files(self.files or ())
+        _check_key(self.message_key)
+
+    @property
+    def target(self) -> str:
+        """Which message: edits with the same target collapse into the latest."""
+        named = f"id{self.message_id}" if self.message_id is not None else f"key{self.message_key}"
+        return f"edit:{self.channel_id}:{named}"
+
+
+EventPlace = Literal["voice", "stage", "external"]
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """A guild scheduled event as Discord shows it. Times are Unix seconds (UTC)."""
+
+    name: str
+    start: int
+    end: int | None = None
+    place: EventPlace = "external"
+    channel_id: int | None = None  # the voice or stage channel
+    location: str | None = None  # for an external event: a link or a place
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= MAX_EVENT_NAME:
+            raise ValueError(f"an event name is 1 to {MAX_EVENT_NAME} characters")
+        if self.description is not None and len(self.description) > MAX_EVENT_DESCRIPTION:
+            raise ValueError(f"an event description is at most {MAX_EVENT_DESCRIPTION} characters")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("an event ends after it starts")
+        if self.place == "external":
+            if not self.location or len(self.location) > MAX_EVENT_LOCATION:
+                raise ValueError(f"an external event has a location of 1 to {MAX_EVENT_LOCATION}")
+            if self.end is None:
+                raise ValueError("an external event needs an end time")
+        elif self.channel_id is None:
+            raise ValueError("a voice or stage event needs its channel")
+
+
+@dataclass(frozen=True)
+class MirrorEvent:
+    """Create the event named `key` in the guild, or bring the existing one up to date."""
+
+    guild_id: int
+    key: str
+    details: EventDetails
+
+    def __post_init__(self) -> None:
+        _check_key(self.key)
+
+
+@dataclass(frozen=True)
+class RemoveEvent:
+    """Delete the event named `key`, if it was ever created."""
+
+    guild_id: int
+    key: str
+
+    def __post_init__(self) -> None:
+        _check_key(self.key)
+
+
+Delivery = OutgoingMessage | MessageEdit | MirrorEvent | RemoveEvent
 
 
 def message_to_payload(message: OutgoingMessage) -> dict[str, Any]:
-    """A JSON-safe form, for storing a message in a timer's payload."""
+    """A JSON-safe form, for storing a message in a timer's payload (files are not stored)."""
+    if message.files:
+        raise ValueError("a scheduled message cannot carry files; attach them when it is due")
     to: dict[str, int | None] = (
         {"channel_id": message.to.channel_id}
         if isinstance(message.to, ToChannel)
@@ -62,6 +209,7 @@ def message_to_payload(message: OutgoingMessage) -> dict[str, Any]:
         "mention_role_ids": list(message.mention_role_ids),
         "embed": message.embed,
         "mergeable": message.mergeable,
+        "key": message.key,
     }
 
 
@@ -82,4 +230,34 @@ def message_from_payload(payload: dict[str, Any]) -> OutgoingMessage:
         mention_role_ids=tuple(int(i) for i in payload.get("mention_role_ids", ())),
         embed=payload.get("embed"),
         mergeable=bool(payload.get("mergeable", False)),
+        key=None if payload.get("key") is None else str(payload["key"]),
+    )
+
+
+def edit_to_payload(edit: MessageEdit) -> dict[str, Any]:
+    """A JSON-safe form, for storing an edit in a timer's payload (files are not stored)."""
+    if edit.files:
+        raise ValueError("a scheduled edit cannot carry files; attach them when it is due")
+    return {
+        "channel_id": edit.channel_id,
+        "content": edit.content,
+        "embed": edit.embed,
+        "message_id": edit.message_id,
+        "message_key": edit.message_key,
+        "remove_files": edit.files == (),
+        "clear_components": edit.clear_components,
+        "spacing": edit.spacing,
+    }
+
+
+def edit_from_payload(payload: dict[str, Any]) -> MessageEdit:
+    return MessageEdit(
+        channel_id=int(payload["channel_id"]),
+        content=str(payload.get("content", "")),
+        embed=payload.get("embed"),
+        message_id=None if payload.get("message_id") is None else int(payload["message_id"]),
+        message_key=None if payload.get("message_key") is None else str(payload["message_key"]),
+        files=() if payload.get("remove_files") else None,
+        clear_components=bool(payload.get("clear_components", False)),
+        spacing=int(payload.get("spacing", DEFAULT_EDIT_SPACING)),
     )

@@ -1,42 +1,63 @@
-"""The outbox's own rules for queueing: what makes two requests the same message, and which
-messages may be merged into one."""
+"""The outbox's own rules for queueing: what makes two requests the same, which messages may be
+merged into one, and which newer request replaces an older one still waiting."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.outbox.message import (
+    Delivery,
+    MessageEdit,
+    MirrorEvent,
+    OutgoingMessage,
+    RemoveEvent,
+    ToChannel,
+)
 
 MERGE_WINDOW_SECONDS = 60  # mergeable messages for one channel due in the same minute join
 
 
 @dataclass(frozen=True)
-class QueuedMessage:
-    """A message with the key that makes queueing it twice a no-op."""
+class QueuedDelivery:
+    """A delivery with the key that makes queueing it twice a no-op."""
 
     dedupe_key: str
-    message: OutgoingMessage
+    delivery: Delivery
     merge_key: str | None = None
 
 
-def merge_key(message: OutgoingMessage, due_at: int) -> str | None:
-    """Channel messages marked mergeable and due in the same minute share a key."""
-    if not message.mergeable or not isinstance(message.to, ToChannel):
+def merge_key(delivery: Delivery, due_at: int) -> str | None:
+    """Plain channel messages marked mergeable and due in the same minute share a key."""
+    if not isinstance(delivery, OutgoingMessage) or not delivery.mergeable:
         return None
-    return f"{message.to.channel_id}:{due_at // MERGE_WINDOW_SECONDS}"
+    if not isinstance(delivery.to, ToChannel) or delivery.embed is not None or delivery.files:
+        return None
+    return f"{delivery.to.channel_id}:{due_at // MERGE_WINDOW_SECONDS}"
+
+
+def supersede_key(delivery: Delivery) -> str | None:
+    """Requests with the same key replace each other while they wait: only the latest edit
+    of a message, and the latest change of an event, is worth sending."""
+    match delivery:
+        case MessageEdit():
+            return delivery.target
+        case MirrorEvent() | RemoveEvent():
+            return f"event:{delivery.key}"
+        case _:
+            return None
 
 
 def queue_for_timer(
-    timer_id: int, due_at: int, messages: Sequence[OutgoingMessage]
-) -> tuple[QueuedMessage, ...]:
-    """A timer run's messages, keyed by the timer and its due time: a run that is recorded
-    twice (or an occurrence of a repeating timer retried) queues each message once."""
+    timer_id: int, due_at: int, deliveries: Sequence[Delivery]
+) -> tuple[QueuedDelivery, ...]:
+    """A timer run's deliveries, keyed by the timer and its due time: a run that is recorded
+    twice (or an occurrence of a repeating timer retried) queues each one once."""
     return tuple(
-        QueuedMessage(
+        QueuedDelivery(
             dedupe_key=f"timer:{timer_id}:{due_at}:{index}",
-            message=message,
-            merge_key=merge_key(message, due_at),
+            delivery=delivery,
+            merge_key=merge_key(delivery, due_at),
         )
-        for index, message in enumerate(messages)
+        for index, delivery in enumerate(deliveries)
     )

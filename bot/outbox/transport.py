@@ -1,13 +1,15 @@
 """How the outbox reaches Discord, as a protocol, so the outbox itself never imports discord.py.
 
-The discord.py implementation is `DiscordTransport` in `bot/client.py`; tests use a fake.
-Each error says what the outbox should do next, not what HTTP status caused it.
+The discord.py implementation is `DiscordTransport` in `bot/discord_transport.py`; tests use
+a fake. Each error says what the outbox should do next, not what HTTP status caused it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bot.outbox.message import Attachment, EventDetails
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,17 @@ class RenderedMessage:
     embed: dict[str, Any] | None
     mention_user_ids: tuple[int, ...]
     mention_role_ids: tuple[int, ...]
+    files: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderedEdit:
+    """A message's new content and embed; `files=None` leaves its attachments as they are."""
+
+    content: str
+    embed: dict[str, Any] | None
+    files: tuple[Attachment, ...] | None = None
+    clear_components: bool = False
 
 
 class Transport(Protocol):
@@ -27,6 +40,26 @@ class Transport(Protocol):
 
     async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
         """DM the member; returns the message id. Raises `RecipientClosedDms` if it can't."""
+        ...
+
+    async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
+        """Edit a message the bot posted. Raises `Gone` if it was deleted."""
+        ...
+
+    async def create_event(self, guild_id: int, details: EventDetails) -> int:
+        """Create a guild scheduled event; returns its id."""
+        ...
+
+    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
+        """The id of an event the bot created with this name and start, if there is one."""
+        ...
+
+    async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
+        """Bring an event up to date. Raises `Gone` if it was deleted."""
+        ...
+
+    async def delete_event(self, guild_id: int, event_id: int) -> None:
+        """Delete an event. Raises `Gone` if it is already gone."""
         ...
 
 
@@ -49,6 +82,18 @@ class RecipientClosedDms(DeliveryError):
 
 class Rejected(DeliveryError):
     """Permanent: unknown channel, no access, malformed message. Retrying cannot help."""
+
+
+class Gone(Rejected):
+    """The message or event is no longer there (10008, 10070): there is nothing to change."""
+
+
+class NotAllowed(Rejected):
+    """Discord error 50013: the bot lacks a permission here (for events: Manage Events)."""
+
+
+class LimitReached(Rejected):
+    """Discord error 30038: the server has 100 scheduled events that have not ended."""
 
 
 class TemporaryFailure(DeliveryError):

@@ -1,4 +1,4 @@
-"""The outbox worker: sends queued messages to Discord, paced, in order per channel, once.
+"""The outbox worker: sends, edits and mirrors to Discord, paced, in order per lane, once.
 
 - Pacing: one sliding window for every send (Discord allows 50 requests/s per bot; we keep
   to 40, as Discord's own guidance for bulk sends says). Interaction replies don't pass here:
@@ -7,6 +7,13 @@
   channel never holds up the others; a route 429 parks only that lane, a global 429 all.
 - Once: rows are sealed into batches before the first attempt; a batch is always sent with
   the same content and nonce (`enforce_nonce`), so a resend after a crash posts nothing new.
+- Edits: queued edits of one message collapse into the latest (bot/outbox/queueing.py), and
+  one message is edited at most once every `spacing` seconds. An edit of a deleted message
+  (10008) ends quietly, recorded as `message_gone`.
+- Events: a guild scheduled event is created once and its id kept by key; a create that may
+  have landed before a crash looks for the event before making another. Missing Manage
+  Events (403) or Discord's 100-event cap (30038) turns mirroring off for that server, with
+  the reason kept for /about; a create is tried again after `mirror_retry` seconds.
 - Retries: temporary failures back off exponentially with jitter; after `max_attempts`, or on
   a permanent rejection, the batch is marked failed with its reason and logged.
 """
@@ -17,13 +24,20 @@ import asyncio
 import logging
 import math
 import random
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, Wait, to_unix, wait_for_event
 from bot.outbox.batching import Batch
+from bot.outbox.message import Delivery
+from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import (
     DeliveryError,
+    Gone,
+    LimitReached,
+    NotAllowed,
     RateLimited,
     RecipientClosedDms,
     Rejected,
@@ -35,6 +49,14 @@ log = logging.getLogger(__name__)
 
 DISCORD_SEND_WINDOWS = (Window(40, 1.0), Window(5, 0.1))  # 40/s, in steps of at most 5
 
+MIRROR_OFF_NO_PERMISSION = (
+    "I lack the Manage Events permission, so watch parties are not mirrored as Discord events."
+)
+MIRROR_OFF_AT_CAP = (
+    "This server has 100 upcoming Discord events (Discord's limit), so new watch parties are "
+    "not mirrored as events until some end."
+)
+
 
 @dataclass(frozen=True)
 class OutboxSettings:
@@ -45,6 +67,8 @@ class OutboxSettings:
     max_sleep: float = 30.0  # re-check at least this often, whatever the queue says
     seal_limit: int = 500
     batch_limit: int = 200
+    wait_for_message: int = 2  # an edit whose message is still queued looks again this soon
+    mirror_retry: int = 6 * 3600  # a server's mirror that is off is tried again after this
 
 
 class Outbox:
@@ -74,6 +98,16 @@ class Outbox:
     def notify(self) -> None:
         """New rows were queued: look now rather than at the next scheduled check."""
         self._wake.set()
+
+    async def queue(self, deliveries: Sequence[Delivery]) -> None:
+        """Queue deliveries now (for work that is not a timer's, such as a vote's new tally);
+        they go out with the same pacing and guarantees as everything else."""
+        batch = uuid.uuid4().hex
+        await self._repository.enqueue(
+            [QueuedDelivery(f"direct:{batch}:{n}", d) for n, d in enumerate(deliveries)],
+            now=self._now(),
+        )
+        self.notify()
 
     def start(self) -> None:
         if self._loop is None:
@@ -150,8 +184,15 @@ class Outbox:
 
     async def _deliver(self, batch: Batch) -> None:
         try:
-            await self._limiter.acquire()
-            await self._send(batch)
+            match batch.first.action:
+                case "edit":
+                    await self._edit(batch)
+                case "event_mirror":
+                    await self._mirror_event(batch)
+                case "event_remove":
+                    await self._remove_event(batch)
+                case _:
+                    await self._send(batch)
         except RateLimited as limited:
             await self._rate_limited(batch, limited)
         except Rejected as rejected:
@@ -164,18 +205,20 @@ class Outbox:
 
     async def _send(self, batch: Batch) -> None:
         row = batch.first
+        files = await self._repository.files_of(batch)
+        await self._limiter.acquire()
         if row.channel_id is not None:
             message_id = await self._transport.send_to_channel(
-                row.channel_id, batch.render(), nonce=batch.nonce
+                row.channel_id, batch.render(files), nonce=batch.nonce
             )
-            via = "channel"
+            outcome = "channel"
         else:
             assert row.member_id is not None  # the table's CHECK: one or the other
             try:
                 message_id = await self._transport.send_to_member(
-                    row.member_id, batch.render(), nonce=batch.nonce
+                    row.member_id, batch.render(files), nonce=batch.nonce
                 )
-                via = "dm"
+                outcome = "dm"
             except RecipientClosedDms:
                 if row.fallback_channel_id is None:
                     raise Rejected(
@@ -183,16 +226,151 @@ class Outbox:
                     ) from None
                 await self._limiter.acquire()
                 message_id = await self._transport.send_to_channel(
-                    row.fallback_channel_id, batch.render_dm_fallback(), nonce=f"{batch.nonce}f"
+                    row.fallback_channel_id,
+                    batch.render_dm_fallback(files),
+                    nonce=f"{batch.nonce}f",
                 )
-                via = "dm_fallback"
+                outcome = "dm_fallback"
                 log.info(
                     "Member %s has DMs closed; posted message %s in channel %s instead",
                     row.member_id,
                     batch.nonce,
                     row.fallback_channel_id,
                 )
-        await self._repository.mark_sent(batch, message_id=message_id, via=via, now=self._now())
+        await self._repository.mark_sent(
+            batch, outcome=outcome, message_id=message_id, now=self._now()
+        )
+
+    async def _edit(self, batch: Batch) -> None:
+        row = batch.first
+        assert row.channel_id is not None  # the table's CHECK: an edit names its channel
+        now = self._now()
+        message_id = row.target_message_id
+        if message_id is None:
+            assert row.message_key is not None  # the table's CHECK: an id or a key
+            sent = await self._repository.sent_message(row.message_key)
+            if sent is None or sent.state in ("failed", "skipped"):
+                reason = f"the message {row.message_key!r} was never posted"
+                await self._repository.mark_skipped(
+                    batch, outcome="message_missing", reason=reason, now=now
+                )
+                return
+            if sent.message_id is None:  # still queued: the edit waits for it
+                await self._postpone(batch, now + self._settings.wait_for_message)
+                return
+            message_id = sent.message_id
+        if row.supersede_key is not None and row.spacing > 0:
+            last = await self._repository.last_done_at(row.supersede_key)
+            if last is not None and now < last + row.spacing:
+                await self._postpone(batch, last + row.spacing)
+                return
+        edit = batch.render_edit(await self._repository.files_of(batch))
+        await self._limiter.acquire()
+        try:
+            await self._transport.edit_message(row.channel_id, message_id, edit)
+        except Gone as gone:
+            log.info("Outbox %s: message %s was deleted; edit dropped", batch.nonce, message_id)
+            await self._repository.mark_skipped(
+                batch, outcome="message_gone", reason=str(gone), now=self._now()
+            )
+            return
+        await self._repository.mark_sent(
+            batch, outcome="edited", message_id=message_id, now=self._now()
+        )
+
+    async def _mirror_event(self, batch: Batch) -> None:
+        row = batch.first
+        assert row.guild_id is not None
+        assert row.event_key is not None
+        assert row.event is not None
+        guild_id, details = row.guild_id, row.event
+        try:
+            existing = await self._repository.event_id(row.event_key)
+            if existing is not None:
+                await self._limiter.acquire()
+                await self._transport.update_event(guild_id, existing, details)
+                await self._repository.mark_sent(batch, outcome="event_updated", now=self._now())
+                return
+            off = await self._repository.mirror_status(guild_id)
+            if off is not None and self._now() < off.since + self._settings.mirror_retry:
+                await self._repository.mark_skipped(
+                    batch, outcome="mirror_off", reason=off.reason, now=self._now()
+                )
+                return
+            if row.started_at is not None:
+                # An earlier attempt was sent and may have landed before the bot stopped.
+                await self._limiter.acquire()
+                found = await self._transport.find_event(guild_id, details)
+                if found is not None:
+                    await self._repository.record_event(
+                        batch,
+                        guild_id=guild_id,
+                        event_id=found,
+                        outcome="event_adopted",
+                        now=self._now(),
+                    )
+                    return
+            await self._repository.mark_started(batch, now=self._now())
+            await self._limiter.acquire()
+            event_id = await self._transport.create_event(guild_id, details)
+            await self._repository.record_event(
+                batch,
+                guild_id=guild_id,
+                event_id=event_id,
+                outcome="event_created",
+                now=self._now(),
+            )
+        except Gone:
+            # Someone deleted the event in Discord: the mirror leaves it deleted.
+            await self._repository.forget_event(
+                batch, state="skipped", outcome="event_gone", now=self._now()
+            )
+        except (NotAllowed, LimitReached) as refused:
+            await self._turn_mirror_off(batch, guild_id, refused)
+
+    async def _remove_event(self, batch: Batch) -> None:
+        row = batch.first
+        assert row.guild_id is not None
+        assert row.event_key is not None
+        guild_id = row.guild_id
+        try:
+            existing = await self._repository.event_id(row.event_key)
+            if existing is None:
+                # Nothing recorded; a create cut short by a crash may still have made one.
+                for details in await self._repository.interrupted_creates(row.event_key):
+                    await self._limiter.acquire()
+                    existing = await self._transport.find_event(guild_id, details)
+                    if existing is not None:
+                        break
+            if existing is None:
+                await self._repository.forget_event(
+                    batch, state="skipped", outcome="event_gone", now=self._now()
+                )
+                return
+            await self._limiter.acquire()
+            await self._transport.delete_event(guild_id, existing)
+            await self._repository.forget_event(
+                batch, state="sent", outcome="event_removed", now=self._now()
+            )
+        except Gone:
+            await self._repository.forget_event(
+                batch, state="skipped", outcome="event_gone", now=self._now()
+            )
+        except (NotAllowed, LimitReached) as refused:
+            await self._turn_mirror_off(batch, guild_id, refused)
+
+    async def _turn_mirror_off(self, batch: Batch, guild_id: int, refused: Rejected) -> None:
+        reason = (
+            MIRROR_OFF_AT_CAP if isinstance(refused, LimitReached) else MIRROR_OFF_NO_PERMISSION
+        )
+        log.warning("Event mirroring is off in server %s: %s", guild_id, refused)
+        await self._repository.mirror_off(batch, guild_id=guild_id, reason=reason, now=self._now())
+
+    async def _postpone(self, batch: Batch, send_after: int) -> None:
+        """Not yet: try again at `send_after`. Waiting is not a failed attempt."""
+        await self._repository.retry_later(
+            batch, send_after=send_after, error=None, count_attempt=False
+        )
 
     async def _rate_limited(self, batch: Batch, limited: RateLimited) -> None:
         if limited.is_global:

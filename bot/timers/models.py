@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.outbox.message import OutgoingMessage
+from bot.outbox.message import Delivery
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,11 @@ class FiredTimer:
 
 @dataclass(frozen=True)
 class TimerOutcome:
-    """What a handler leaves behind. The messages are queued in the same transaction that marks
-    the timer done, so they are queued exactly once; `repeat_at` schedules the next run."""
+    """What a handler leaves behind. Its deliveries (messages, edits, events) are queued in the
+    same transaction that marks the timer done, so they are queued exactly once; `repeat_at`
+    schedules the next run."""
 
-    messages: tuple[OutgoingMessage, ...] = ()
+    messages: tuple[Delivery, ...] = ()
     repeat_at: datetime | None = None
 
 

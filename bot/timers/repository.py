@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.outbox.queueing import QueuedMessage
+from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
 from bot.storage.database import Database
 from bot.timers.models import ClaimedTimer, DeadTimer, NewTimer, TimerCounts
@@ -22,7 +22,7 @@ class Finished:
     run_at: int | None = None  # for 'pending': when to run next
     repeat_due_at: int | None = None  # for a repeat: the next occurrence's due time
     error: str | None = None
-    messages: tuple[QueuedMessage, ...] = ()
+    messages: tuple[QueuedDelivery, ...] = ()
 
 
 class TimerRepository:

@@ -148,7 +148,7 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
     assert len(stored.outbox) == len(planned)  # one row per timer: queued exactly once
     unsent = [dict(row) for row in stored.outbox if row["state"] != "sent"]
     assert not unsent, unsent
-    fell_back = [row for row in stored.outbox if row["delivered_via"] == "dm_fallback"]
+    fell_back = [row for row in stored.outbox if row["outcome"] == "dm_fallback"]
     assert len(fell_back) == MIX.closed_dm
     assert {row["member_id"] for row in fell_back} == {int(sora.id)}
 

@@ -9,7 +9,7 @@ import pytest
 from bot.clock import to_unix
 from bot.maintenance import EVERY, Maintenance
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember, message_to_payload
-from bot.outbox.queueing import QueuedMessage
+from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
 from bot.scheduled_messages import KIND, scheduled_message, send_scheduled_message
 from bot.storage.database import Database
@@ -75,7 +75,7 @@ async def test_maintenance_purges_and_sweeps_then_comes_back_in_six_hours(
         await tx.execute("UPDATE timers SET state = 'done', finished_at = due_at")
         await tx.execute("UPDATE timers SET state = 'dead' WHERE key = 'dead'")
     await outbox.enqueue(
-        [QueuedMessage("sent-long-ago", OutgoingMessage(ToChannel(1), "hi"))], now=old
+        [QueuedDelivery("sent-long-ago", OutgoingMessage(ToChannel(1), "hi"))], now=old
     )
     async with db.transaction() as tx:
         await tx.execute("UPDATE outbox SET state = 'sent', finished_at = ?", (old,))

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import to_unix
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
-from bot.outbox.queueing import QueuedMessage
+from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import (
     RateLimited,
@@ -103,7 +103,7 @@ async def queue(
 ) -> None:
     await repo.enqueue(
         [
-            QueuedMessage(f"test:{to_unix(clock.now())}:{n}:{m.content}", m, merge_key=merge_key)
+            QueuedDelivery(f"test:{to_unix(clock.now())}:{n}:{m.content}", m, merge_key=merge_key)
             for n, m in enumerate(messages)
         ],
         now=to_unix(clock.now()),
@@ -111,8 +111,8 @@ async def queue(
 
 
 async def states(db: Database) -> list[tuple[str, str | None]]:
-    rows = await db.fetchall("SELECT state, delivered_via FROM outbox ORDER BY id")
-    return [(r["state"], r["delivered_via"]) for r in rows]
+    rows = await db.fetchall("SELECT state, outcome FROM outbox ORDER BY id")
+    return [(r["state"], r["outcome"]) for r in rows]
 
 
 async def test_a_channel_message_goes_out_once_with_its_nonce_and_only_its_mentions(
@@ -323,8 +323,8 @@ async def test_one_channel_gets_its_messages_in_order_one_at_a_time(outbox, repo
 
 async def test_queueing_the_same_key_twice_sends_once(outbox, repo, discord, clock):
     message = OutgoingMessage(ToChannel(10), "once")
-    await repo.enqueue([QueuedMessage("same", message)], now=to_unix(clock.now()))
-    await repo.enqueue([QueuedMessage("same", message)], now=to_unix(clock.now()))
+    await repo.enqueue([QueuedDelivery("same", message)], now=to_unix(clock.now()))
+    await repo.enqueue([QueuedDelivery("same", message)], now=to_unix(clock.now()))
     await outbox.drain()
     assert len(discord.posts) == 1
 
@@ -342,7 +342,7 @@ async def test_stop_sends_what_is_ready_before_returning(repo, discord, clock, d
 def test_a_message_is_checked_against_discord_limits_when_made():
     with pytest.raises(ValueError, match="at most 2000"):
         OutgoingMessage(ToChannel(1), "x" * 2001)
-    with pytest.raises(ValueError, match="needs content or an embed"):
+    with pytest.raises(ValueError, match="needs content, an embed or a file"):
         OutgoingMessage(ToChannel(1), "")
     with pytest.raises(ValueError, match="at most 100 users"):
         OutgoingMessage(ToChannel(1), "hi", mention_user_ids=tuple(range(101)))

@@ -1,4 +1,4 @@
-"""Timer kind `message.send`: post a prepared message at a set time.
+"""Timer kind `message.send`: post a prepared message, or make a prepared edit, at a set time.
 
 The simplest use of the timer service and the outbox together; features that only need to say
 something later (and the crash test) schedule this instead of writing their own handler.
@@ -12,7 +12,10 @@ from bot.clock import to_unix
 from bot.durations import format_elapsed
 from bot.outbox.message import (
     MAX_CONTENT,
+    MessageEdit,
     OutgoingMessage,
+    edit_from_payload,
+    edit_to_payload,
     message_from_payload,
     message_to_payload,
 )
@@ -26,8 +29,15 @@ def scheduled_message(message: OutgoingMessage, *, due_at: datetime, key: str) -
     return NewTimer(key, KIND, to_unix(due_at), {"message": message_to_payload(message)})
 
 
+def scheduled_edit(edit: MessageEdit, *, due_at: datetime, key: str) -> NewTimer:
+    return NewTimer(key, KIND, to_unix(due_at), {"edit": edit_to_payload(edit)})
+
+
 async def send_scheduled_message(fired: FiredTimer) -> TimerOutcome:
     try:
+        if "edit" in fired.payload:
+            # An edit states what the message is now; being late changes nothing in it.
+            return TimerOutcome(messages=(edit_from_payload(fired.payload["edit"]),))
         message = message_from_payload(fired.payload["message"])
     except (KeyError, TypeError, ValueError) as error:
         raise PermanentTimerError(f"unreadable scheduled message: {error}") from error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 import pytest
 
@@ -13,7 +12,6 @@ from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import (
     RateLimited,
-    RecipientClosedDms,
     Rejected,
     RenderedMessage,
     TemporaryFailure,
@@ -21,59 +19,8 @@ from bot.outbox.transport import (
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox, OutboxSettings
 from bot.rate_limit import RateLimiter
 from bot.storage.database import Database
-from tests.conftest import FakeClock
-
-
-@dataclass(frozen=True)
-class Post:
-    where: str  # "channel 10" or "dm 7"
-    message: RenderedMessage
-    nonce: str
-    at: float
-
-
-class FakeDiscord:
-    """Posts messages like Discord does, including answering a repeated nonce with the first
-    message; `fail` scripts errors for upcoming sends."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.posts: list[Post] = []
-        self.attempts: list[str] = []
-        self.failures: list[Exception] = []
-        self.closed_dms: set[int] = set()
-        self.hang_after_posting = False
-        self.posted = asyncio.Event()
-        self._by_nonce: dict[tuple[str, str], int] = {}
-
-    def fail(self, *errors: Exception) -> None:
-        self.failures.extend(errors)
-
-    async def send_to_channel(
-        self, channel_id: int, message: RenderedMessage, *, nonce: str
-    ) -> int:
-        return await self._post(f"channel {channel_id}", message, nonce)
-
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
-        if member_id in self.closed_dms:
-            self.attempts.append(f"dm {member_id}")
-            raise RecipientClosedDms("Cannot send messages to this user")
-        return await self._post(f"dm {member_id}", message, nonce)
-
-    async def _post(self, where: str, message: RenderedMessage, nonce: str) -> int:
-        at = self.clock.monotonic()  # when the request left, before other tasks move the clock
-        self.attempts.append(where)
-        await asyncio.sleep(0)
-        if self.failures:
-            raise self.failures.pop(0)
-        existing = self._by_nonce.get((where, nonce))
-        if existing is None:
-            self.posts.append(Post(where, message, nonce, at))
-            existing = self._by_nonce[(where, nonce)] = 1000 + len(self.posts)
-            self.posted.set()
-        if self.hang_after_posting:
-            await asyncio.Event().wait()  # the process dies here, before recording the send
-        return existing
+from tests.support.clock import FakeClock
+from tests.support.fake_discord import FakeDiscord
 
 
 @pytest.fixture

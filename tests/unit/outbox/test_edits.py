@@ -1,0 +1,253 @@
+"""Edits and files through the outbox, on a fake clock and a fake Discord: collapsing, spacing,
+deleted messages, edits of messages still queued, files kept until sent, and crashes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.clock import to_unix
+from bot.outbox.message import Attachment, MessageEdit, OutgoingMessage, ToChannel, ToMember
+from bot.outbox.queueing import QueuedDelivery
+from bot.outbox.repository import OutboxRepository
+from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox, OutboxSettings
+from bot.rate_limit import RateLimiter
+from bot.storage.database import Database
+from tests.support.clock import FakeClock
+from tests.support.fake_discord import FakeDiscord
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def chart(name: str = "tally.png") -> Attachment:
+    return Attachment(name, PNG, "The tally so far")
+
+
+@pytest.fixture
+def discord(clock: FakeClock) -> FakeDiscord:
+    return FakeDiscord(clock)
+
+
+@pytest.fixture
+def repo(db: Database) -> OutboxRepository:
+    return OutboxRepository(db)
+
+
+def make_outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
+    limiter = RateLimiter(DISCORD_SEND_WINDOWS, clock, clock.sleep)
+    return Outbox(repo, discord, clock, limiter, settings=OutboxSettings())
+
+
+@pytest.fixture
+def outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
+    return make_outbox(repo, discord, clock)
+
+
+async def post(outbox: Outbox, discord: FakeDiscord, content: str = "Tally: 0 votes") -> int:
+    """A message the bot posted earlier; returns its id."""
+    await outbox.queue([OutgoingMessage(ToChannel(10), content)])
+    await outbox.drain()
+    return max(discord.messages)
+
+
+def tally(message_id: int, votes: int, **options: object) -> MessageEdit:
+    return MessageEdit(10, f"Tally: {votes} votes", message_id=message_id, **options)  # type: ignore[arg-type]
+
+
+async def outcomes(db: Database, action: str = "edit") -> list[tuple[str, str | None]]:
+    rows = await db.fetchall(
+        "SELECT state, outcome FROM outbox WHERE action = ? ORDER BY id", (action,)
+    )
+    return [(row["state"], row["outcome"]) for row in rows]
+
+
+async def test_an_edit_replaces_the_message_content_and_is_recorded(outbox, discord, db):
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 1)])
+    await outbox.drain()
+    assert discord.messages[message_id].content == "Tally: 1 votes"
+    assert await outcomes(db) == [("sent", "edited")]
+    row = await db.fetchone("SELECT message_id FROM outbox WHERE action = 'edit'")
+    assert row is not None
+    assert row["message_id"] == message_id
+
+
+async def test_queued_edits_of_one_message_collapse_into_the_latest(outbox, discord, db):
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, votes) for votes in range(1, 51)])
+    await outbox.drain()
+    stored = discord.messages[message_id]
+    assert [edit.content for edit in stored.edits] == ["Tally: 50 votes"]
+    assert await outcomes(db) == [("skipped", "superseded")] * 49 + [("sent", "edited")]
+
+
+async def test_a_thousand_votes_a_minute_edit_the_message_a_few_times(outbox, discord, clock, db):
+    message_id = await post(outbox, discord)
+    for vote in range(1, 1001):  # one vote every 60 ms for a minute
+        await outbox.queue([tally(message_id, vote)])
+        if vote % 10 == 0:
+            await outbox.drain()
+        clock.advance(0.06)
+    clock.advance(10)
+    await outbox.drain()
+    applied = [edit.content for edit in discord.messages[message_id].edits]
+    assert 3 <= len(applied) <= 8  # spaced 10 s apart: a few a minute, not a thousand
+    assert applied[-1] == "Tally: 1000 votes"  # the final tally is exact
+    numbers = [int(text.split()[1]) for text in applied]
+    assert numbers == sorted(numbers)  # never an older tally after a newer one
+    counts = await OutboxRepository(db).counts()
+    assert counts.outcomes["edited"] == len(applied)
+    assert counts.outcomes["superseded"] == 1000 - len(applied)
+
+
+async def test_an_edit_waits_out_the_spacing_since_the_last_one(outbox, discord, clock):
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 1, spacing=30)])
+    await outbox.drain()
+    await outbox.queue([tally(message_id, 2, spacing=30)])
+    await outbox.drain()
+    assert len(discord.messages[message_id].edits) == 1
+    clock.advance(29)
+    await outbox.drain()
+    assert len(discord.messages[message_id].edits) == 1
+    clock.advance(1)
+    await outbox.drain()
+    assert discord.messages[message_id].content == "Tally: 2 votes"
+
+
+async def test_an_edit_of_a_deleted_message_ends_quietly(outbox, discord, db, repo):
+    message_id = await post(outbox, discord)
+    discord.deleted.add(message_id)
+    await outbox.queue([tally(message_id, 3)])
+    await outbox.drain()
+    assert await outcomes(db) == [("skipped", "message_gone")]
+    assert await repo.failed(limit=5) == []
+    assert discord.attempts.count(f"edit {message_id}") == 1  # not retried
+
+
+async def test_an_edit_of_a_message_still_queued_waits_for_it(outbox, discord, clock, db):
+    announce = OutgoingMessage(ToChannel(10), "Watch party: Frieren, 8 pm", key="party:1")
+    edit = MessageEdit(10, "Watch party: Frieren, 9 pm", message_key="party:1")
+    await outbox.queue([announce, edit])
+    await outbox.drain()
+    clock.advance(5)
+    await outbox.drain()
+    [message] = discord.messages.values()
+    assert message.content == "Watch party: Frieren, 9 pm"
+    assert await outcomes(db) == [("sent", "edited")]
+
+
+async def test_an_edit_of_a_message_that_never_went_out_is_recorded_as_missing(outbox, discord, db):
+    discord.closed_dms.add(7)
+    await outbox.queue([OutgoingMessage(ToMember(7), "psst", key="dm:1")])
+    await outbox.drain()
+    await outbox.queue([MessageEdit(10, "psst, updated", message_key="dm:1")])
+    await outbox.drain()
+    assert await outcomes(db) == [("skipped", "message_missing")]
+
+
+async def test_a_new_message_carries_its_png_and_the_file_is_dropped_once_sent(outbox, discord, db):
+    await outbox.queue([OutgoingMessage(ToChannel(10), "", files=(chart(),))])
+    assert (await db.fetchone("SELECT count(*) AS n FROM outbox_files"))["n"] == 1
+    await outbox.drain()
+    [sent] = discord.posts
+    assert [(f.filename, f.data, f.description) for f in sent.message.files] == [
+        ("tally.png", PNG, "The tally so far")
+    ]
+    assert (await db.fetchone("SELECT count(*) AS n FROM outbox_files"))["n"] == 0
+
+
+async def test_files_wait_with_their_row_across_a_restart(repo, discord, clock):
+    first = make_outbox(repo, discord, clock)
+    await first.queue([OutgoingMessage(ToChannel(10), "chart", files=(chart("a.png"),))])
+    await first.stop(grace=0)  # never started: the bot stops with the message queued
+    await make_outbox(repo, discord, clock).drain()
+    assert [f.filename for f in discord.posts[0].message.files] == ["a.png"]
+
+
+async def test_an_edit_replaces_keeps_or_removes_attachments(outbox, discord, clock):
+    await outbox.queue([OutgoingMessage(ToChannel(10), "poll", files=(chart("day1.png"),))])
+    await outbox.drain()
+    message_id = max(discord.messages)
+    stored = discord.messages[message_id]
+    for files, expected in (
+        ((chart("day2.png"),), ("day2.png",)),
+        (None, ("day2.png",)),
+        ((), ()),
+    ):
+        await outbox.queue([MessageEdit(10, "poll", message_id=message_id, files=files)])
+        clock.advance(10)
+        await outbox.drain()
+        assert stored.files == expected
+
+
+async def test_an_edit_can_remove_the_buttons_of_a_closed_poll(outbox, discord):
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 9, clear_components=True)])
+    await outbox.drain()
+    assert discord.messages[message_id].has_buttons is False
+
+
+async def test_a_crash_after_discord_applied_an_edit_resends_it_harmlessly(
+    repo, discord, clock, db
+):
+    outbox = make_outbox(repo, discord, clock)
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 1)])
+    discord.hang_after_applying = True
+    discord.applied.clear()
+    editing = asyncio.create_task(outbox.drain())
+    await asyncio.wait_for(discord.applied.wait(), timeout=5)
+    editing.cancel()
+    await outbox.stop(grace=0)  # the crash, between Discord's answer and the commit
+    assert await outcomes(db) == [("pending", None)]
+
+    discord.hang_after_applying = False
+    await make_outbox(repo, discord, clock).drain()
+    assert [e.content for e in discord.messages[message_id].edits] == ["Tally: 1 votes"] * 2
+    assert await outcomes(db) == [("sent", "edited")]
+
+
+async def test_an_edit_queued_during_a_crash_lands_after_the_one_in_flight(
+    repo, discord, clock, db
+):
+    outbox = make_outbox(repo, discord, clock)
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 1)])
+    discord.hang_after_applying = True
+    discord.applied.clear()
+    editing = asyncio.create_task(outbox.drain())
+    await asyncio.wait_for(discord.applied.wait(), timeout=5)
+    await outbox.queue([tally(message_id, 2)])  # a vote arrives while the edit is in flight
+    editing.cancel()
+    await outbox.stop(grace=0)
+
+    discord.hang_after_applying = False
+    clock.advance(10)
+    await make_outbox(repo, discord, clock).drain()
+    stored = discord.messages[message_id]
+    assert [e.content for e in stored.edits] == ["Tally: 1 votes", "Tally: 2 votes"]
+    assert stored.content == "Tally: 2 votes"
+    assert await outcomes(db) == [("skipped", "superseded"), ("sent", "edited")]
+
+
+async def test_queueing_an_old_edit_again_does_not_undo_a_newer_one(outbox, discord, repo, clock):
+    message_id = await post(outbox, discord)
+    now = to_unix(clock.now())
+    await repo.enqueue([QueuedDelivery("vote:1", tally(message_id, 1))], now=now)
+    await repo.enqueue([QueuedDelivery("vote:2", tally(message_id, 2))], now=now)
+    await repo.enqueue([QueuedDelivery("vote:1", tally(message_id, 1))], now=now)  # replayed
+    await outbox.drain()
+    assert discord.messages[message_id].content == "Tally: 2 votes"
+
+
+def test_an_edit_names_its_message_one_way():
+    with pytest.raises(ValueError, match="message_id or by message_key"):
+        MessageEdit(10, "x")
+    with pytest.raises(ValueError, match="message_id or by message_key"):
+        MessageEdit(10, "x", message_id=1, message_key="k")
+    with pytest.raises(ValueError, match="unsafe attachment filename"):
+        Attachment("../etc/passwd", PNG)
+    with pytest.raises(ValueError, match="at most 10 files"):
+        OutgoingMessage(ToChannel(1), "x", files=tuple(chart(f"{n}.png") for n in range(11)))

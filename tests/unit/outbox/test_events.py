@@ -1,0 +1,202 @@
+"""Guild scheduled events through the outbox, on a fake clock and a fake Discord: created once,
+kept in step, removed; a missing permission (403) or the 100-event cap (30038) turns the
+server's mirror off with its reason; a crash between Discord's answer and the commit makes no
+second event."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.outbox.message import EventDetails, MirrorEvent, RemoveEvent
+from bot.outbox.repository import OutboxRepository
+from bot.outbox.worker import (
+    DISCORD_SEND_WINDOWS,
+    MIRROR_OFF_AT_CAP,
+    MIRROR_OFF_NO_PERMISSION,
+    Outbox,
+    OutboxSettings,
+)
+from bot.rate_limit import RateLimiter
+from bot.storage.database import Database
+from tests.support.clock import FakeClock
+from tests.support.fake_discord import FakeDiscord
+
+GUILD = 500
+START = 1_800_000_000
+
+
+def session(name: str = "Frieren ep 5-6", start: int = START) -> EventDetails:
+    return EventDetails(name, start, start + 3600, location="https://example.org/room")
+
+
+@pytest.fixture
+def discord(clock: FakeClock) -> FakeDiscord:
+    return FakeDiscord(clock)
+
+
+@pytest.fixture
+def repo(db: Database) -> OutboxRepository:
+    return OutboxRepository(db)
+
+
+def make_outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
+    limiter = RateLimiter(DISCORD_SEND_WINDOWS, clock, clock.sleep)
+    return Outbox(repo, discord, clock, limiter, settings=OutboxSettings())
+
+
+@pytest.fixture
+def outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
+    return make_outbox(repo, discord, clock)
+
+
+async def outcomes(db: Database) -> list[tuple[str, str | None]]:
+    rows = await db.fetchall("SELECT state, outcome FROM outbox ORDER BY id")
+    return [(row["state"], row["outcome"]) for row in rows]
+
+
+async def test_an_event_is_created_once_kept_in_step_and_removed(outbox, discord, repo, db):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    [(event_id, details)] = discord.events[GUILD].items()
+    assert details == session()
+    assert await repo.event_id("party:1") == event_id
+
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 3600))])
+    await outbox.drain()
+    assert discord.events[GUILD] == {event_id: session(start=START + 3600)}
+
+    await outbox.queue([RemoveEvent(GUILD, "party:1")])
+    await outbox.drain()
+    assert discord.events[GUILD] == {}
+    assert await repo.event_id("party:1") is None
+    assert await outcomes(db) == [
+        ("sent", "event_created"),
+        ("sent", "event_updated"),
+        ("sent", "event_removed"),
+    ]
+
+
+async def test_queued_changes_of_one_event_collapse_into_the_latest(outbox, discord, db):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    await outbox.queue(
+        [MirrorEvent(GUILD, "party:1", session(start=START + n * 60)) for n in range(1, 6)]
+    )
+    await outbox.drain()
+    assert discord.attempts.count(f"update event {max(discord.events[GUILD])}") == 1
+    assert list(discord.events[GUILD].values()) == [session(start=START + 300)]
+    assert [o for _, o in await outcomes(db)].count("superseded") == 4
+
+
+async def test_removing_an_event_before_it_was_created_makes_none(outbox, discord, db):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session()), RemoveEvent(GUILD, "party:1")])
+    await outbox.drain()
+    assert discord.events.get(GUILD, {}) == {}
+    assert await outcomes(db) == [("skipped", "superseded"), ("skipped", "event_gone")]
+
+
+async def test_without_manage_events_the_mirror_turns_off_with_its_reason(
+    outbox, discord, repo, clock, db
+):
+    discord.no_event_permission.add(GUILD)
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    off = await repo.mirror_status(GUILD)
+    assert off is not None
+    assert off.reason == MIRROR_OFF_NO_PERMISSION
+    assert await repo.failed(limit=5) == []  # not a failure: the server chose it
+
+    attempts = len(discord.attempts)
+    await outbox.queue([MirrorEvent(GUILD, "party:2", session("Moving ep 3"))])
+    await outbox.drain()
+    assert len(discord.attempts) == attempts  # while off, Discord is not asked again
+    assert await outcomes(db) == [("skipped", "mirror_off")] * 2
+
+    discord.no_event_permission.clear()  # an admin grants the permission
+    clock.advance(6 * 3600)
+    await outbox.queue([MirrorEvent(GUILD, "party:3", session("Moving ep 4"))])
+    await outbox.drain()
+    assert await repo.mirror_status(GUILD) is None  # on again
+    assert [d.name for d in discord.events[GUILD].values()] == ["Moving ep 4"]
+
+
+async def test_at_the_hundred_event_cap_the_mirror_turns_off_with_its_reason(
+    outbox, discord, repo, db
+):
+    discord.fill_events(GUILD, 100)
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    off = await repo.mirror_status(GUILD)
+    assert off is not None
+    assert off.reason == MIRROR_OFF_AT_CAP
+    assert len(discord.events[GUILD]) == 100
+    assert await outcomes(db) == [("skipped", "mirror_off")]
+
+
+async def test_other_servers_keep_mirroring_when_one_is_off(outbox, discord, repo):
+    discord.no_event_permission.add(GUILD)
+    await outbox.queue(
+        [MirrorEvent(GUILD, "party:1", session()), MirrorEvent(GUILD + 1, "party:2", session())]
+    )
+    await outbox.drain()
+    assert len(discord.events[GUILD + 1]) == 1
+    assert await repo.mirror_status(GUILD + 1) is None
+
+
+async def test_a_crash_after_discord_created_the_event_makes_no_second_one(
+    repo, discord, clock, db
+):
+    first = make_outbox(repo, discord, clock)
+    await first.queue([MirrorEvent(GUILD, "party:1", session())])
+    discord.hang_after_applying = True
+    creating = asyncio.create_task(first.drain())
+    await asyncio.wait_for(discord.applied.wait(), timeout=5)
+    creating.cancel()
+    await first.stop(grace=0)  # the crash, between Discord's answer and the commit
+    assert await outcomes(db) == [("pending", None)]
+
+    discord.hang_after_applying = False
+    await make_outbox(repo, discord, clock).drain()
+    [event_id] = discord.events[GUILD]
+    assert await repo.event_id("party:1") == event_id
+    assert await outcomes(db) == [("sent", "event_adopted")]
+
+
+async def test_a_removal_queued_during_a_crash_still_finds_the_created_event(
+    repo, discord, clock, db
+):
+    first = make_outbox(repo, discord, clock)
+    await first.queue([MirrorEvent(GUILD, "party:1", session())])
+    discord.hang_after_applying = True
+    creating = asyncio.create_task(first.drain())
+    await asyncio.wait_for(discord.applied.wait(), timeout=5)
+    await first.queue([RemoveEvent(GUILD, "party:1")])  # cancelled while the create was out
+    creating.cancel()
+    await first.stop(grace=0)
+
+    discord.hang_after_applying = False
+    await make_outbox(repo, discord, clock).drain()
+    assert discord.events[GUILD] == {}
+    assert await outcomes(db) == [("skipped", "superseded"), ("sent", "event_removed")]
+
+
+async def test_an_event_deleted_in_discord_is_left_deleted(outbox, discord, repo, db):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    discord.events[GUILD].clear()  # a moderator deleted it
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
+    await outbox.drain()
+    assert discord.events[GUILD] == {}
+    assert await repo.event_id("party:1") is None
+    assert (await outcomes(db))[-1] == ("skipped", "event_gone")
+
+
+def test_event_details_are_checked_when_made():
+    with pytest.raises(ValueError, match="needs an end time"):
+        EventDetails("x", START, location="somewhere")
+    with pytest.raises(ValueError, match="needs its channel"):
+        EventDetails("x", START, place="voice")
+    with pytest.raises(ValueError, match="ends after it starts"):
+        EventDetails("x", START, START, location="somewhere")

@@ -316,8 +316,7 @@ async def stored_state(database: Path) -> StoredState:
     try:
         timers = await db.fetchall("SELECT key, state FROM timers WHERE key LIKE 'crash-test:%'")
         outbox = await db.fetchall(
-            "SELECT id, dedupe_key, state, outcome, member_id, batch_id, last_error "
-            "FROM outbox"
+            "SELECT id, dedupe_key, state, outcome, member_id, batch_id, last_error FROM outbox"
         )
     finally:
         await db.close()

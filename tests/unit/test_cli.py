@@ -115,13 +115,27 @@ def test_timers_status_and_retry_dead(capsys, tmp_path: Path, monkeypatch):
             " finished_at, last_error) VALUES ('x', 42, 'hi', 'failed', 0, 0, 1795000000,"
             " 'rejected: the member''s DMs are closed and there is no channel to use')"
         )
+        for key, outcome in (("e1", "edited"), ("e2", "superseded"), ("e3", "message_gone")):
+            connection.execute(
+                "INSERT INTO outbox (dedupe_key, action, channel_id, target_message_id, state,"
+                " outcome, send_after, created_at) VALUES (?, 'edit', 5, 6, 'sent', ?, 0, 0)",
+                (key, outcome),
+            )
+        connection.execute(
+            "INSERT INTO event_mirroring (guild_id, off_reason, off_since)"
+            " VALUES (77, 'I lack the Manage Events permission', 1795000000)"
+        )
     capsys.readouterr()
 
     assert main(["timers", "status"]) == 0
     out = capsys.readouterr().out
     assert "timers: 1 pending, 0 running, 0 done, 1 dead" in out
     assert "next due: 2030-01-18 20:53:20 UTC" in out
-    assert "messages: 0 queued, 0 sent (0 to a channel because DMs were closed), 1 failed" in out
+    assert "deliveries: 0 queued, 1 failed" in out
+    assert "messages: 0 sent (0 as DMs, 0 to a channel because DMs were closed)" in out
+    assert "edits: 1 applied, 1 collapsed into a newer one, 1 of deleted messages" in out
+    assert "server 77 since 2026-11-18 " in out
+    assert "I lack the Manage Events permission" in out
     assert "poll:7:close [poll.close] due 2026-11-18 " in out
     assert "5 attempts: failed 5 times; last: boom" in out
     assert "#1 DM to member 42 at 2026-11-18 " in out

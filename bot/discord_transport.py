@@ -120,7 +120,7 @@ def event_payload(details: EventDetails) -> dict[str, Any]:
         "privacy_level": GUILD_ONLY,
         "entity_type": ENTITY_TYPES[details.place],
         "scheduled_start_time": from_unix(details.start).isoformat(),
-        "channel_id": None if external else details.channel_id,
+        "channel_id": None if external else str(details.channel_id),  # a snowflake string
         "entity_metadata": {"location": details.location} if external else None,
         "description": details.description or "",
     }

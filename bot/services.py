@@ -78,7 +78,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     timer_repository = TimerRepository(db, outbox_repository)
     timers = TimerService(timer_repository, clock, on_messages_queued=outbox.notify)
     return Services(
-        about=AboutService(db, clock, tmdb_configured=settings.tmdb_configured),
+        about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
         guild_settings=GuildSettingsService(guild_settings, clock),
         member_settings=MemberSettingsService(MemberSettingsRepository(db), guild_settings, clock),
         titles=titles,

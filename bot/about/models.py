@@ -13,3 +13,6 @@ class AboutFacts:
     database_bytes: int
     server_count: int
     tmdb_configured: bool
+    # In a server: None when its scheduled events are mirrored, else why not (and since when).
+    events_off_reason: str | None = None
+    events_off_since: int | None = None

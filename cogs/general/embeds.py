@@ -38,6 +38,15 @@ def about_embed(facts: AboutFacts) -> discord.Embed:
         value=f"AniList (anime): on\nTVmaze (K-drama): on\nTMDB (films, more dramas): {tmdb}",
         inline=False,
     )
+    if facts.events_off_reason is not None:
+        embed.add_field(
+            name="Discord events",
+            value=(
+                f"Watch parties are not mirrored as Discord events here "
+                f"(since <t:{facts.events_off_since}:f>). {facts.events_off_reason}"
+            )[:1024],
+            inline=False,
+        )
     embed.set_footer(text=ATTRIBUTION)
     return embed
 

@@ -7,8 +7,17 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.discord_transport import _translate
-from bot.outbox.transport import RateLimited, RecipientClosedDms, Rejected, TemporaryFailure
+from bot.discord_transport import _translate, event_payload
+from bot.outbox.message import EventDetails
+from bot.outbox.transport import (
+    Gone,
+    LimitReached,
+    NotAllowed,
+    RateLimited,
+    RecipientClosedDms,
+    Rejected,
+    TemporaryFailure,
+)
 
 
 def http_error(status: int, code: int = 0, headers: dict[str, str] | None = None):
@@ -41,3 +50,41 @@ def test_a_429_discord_py_gave_up_on_carries_its_wait_and_scope():
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_temporary(status: int):
     assert isinstance(_translate(http_error(status)), TemporaryFailure)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (404, 10008, Gone),
+        (404, 10070, Gone),
+        (403, 50013, NotAllowed),
+        (403, 50001, NotAllowed),
+        (400, 30038, LimitReached),
+    ],
+)
+def test_errors_the_outbox_handles_its_own_way(status: int, code: int, kind: type[Exception]):
+    error = _translate(http_error(status, code))
+    assert type(error) is kind
+    assert isinstance(error, Rejected)  # still permanent for anything that does not expect it
+
+
+def test_an_external_event_carries_its_place_and_end():
+    details = EventDetails("Goblin night", 1_800_000_000, 1_800_003_600, location="Room 2")
+    assert event_payload(details) == {
+        "name": "Goblin night",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "scheduled_start_time": "2027-01-15T08:00:00+00:00",
+        "scheduled_end_time": "2027-01-15T09:00:00+00:00",
+        "channel_id": None,
+        "entity_metadata": {"location": "Room 2"},
+        "description": "",
+    }
+
+
+def test_a_voice_event_names_its_channel_as_a_snowflake_string():
+    details = EventDetails("Goblin night", 1_800_000_000, place="voice", channel_id=42)
+    payload = event_payload(details)
+    assert (payload["entity_type"], payload["channel_id"]) == (2, "42")
+    assert payload["entity_metadata"] is None
+    assert "scheduled_end_time" not in payload

@@ -15,17 +15,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
 
-from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
+from bot.outbox.message import MessageEdit, OutgoingMessage, ToChannel, ToMember
 from bot.outbox.repository import OutboxRepository
-from bot.scheduled_messages import scheduled_message
+from bot.scheduled_messages import scheduled_edit, scheduled_message
 from bot.storage import migrations
 from bot.storage.database import Database
+from bot.timers.models import NewTimer
 from bot.timers.repository import TimerRepository
 from sandbox import GuildSpec, MemberSpec, RecordedRequest, Sandbox, StoredMessage
 from tests.integration.test_process import _entry_point, _environment
 
 MARKER = re.compile(r"crash-test #\d{4}")
 MESSAGE_CREATE = "/channels/{channel_id}/messages"
+MESSAGE_EDIT = "/channels/{channel_id}/messages/{message_id}"
+TALLY_KEY = "crash-tally"
+TALLY = re.compile(r"^tally board: v(\d{4})$")
 RECOVERED = re.compile(r"Recovered (\d+) timers")
 
 
@@ -104,7 +108,37 @@ def plan_messages(
     return planned
 
 
-async def seed_timers(database: Path, planned: Sequence[PlannedMessage], *, now: int) -> None:
+def tally_version(content: str) -> int | None:
+    match = TALLY.match(content)
+    return None if match is None else int(match[1])
+
+
+def plan_tally(channel_id: int, *, posted_at: int, edit_times: Sequence[int]) -> list[NewTimer]:
+    """A tally board posted once, then edited at each of `edit_times` (strictly increasing)
+    to a higher version, as a poll's live tally is: the last version must be what users see,
+    and no version may land after a higher one. The edits name the board by its key, so the
+    first ones wait until it is posted."""
+    board = OutgoingMessage(ToChannel(channel_id), "tally board: v0000", key=TALLY_KEY)
+    timers = [
+        scheduled_message(
+            board, due_at=datetime.fromtimestamp(posted_at, UTC), key="crash-edit:post"
+        )
+    ]
+    for version, due in enumerate(edit_times, start=1):
+        edit = MessageEdit(
+            channel_id, f"tally board: v{version:04d}", message_key=TALLY_KEY, spacing=0
+        )
+        timers.append(
+            scheduled_edit(
+                edit, due_at=datetime.fromtimestamp(due, UTC), key=f"crash-edit:{version:04d}"
+            )
+        )
+    return timers
+
+
+async def seed_timers(
+    database: Path, planned: Sequence[PlannedMessage], *, now: int, extra: Sequence[NewTimer] = ()
+) -> None:
     """Write the timers into a fresh database, as if users had scheduled them earlier. Built
     with `scheduled_message`, so each payload is exactly what a feature would store."""
     db = await Database.open(database)
@@ -114,7 +148,7 @@ async def seed_timers(database: Path, planned: Sequence[PlannedMessage], *, now:
             scheduled_message(p.message, due_at=datetime.fromtimestamp(p.due_at, UTC), key=p.key)
             for p in planned
         ]
-        await TimerRepository(db, OutboxRepository(db)).schedule_many(timers, now=now)
+        await TimerRepository(db, OutboxRepository(db)).schedule_many([*timers, *extra], now=now)
     finally:
         await db.close()
 
@@ -236,6 +270,10 @@ class KillTriggers:
         start = len(self._sandbox.requests)
         return lambda: bool(message_sends(self._sandbox.requests[start:]))
 
+    def next_edit(self) -> Callable[[], bool]:
+        start = len(self._sandbox.requests)
+        return lambda: bool(message_edits(self._sandbox.requests[start:]))
+
     def claimed(self) -> bool:
         row = self._connection.execute(
             "SELECT 1 FROM timers WHERE state = 'claimed' AND key LIKE 'crash-test:%' LIMIT 1"
@@ -261,6 +299,21 @@ def deliveries(
 
 def message_sends(requests: Sequence[RecordedRequest]) -> list[RecordedRequest]:
     return [r for r in requests if r.method == "POST" and r.route == MESSAGE_CREATE]
+
+
+def message_edits(requests: Sequence[RecordedRequest]) -> list[RecordedRequest]:
+    return [r for r in requests if r.method == "PATCH" and r.route == MESSAGE_EDIT]
+
+
+def applied_tally_versions(requests: Sequence[RecordedRequest]) -> list[int]:
+    """The versions of the tally board that Discord applied, in the order it applied them."""
+    versions = []
+    for request in message_edits(requests):
+        body = request.json if isinstance(request.json, dict) else {}
+        version = tally_version(str(body.get("content", "")))
+        if request.status == 200 and version is not None:
+            versions.append(version)
+    return versions
 
 
 @dataclass(frozen=True)
@@ -309,15 +362,22 @@ def describe_sends(requests: Sequence[RecordedRequest], markers: Sequence[str]) 
 class StoredState:
     timers: dict[str, str]  # key -> state, for the seeded timers
     outbox: list[sqlite3.Row]
+    tally_timers: dict[str, str]  # key -> state, for the tally board's post and edits
 
 
 async def stored_state(database: Path) -> StoredState:
     db = await Database.open(database)
     try:
         timers = await db.fetchall("SELECT key, state FROM timers WHERE key LIKE 'crash-test:%'")
+        tally = await db.fetchall("SELECT key, state FROM timers WHERE key LIKE 'crash-edit:%'")
         outbox = await db.fetchall(
-            "SELECT id, dedupe_key, state, outcome, member_id, batch_id, last_error FROM outbox"
+            "SELECT id, action, message_key, dedupe_key, state, outcome, member_id, batch_id,"
+            " last_error FROM outbox"
         )
     finally:
         await db.close()
-    return StoredState({row["key"]: row["state"] for row in timers}, outbox)
+    return StoredState(
+        {row["key"]: row["state"] for row in timers},
+        outbox,
+        {row["key"]: row["state"] for row in tally},
+    )

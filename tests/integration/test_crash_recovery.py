@@ -1,6 +1,8 @@
-"""Crash recovery end to end (issue 4, §3): the real `watchclub run`, SIGKILLed again and again
-while a few hundred timers fire and their messages go out, still delivers every message
-exactly once. Judged from what users see in the sandbox, then from the database.
+"""Crash recovery end to end (issue 4, §3; issue 8, §3): the real `watchclub run`, SIGKILLed
+again and again while a few hundred timers fire and their messages go out, still delivers
+every message exactly once; a tally board edited every second while the kills land ends at its
+latest version, and no version is ever applied after a higher one. Judged from what users see
+in the sandbox, then from the database.
 
 The kill schedule comes from a seeded RNG printed at the start; CRASH_TEST_SEED=<seed> replays
 the same plan and kill delays (process timing still varies, so a replay is close, not exact).
@@ -20,34 +22,40 @@ import pytest
 from sandbox import Sandbox, StoredMessage, World
 from tests.integration.crash_harness import (
     MARKER,
+    TALLY_KEY,
     BotProcess,
     KillTriggers,
     Mix,
     PlannedMessage,
     Resend,
+    applied_tally_versions,
     deliveries,
     describe_sends,
     message_sends,
     plan_messages,
+    plan_tally,
     resends,
     seed_timers,
     stored_state,
+    tally_version,
 )
 
 pytestmark = pytest.mark.slow
 
 SEED_VARIABLE = "CRASH_TEST_SEED"
 MIX = Mix(merged=130, single=80, dm=50, closed_dm=40)
-# A kill cycle (start, run, kill) takes about 2.5 s, so six of them take about 15 s. The first
+# A kill cycle (start, run, kill) takes about 2.5 s, so eight of them take about 20 s. The first
 # wave falls due just after the first start and the last near the end of the kill period, so
 # kills keep landing while timers are claimed and messages sent (and a "claim" kill, which
 # waits up to TARGET_WAIT for the next wave, finds one).
 FIRST_WAVE_AFTER = 2
-WAVES = 8
+WAVES = 10
 WAVE_GAP = 2
+# The tally board is posted as the first wave falls due and edited every second after it.
+TALLY_EDITS = 18
 # Each kill comes a random 0.2-2.5 s after the process is up; then, for "send" and "claim",
 # at the next such moment (see KillTriggers), or after TARGET_WAIT if none comes.
-KILL_TARGETS = ("claim", "send", "anywhere", "claim", "send", "anywhere")
+KILL_TARGETS = ("claim", "send", "edit", "anywhere", "claim", "send", "edit", "anywhere")
 RUN_BEFORE_KILL = (0.2, 2.5)
 TARGET_WAIT = 2.0
 START_TIMEOUT = 30.0
@@ -76,11 +84,21 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
         closed_dm_member=sora,
         due_times=[now + FIRST_WAVE_AFTER + WAVE_GAP * wave for wave in range(WAVES)],
     )
-    await seed_timers(database, planned, now=now)
+    general = guild.channel("general")
+    tally_timers = plan_tally(
+        int(general.id),
+        posted_at=now + FIRST_WAVE_AFTER,
+        edit_times=[now + FIRST_WAVE_AFTER + 1 + n for n in range(TALLY_EDITS)],
+    )
+    await seed_timers(database, planned, now=now, extra=tally_timers)
+
+    def tally_now() -> int | None:
+        boards = [m for m in sandbox.messages(general) if tally_version(m.content) is not None]
+        return tally_version(boards[0].content) if len(boards) == 1 else None
 
     def all_delivered() -> bool:
         found = deliveries(sandbox, guild, members)
-        return all(p.marker in found for p in planned)
+        return all(p.marker in found for p in planned) and tally_now() == TALLY_EDITS
 
     runs: list[BotProcess] = []
     triggers = KillTriggers(sandbox, database)
@@ -100,7 +118,10 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
             if target == "anywhere":
                 bot.kill_note = "anywhere"
             else:
-                moment = triggers.next_send() if target == "send" else triggers.claimed
+                moment = {
+                    "send": triggers.next_send,
+                    "edit": triggers.next_edit,
+                }.get(target, lambda: triggers.claimed)()
                 hit = await bot.wait_until(moment, within=TARGET_WAIT, every=0.001)
                 bot.kill_note = f"at the next {target}" + ("" if hit else ": none came")
             await bot.kill()
@@ -143,11 +164,28 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
     assert exit_code == 0, f"seed {seed}: the final run exited with {exit_code}\n{logs}"
     assert "Stopped cleanly" in final.log(), final.log()
 
+    # The tally board: posted once, showing its last version, every version applied in order.
+    boards = [m for m in sandbox.messages(general) if tally_version(m.content) is not None]
+    assert len(boards) == 1, [m.content for m in boards]
+    assert tally_version(boards[0].content) == TALLY_EDITS
+    applied = applied_tally_versions(requests)
+    assert applied == sorted(applied), f"seed {seed}: an edit landed after a newer one: {applied}"
+    print(f"tally board: {TALLY_EDITS} edits queued; versions Discord applied, in order: {applied}")
+
     stored = await stored_state(database)
     assert stored.timers == {p.key: "done" for p in planned}
-    assert len(stored.outbox) == len(planned)  # one row per timer: queued exactly once
-    unsent = [dict(row) for row in stored.outbox if row["state"] != "sent"]
+    assert set(stored.tally_timers.values()) == {"done"}
+    assert len(stored.tally_timers) == TALLY_EDITS + 1
+    sends = [row for row in stored.outbox if row["action"] == "send"]
+    edits = [row for row in stored.outbox if row["action"] == "edit"]
+    assert len(sends) == len(planned) + 1  # one row per timer: queued exactly once
+    assert len(edits) == TALLY_EDITS
+    unsent = [dict(row) for row in sends if row["state"] != "sent"]
     assert not unsent, unsent
+    [board_row] = [row for row in sends if row["message_key"] == TALLY_KEY]
+    assert board_row["state"] == "sent"
+    outcomes = {(row["state"], row["outcome"]) for row in edits}
+    assert outcomes <= {("sent", "edited"), ("skipped", "superseded")}, outcomes
     fell_back = [row for row in stored.outbox if row["outcome"] == "dm_fallback"]
     assert len(fell_back) == MIX.closed_dm
     assert {row["member_id"] for row in fell_back} == {int(sora.id)}

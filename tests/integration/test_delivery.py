@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from bot.outbox.repository import OutboxRepository
 from bot.outbox.worker import MIRROR_OFF_AT_CAP, MIRROR_OFF_NO_PERMISSION
 from bot.resources import Resources
 from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
+from tests.support.waiting import eventually
 
 PNG_DAY_1 = b"\x89PNG\r\n\x1a\n" + b"day one" * 8
 PNG_DAY_2 = b"\x89PNG\r\n\x1a\n" + b"day two" * 8
@@ -32,14 +32,6 @@ def world() -> World:
     world = World.default()
     world.guild("K-Drama Club").add_voice_channel("Theater")
     return world
-
-
-async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def outcomes(resources: Resources) -> list[str | None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.client import WatchClubBot
@@ -11,14 +10,7 @@ from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
 from bot.outbox.repository import OutboxRepository
 from bot.scheduled_messages import scheduled_message
 from sandbox import Sandbox, World
-
-
-async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+from tests.support.waiting import eventually
 
 
 async def schedule(bot: WatchClubBot, message: OutgoingMessage, key: str, *, in_seconds: float = 0):

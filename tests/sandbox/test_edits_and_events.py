@@ -9,7 +9,6 @@ import io
 import json
 import struct
 import zlib
-from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -25,6 +24,7 @@ from sandbox import (
 )
 from sandbox.testing import start_client
 from tests.support.contract import DiscordContract, SpecUnavailable
+from tests.support.waiting import eventually
 
 CAP_BODY = {
     "message": "Maximum number of uncompleted guild scheduled events reached (100)",
@@ -104,14 +104,6 @@ async def create_event(guild: discord.Guild, name: str) -> discord.ScheduledEven
         location="Online",
         privacy_level=discord.PrivacyLevel.guild_only,
     )
-
-
-async def eventually(condition: Callable[[], object], within: float = 2.0) -> None:
-    """Gateway events reach the client asynchronously; wait for their effect."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
-        await asyncio.sleep(0.005)
 
 
 def calls(sb: Sandbox, method: str, route: str) -> list[RecordedRequest]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -20,6 +19,7 @@ from sandbox import (
     World,
 )
 from sandbox.testing import start_client
+from tests.support.waiting import eventually
 
 TITLES = ["Toradora!", "Tokyo Godfather", "Goblin", "Tomorrow"]
 
@@ -175,14 +175,6 @@ def make_bot(guild_id: str, *, intents: discord.Intents | None = None) -> comman
 
     bot.setup_hook = setup_hook  # type: ignore[method-assign]
     return bot
-
-
-async def eventually(condition: Callable[[], object], within: float = 2.0) -> None:
-    """Gateway events reach the bot asynchronously; wait for their effect instead of sleeping."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
-        await asyncio.sleep(0.005)
 
 
 @pytest.fixture

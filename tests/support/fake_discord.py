@@ -57,18 +57,6 @@ class FakeDiscord:
         self._by_nonce: dict[tuple[str, str], int] = {}
         self._next_id = 1000
 
-    @property
-    def hang_after_posting(self) -> bool:
-        return self.hang_after_applying
-
-    @hang_after_posting.setter
-    def hang_after_posting(self, value: bool) -> None:
-        self.hang_after_applying = value
-
-    @property
-    def posted(self) -> asyncio.Event:
-        return self.applied
-
     def fail(self, *errors: Exception) -> None:
         self.failures.extend(errors)
 

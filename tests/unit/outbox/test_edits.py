@@ -3,45 +3,22 @@ deleted messages, edits of messages still queued, files kept until sent, and cra
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.clock import to_unix
 from bot.outbox.message import Attachment, MessageEdit, OutgoingMessage, ToChannel, ToMember
 from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
-from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox, OutboxSettings
-from bot.rate_limit import RateLimiter
+from bot.outbox.worker import Outbox
 from bot.storage.database import Database
-from tests.support.clock import FakeClock
 from tests.support.fake_discord import FakeDiscord
+from tests.unit.outbox.conftest import crash_once_applied, make_outbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def chart(name: str = "tally.png") -> Attachment:
     return Attachment(name, PNG, "The tally so far")
-
-
-@pytest.fixture
-def discord(clock: FakeClock) -> FakeDiscord:
-    return FakeDiscord(clock)
-
-
-@pytest.fixture
-def repo(db: Database) -> OutboxRepository:
-    return OutboxRepository(db)
-
-
-def make_outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
-    limiter = RateLimiter(DISCORD_SEND_WINDOWS, clock, clock.sleep)
-    return Outbox(repo, discord, clock, limiter, settings=OutboxSettings())
-
-
-@pytest.fixture
-def outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
-    return make_outbox(repo, discord, clock)
 
 
 async def post(outbox: Outbox, discord: FakeDiscord, content: str = "Tally: 0 votes") -> int:
@@ -195,15 +172,9 @@ async def test_a_crash_after_discord_applied_an_edit_resends_it_harmlessly(
     outbox = make_outbox(repo, discord, clock)
     message_id = await post(outbox, discord)
     await outbox.queue([tally(message_id, 1)])
-    discord.hang_after_applying = True
-    discord.applied.clear()
-    editing = asyncio.create_task(outbox.drain())
-    await asyncio.wait_for(discord.applied.wait(), timeout=5)
-    editing.cancel()
-    await outbox.stop(grace=0)  # the crash, between Discord's answer and the commit
+    await crash_once_applied(outbox, discord)
     assert await outcomes(db) == [("pending", None)]
 
-    discord.hang_after_applying = False
     await make_outbox(repo, discord, clock).drain()
     assert [e.content for e in discord.messages[message_id].edits] == ["Tally: 1 votes"] * 2
     assert await outcomes(db) == [("sent", "edited")]
@@ -215,15 +186,11 @@ async def test_an_edit_queued_during_a_crash_lands_after_the_one_in_flight(
     outbox = make_outbox(repo, discord, clock)
     message_id = await post(outbox, discord)
     await outbox.queue([tally(message_id, 1)])
-    discord.hang_after_applying = True
-    discord.applied.clear()
-    editing = asyncio.create_task(outbox.drain())
-    await asyncio.wait_for(discord.applied.wait(), timeout=5)
-    await outbox.queue([tally(message_id, 2)])  # a vote arrives while the edit is in flight
-    editing.cancel()
-    await outbox.stop(grace=0)
 
-    discord.hang_after_applying = False
+    async def a_vote_arrives() -> None:
+        await outbox.queue([tally(message_id, 2)])
+
+    await crash_once_applied(outbox, discord, meanwhile=a_vote_arrives)
     clock.advance(10)
     await make_outbox(repo, discord, clock).drain()
     stored = discord.messages[message_id]

@@ -5,23 +5,15 @@ second event."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.outbox.message import EventDetails, MirrorEvent, RemoveEvent
-from bot.outbox.repository import OutboxRepository
 from bot.outbox.worker import (
-    DISCORD_SEND_WINDOWS,
     MIRROR_OFF_AT_CAP,
     MIRROR_OFF_NO_PERMISSION,
-    Outbox,
-    OutboxSettings,
 )
-from bot.rate_limit import RateLimiter
 from bot.storage.database import Database
-from tests.support.clock import FakeClock
-from tests.support.fake_discord import FakeDiscord
+from tests.unit.outbox.conftest import crash_once_applied, make_outbox
 
 GUILD = 500
 START = 1_800_000_000
@@ -29,26 +21,6 @@ START = 1_800_000_000
 
 def session(name: str = "Frieren ep 5-6", start: int = START) -> EventDetails:
     return EventDetails(name, start, start + 3600, location="https://example.org/room")
-
-
-@pytest.fixture
-def discord(clock: FakeClock) -> FakeDiscord:
-    return FakeDiscord(clock)
-
-
-@pytest.fixture
-def repo(db: Database) -> OutboxRepository:
-    return OutboxRepository(db)
-
-
-def make_outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
-    limiter = RateLimiter(DISCORD_SEND_WINDOWS, clock, clock.sleep)
-    return Outbox(repo, discord, clock, limiter, settings=OutboxSettings())
-
-
-@pytest.fixture
-def outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
-    return make_outbox(repo, discord, clock)
 
 
 async def outcomes(db: Database) -> list[tuple[str, str | None]]:
@@ -150,14 +122,9 @@ async def test_a_crash_after_discord_created_the_event_makes_no_second_one(
 ):
     first = make_outbox(repo, discord, clock)
     await first.queue([MirrorEvent(GUILD, "party:1", session())])
-    discord.hang_after_applying = True
-    creating = asyncio.create_task(first.drain())
-    await asyncio.wait_for(discord.applied.wait(), timeout=5)
-    creating.cancel()
-    await first.stop(grace=0)  # the crash, between Discord's answer and the commit
+    await crash_once_applied(first, discord)
     assert await outcomes(db) == [("pending", None)]
 
-    discord.hang_after_applying = False
     await make_outbox(repo, discord, clock).drain()
     [event_id] = discord.events[GUILD]
     assert await repo.event_id("party:1") == event_id
@@ -169,14 +136,11 @@ async def test_a_removal_queued_during_a_crash_still_finds_the_created_event(
 ):
     first = make_outbox(repo, discord, clock)
     await first.queue([MirrorEvent(GUILD, "party:1", session())])
-    discord.hang_after_applying = True
-    creating = asyncio.create_task(first.drain())
-    await asyncio.wait_for(discord.applied.wait(), timeout=5)
-    await first.queue([RemoveEvent(GUILD, "party:1")])  # cancelled while the create was out
-    creating.cancel()
-    await first.stop(grace=0)
 
-    discord.hang_after_applying = False
+    async def the_party_is_cancelled() -> None:
+        await first.queue([RemoveEvent(GUILD, "party:1")])
+
+    await crash_once_applied(first, discord, meanwhile=the_party_is_cancelled)
     await make_outbox(repo, discord, clock).drain()
     assert discord.events[GUILD] == {}
     assert await outcomes(db) == [("skipped", "superseded"), ("sent", "event_removed")]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.clock import to_unix
@@ -16,33 +14,9 @@ from bot.outbox.transport import (
     RenderedMessage,
     TemporaryFailure,
 )
-from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox, OutboxSettings
-from bot.rate_limit import RateLimiter
 from bot.storage.database import Database
 from tests.support.clock import FakeClock
-from tests.support.fake_discord import FakeDiscord
-
-
-@pytest.fixture
-def discord(clock: FakeClock) -> FakeDiscord:
-    return FakeDiscord(clock)
-
-
-@pytest.fixture
-def repo(db: Database) -> OutboxRepository:
-    return OutboxRepository(db)
-
-
-def make_outbox(
-    repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock, **settings: int
-) -> Outbox:
-    limiter = RateLimiter(DISCORD_SEND_WINDOWS, clock, clock.sleep)
-    return Outbox(repo, discord, clock, limiter, settings=OutboxSettings(**settings))
-
-
-@pytest.fixture
-def outbox(repo: OutboxRepository, discord: FakeDiscord, clock: FakeClock) -> Outbox:
-    return make_outbox(repo, discord, clock)
+from tests.unit.outbox.conftest import crash_once_applied, make_outbox
 
 
 async def queue(
@@ -124,15 +98,9 @@ async def test_a_resend_after_a_crash_repeats_the_same_nonce_and_posts_nothing_n
         clock,
         *(OutgoingMessage(ToChannel(10), f"reminder {n}", mergeable=True) for n in range(3)),
     )
-    discord.hang_after_posting = True
-    first = make_outbox(repo, discord, clock)
-    sending = asyncio.create_task(first.drain())
-    await asyncio.wait_for(discord.posted.wait(), timeout=5)
-    sending.cancel()
-    await first.stop(grace=0)  # the crash
+    await crash_once_applied(make_outbox(repo, discord, clock), discord)
     assert await states(db) == [("pending", None)] * 3  # posted, but never recorded
 
-    discord.hang_after_posting = False
     await make_outbox(repo, discord, clock).drain()  # the restarted bot
     assert [p.message.content for p in discord.posts] == ["reminder 0\nreminder 1\nreminder 2"]
     assert discord.attempts == ["channel 10", "channel 10"]  # same nonce both times

@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        configure_logging(logging.WARNING)
+        configure_logging(
+            logging.ERROR
+        )  # the transcript tells the story; warnings would interrupt it
         return asyncio.run(run_demo(color=args.color))
     try:
         settings = load_settings()

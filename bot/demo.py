@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,21 @@ from pydantic import HttpUrl, SecretStr
 
 from bot.client import create_bot
 from bot.config import Settings
-from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
+from bot.outbox.message import (
+    EventDetails,
+    MessageEdit,
+    MirrorEvent,
+    OutgoingMessage,
+    ToChannel,
+    ToMember,
+)
 from bot.outbox.repository import OutboxRepository
+from bot.outbox.worker import Outbox
 from bot.resources import open_resources
 from bot.scheduled_messages import scheduled_message
 from bot.storage.database import Database
 from bot.timers.service import TimerService
-from sandbox import Sandbox, World
+from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
 from sandbox.testing import start_client
 
 # Nothing listens on port 9 (discard): a provider call fails at once, and never leaves the machine.
@@ -155,6 +163,62 @@ async def play_reminders(
         await asyncio.sleep(0.02)
 
 
+async def play_delivery(sandbox: Sandbox, world: World, outbox: Outbox, db: Database) -> None:
+    """What polls and watch parties will stand on: a message edited as votes pour in, and a
+    session mirrored as a Discord event, kept in step, and refused without the permission."""
+    guild = world.guild("K-Drama Club")
+    guild_id, parties = int(guild.id), int(guild.channel("watch-parties").id)
+    sandbox.note("A live tally is posted; 40 votes arrive in a burst")
+    await outbox.queue([OutgoingMessage(ToChannel(parties), _tally(0, 0), key="demo:tally")])
+    await outbox.queue(
+        [
+            MessageEdit(parties, _tally(slow, votes - slow), message_key="demo:tally")
+            for votes in range(1, 41)
+            for slow in (votes * 11 // 20,)
+        ]
+    )
+    await _until_delivered(db)
+    sandbox.note("The 40 changes collapsed into one edit: the latest tally")
+    tomorrow = datetime.now(UTC).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(
+        days=1
+    )
+    start = int(tomorrow.timestamp())
+    where = "#watch-parties"
+    await outbox.queue(
+        [
+            MirrorEvent(
+                guild_id, "demo:party", EventDetails(_PARTY, start, start + 5400, location=where)
+            )
+        ]
+    )
+    await _until_delivered(db)
+    sandbox.note("The host moves the party an hour later; the Discord event follows")
+    moved = EventDetails(_PARTY, start + 3600, start + 9000, location=where)
+    await outbox.queue([MirrorEvent(guild_id, "demo:party", moved)])
+    await _until_delivered(db)
+    sandbox.note("An admin takes away the bot's Manage Events permission")
+    await sandbox.revoke_bot_permissions(guild, MANAGE_EVENTS | CREATE_EVENTS)
+    later = EventDetails("Moving ep 3-4 watch party", start + 86400, start + 91800, location=where)
+    await outbox.queue([MirrorEvent(guild_id, "demo:party2", later)])
+    await _until_delivered(db)
+    await sandbox.slash("about", member=guild.member("mina"), channel=guild.channel("general"))
+
+
+_PARTY = "Frieren ep 5-6 watch party"
+
+
+def _tally(slow_burn: int, fantasy: int) -> str:
+    return f"Live tally: slow-burn {slow_burn} · fantasy {fantasy}"
+
+
+async def _until_delivered(db: Database) -> None:
+    repository = OutboxRepository(db)
+    for _ in range(250):
+        if (await repository.counts()).pending == 0:
+            return
+        await asyncio.sleep(0.02)
+
+
 async def run_demo(*, color: bool = False) -> int:
     world = World.default()
     with tempfile.TemporaryDirectory(prefix="watchclub-demo-") as folder:
@@ -166,6 +230,7 @@ async def run_demo(*, color: bool = False) -> int:
                     await sandbox.wait_synced()
                     await play_script(sandbox, world)
                     await play_reminders(sandbox, world, bot.services.timers, resources.db)
+                    await play_delivery(sandbox, world, bot.services.outbox, resources.db)
                     await sandbox.settle()
             transcript = sandbox.transcript.render(color=color)
     print(_INTRO)

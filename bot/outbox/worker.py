@@ -49,13 +49,8 @@ log = logging.getLogger(__name__)
 
 DISCORD_SEND_WINDOWS = (Window(40, 1.0), Window(5, 0.1))  # 40/s, in steps of at most 5
 
-MIRROR_OFF_NO_PERMISSION = (
-    "I lack the Manage Events permission, so watch parties are not mirrored as Discord events."
-)
-MIRROR_OFF_AT_CAP = (
-    "This server has 100 upcoming Discord events (Discord's limit), so new watch parties are "
-    "not mirrored as events until some end."
-)
+MIRROR_OFF_NO_PERMISSION = "I lack the Manage Events permission."
+MIRROR_OFF_AT_CAP = "This server has 100 upcoming Discord events, which is Discord's limit."
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,9 @@ def about_embed(facts: AboutFacts) -> discord.Embed:
         embed.add_field(
             name="Discord events",
             value=(
-                f"Watch parties are not mirrored as Discord events here "
-                f"(since <t:{facts.events_off_since}:f>). {facts.events_off_reason}"
+                f"Off since <t:{facts.events_off_since}:f>: {facts.events_off_reason} Watch "
+                "parties still work but do not appear as Discord events; the first party "
+                "scheduled 6 hours after this tries again."
             )[:1024],
             inline=False,
         )

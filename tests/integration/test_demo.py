@@ -23,4 +23,14 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     ) in out
     assert "DM jun: Your watch party starts in 15 minutes." in out
     assert "your DMs are closed, so here it is:" in out
+    # The delivery scene: 40 tally changes collapse into one edit showing the latest.
+    assert "Live tally: slow-burn 0 · fantasy 0" in out
+    assert out.count("(edited) Live tally") == 1
+    assert "(edited) Live tally: slow-burn 22 · fantasy 18" in out
+    # A session mirrored as a Discord event, moved, then refused without the permission.
+    assert 'scheduled "Frieren ep 5-6 watch party"' in out
+    assert 'updated "Frieren ep 5-6 watch party"' in out
+    assert 'event "Moving ep 3-4 watch party" not scheduled: Missing Permissions' in out
+    assert "Off since" in out
+    assert "I lack the Manage Events" in out
     assert "Traceback" not in out

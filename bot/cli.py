@@ -62,9 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        configure_logging(
-            logging.ERROR
-        )  # the transcript tells the story; warnings would interrupt it
+        # The transcript tells the story; warnings on stderr would interrupt it.
+        configure_logging(logging.ERROR)
         return asyncio.run(run_demo(color=args.color))
     try:
         settings = load_settings()

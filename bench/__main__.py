@@ -7,9 +7,14 @@ import asyncio
 import json
 import sys
 
-from bench import autocomplete, startup, timers
+from bench import autocomplete, edits, startup, timers
 
-BENCHMARKS = {"autocomplete": autocomplete.run, "startup": startup.run, "timers": timers.run}
+BENCHMARKS = {
+    "autocomplete": autocomplete.run,
+    "edits": edits.run,
+    "startup": startup.run,
+    "timers": timers.run,
+}
 # Options only some benchmarks take: name -> the benchmarks that accept it.
 SIZED = {"pending": {"timers"}, "rate": {"timers"}, "seconds": {"timers"}}
 

@@ -212,9 +212,11 @@ def _tally(slow_burn: int, fantasy: int) -> str:
 
 
 async def _until_delivered(db: Database) -> None:
+    """Until nothing is due to go out now (a request held for a later try does not count)."""
     repository = OutboxRepository(db)
     for _ in range(250):
-        if (await repository.counts()).pending == 0:
+        next_at = await repository.next_send_after()
+        if next_at is None or next_at > datetime.now(UTC).timestamp() + 1:
             return
         await asyncio.sleep(0.02)
 

@@ -33,7 +33,6 @@ from bot.outbox.transport import (
 CANNOT_DM = 50007
 UNKNOWN_MESSAGE = 10008
 UNKNOWN_EVENT = 10070
-MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 TOO_MANY_EVENTS = 30038
 DEFAULT_RETRY_AFTER = 5.0
@@ -86,20 +85,13 @@ class DiscordTransport:
             )
         return int(created["id"])
 
-    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
+    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
         me = self._client.user
         async with _translated():
             events = await self._client.http.get_scheduled_events(guild_id, False)
-        for event in events:
-            start = datetime.fromisoformat(event["scheduled_start_time"])
-            if (
-                me is not None
-                and int(event.get("creator_id") or 0) == me.id
-                and event["name"] == details.name
-                and start == from_unix(details.start)
-            ):
-                return int(event["id"])
-        return None
+        wanted = [_fingerprint(event_payload(details)) for details in candidates]
+        mine = [e for e in events if me is not None and int(e.get("creator_id") or 0) == me.id]
+        return next((int(e["id"]) for e in mine if _fingerprint(dict(e)) in wanted), None)
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
         async with _translated():
@@ -127,6 +119,19 @@ def event_payload(details: EventDetails) -> dict[str, Any]:
     if details.end is not None:
         payload["scheduled_end_time"] = from_unix(details.end).isoformat()
     return payload
+
+
+def _fingerprint(event: dict[str, Any]) -> tuple[object, ...]:
+    """What tells two events apart: name, times and place (as Discord answers them)."""
+    metadata = event.get("entity_metadata") or {}
+    end = event.get("scheduled_end_time")
+    return (
+        event["name"],
+        datetime.fromisoformat(event["scheduled_start_time"]),
+        None if end is None else datetime.fromisoformat(end),
+        None if event.get("channel_id") is None else str(event["channel_id"]),
+        metadata.get("location"),
+    )
 
 
 def _files(attachments: Sequence[Attachment]) -> list[discord.File]:
@@ -176,7 +181,7 @@ def _translate(error: discord.HTTPException) -> Exception:
         return RecipientClosedDms(error.text)
     if error.code in (UNKNOWN_MESSAGE, UNKNOWN_EVENT):
         return Gone(detail)
-    if error.code in (MISSING_PERMISSIONS, MISSING_ACCESS):
+    if error.code == MISSING_PERMISSIONS:
         return NotAllowed(detail)
     if error.code == TOO_MANY_EVENTS:
         return LimitReached(detail)

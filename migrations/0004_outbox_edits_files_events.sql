@@ -28,6 +28,9 @@ CREATE TABLE outbox_v4 (
     -- of one event); `spacing` is the least number of seconds between two of them going out.
     supersede_key       TEXT,
     spacing             INTEGER NOT NULL DEFAULT 0,
+    -- The feature's version of the state a superseding row carries (a vote count, a revision):
+    -- a row never replaces one with a higher version. NULL: the order of queueing decides.
+    version             INTEGER,
     state               TEXT    NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
     outcome             TEXT CHECK (outcome IN (
@@ -67,10 +70,17 @@ ALTER TABLE outbox_v4 RENAME TO outbox;
 
 CREATE INDEX outbox_pending ON outbox (send_after) WHERE state = 'pending';
 CREATE INDEX outbox_finished ON outbox (finished_at) WHERE state IN ('sent', 'failed', 'skipped');
-CREATE INDEX outbox_supersede ON outbox (supersede_key, state) WHERE supersede_key IS NOT NULL;
+CREATE INDEX outbox_failed ON outbox (finished_at) WHERE state = 'failed';
+-- Superseding, and an edit's spacing (when did this key last go out?), stay indexed as the
+-- outbox grows to millions of rows between sweeps.
+CREATE INDEX outbox_supersede ON outbox (supersede_key, state, finished_at)
+    WHERE supersede_key IS NOT NULL;
 CREATE INDEX outbox_message_key ON outbox (message_key) WHERE message_key IS NOT NULL;
+CREATE INDEX outbox_event_key ON outbox (event_key) WHERE event_key IS NOT NULL;
 
--- Files travel with their row until it is done; then they are dropped.
+-- Files travel with their row until it is done; then they are dropped. (The migration runner
+-- turns foreign keys off while it rebuilds tables, so a later rebuild of `outbox` does not
+-- cascade into this table.)
 CREATE TABLE outbox_files (
     outbox_id   INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
     position    INTEGER NOT NULL,
@@ -80,18 +90,29 @@ CREATE TABLE outbox_files (
     PRIMARY KEY (outbox_id, position)
 ) STRICT;
 
--- The guild scheduled events the outbox created, by the feature's key.
+-- Where the messages posted under a key landed, kept after their outbox rows are swept, so a
+-- feature can edit an announcement weeks later by its key.
+CREATE TABLE message_keys (
+    message_key TEXT    PRIMARY KEY,
+    channel_id  INTEGER,  -- NULL for a DM (the edit then names the channel itself)
+    message_id  INTEGER NOT NULL,
+    posted_at   INTEGER NOT NULL
+) STRICT;
+
+-- The guild scheduled events the outbox created, by the feature's key. `event_id` NULL: someone
+-- deleted the event in Discord, and the mirror leaves it deleted.
 CREATE TABLE scheduled_events (
     event_key  TEXT    PRIMARY KEY,
     guild_id   INTEGER NOT NULL,
-    event_id   INTEGER NOT NULL,
+    event_id   INTEGER,
     updated_at INTEGER NOT NULL
 ) STRICT;
 
--- Servers where mirroring events is off: the bot lacks Manage Events, or the server is at
--- Discord's cap of 100 events. No row: mirroring is on.
+-- Servers where mirroring events is off: the bot lacks Manage Events (50013), or the server is
+-- at Discord's cap of 100 events (30038). No row: mirroring is on.
 CREATE TABLE event_mirroring (
     guild_id   INTEGER PRIMARY KEY,
+    off_code   INTEGER NOT NULL CHECK (off_code IN (50013, 30038)),
     off_reason TEXT    NOT NULL,
     off_since  INTEGER NOT NULL
 ) STRICT;

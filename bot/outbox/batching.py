@@ -33,6 +33,7 @@ class QueuedRow:
     replace_files: bool = False
     clear_components: bool = False
     started_at: int | None = None
+    created_at: int = 0
 
 
 @dataclass(frozen=True)

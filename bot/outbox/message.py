@@ -102,7 +102,9 @@ class MessageEdit:
     The message is named by `message_id`, or by the `key` of the `OutgoingMessage` that posts
     it (the edit then waits until that message exists). `files=None` keeps the attachments;
     a tuple replaces them (empty: removes them). `clear_components` removes the buttons (a
-    closed poll). An edit never pings anyone.
+    closed poll). An edit never pings anyone. `version` orders states that are computed apart
+    (a timer's and a click's): an edit never replaces one with a higher version. Without it,
+    the order of queueing decides.
     """
 
     channel_id: int
@@ -113,6 +115,7 @@ class MessageEdit:
     files: tuple[Attachment, ...] | None = None
     clear_components: bool = False
     spacing: int = DEFAULT_EDIT_SPACING
+    version: int | None = None
 
     def __post_init__(self) -> None:
         if (self.message_id is None) == (self.message_key is None):
@@ -166,11 +169,13 @@ class EventDetails:
 
 @dataclass(frozen=True)
 class MirrorEvent:
-    """Create the event named `key` in the guild, or bring the existing one up to date."""
+    """Create the event named `key` in the guild, or bring the existing one up to date.
+    `version` works as for `MessageEdit`."""
 
     guild_id: int
     key: str
     details: EventDetails
+    version: int | None = None
 
     def __post_init__(self) -> None:
         _check_key(self.key)
@@ -182,6 +187,7 @@ class RemoveEvent:
 
     guild_id: int
     key: str
+    version: int | None = None
 
     def __post_init__(self) -> None:
         _check_key(self.key)
@@ -247,6 +253,7 @@ def edit_to_payload(edit: MessageEdit) -> dict[str, Any]:
         "remove_files": edit.files == (),
         "clear_components": edit.clear_components,
         "spacing": edit.spacing,
+        "version": edit.version,
     }
 
 
@@ -260,4 +267,5 @@ def edit_from_payload(payload: dict[str, Any]) -> MessageEdit:
         files=() if payload.get("remove_files") else None,
         clear_components=bool(payload.get("clear_components", False)),
         spacing=int(payload.get("spacing", DEFAULT_EDIT_SPACING)),
+        version=None if payload.get("version") is None else int(payload["version"]),
     )

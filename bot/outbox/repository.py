@@ -1,5 +1,6 @@
-"""The outbox's tables: queued requests (`outbox`), their files (`outbox_files`), the scheduled
-events they created (`scheduled_events`) and where event mirroring is off (`event_mirroring`)."""
+"""The outbox's tables: queued requests (`outbox`), their files (`outbox_files`), where keyed
+messages landed (`message_keys`), the scheduled events the outbox created (`scheduled_events`)
+and where event mirroring is off (`event_mirroring`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from bot.outbox.batching import Batch, QueuedRow, group_rows
 from bot.outbox.message import (
@@ -17,9 +19,12 @@ from bot.outbox.message import (
     OutgoingMessage,
     RemoveEvent,
     ToChannel,
+    ToMember,
 )
 from bot.outbox.queueing import QueuedDelivery, supersede_key
 from bot.storage.database import Database, Transaction
+
+KEEP_MESSAGE_KEYS = 90 * 24 * 3600  # seconds a keyed message stays editable by its key
 
 
 @dataclass(frozen=True)
@@ -45,21 +50,31 @@ class FailedMessage:
 @dataclass(frozen=True)
 class MirrorOff:
     guild_id: int
+    code: int  # 50013: Manage Events is missing; 30038: the server is at 100 events
     reason: str
     since: int
 
 
 @dataclass(frozen=True)
-class SentMessage:
-    state: str  # 'pending', 'sent', 'failed' or 'skipped'
-    message_id: int | None
+class KeyedMessage:
+    """Where the message posted under a key is, or how its send stands."""
+
+    state: str  # 'sent', 'pending', 'failed', 'skipped', or 'unknown' (nothing queued yet)
+    channel_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    guild_id: int
+    event_id: int | None  # None: deleted in Discord, and left deleted
 
 
 _COLUMNS = """
     id, action, channel_id, member_id, fallback_channel_id, guild_id, message_key,
     target_message_id, event_key, event, content, embed, mention_user_ids, mention_role_ids,
     merge_key, supersede_key, spacing, replace_files, clear_components, attempts, started_at,
-    batch_id
+    created_at, batch_id
 """
 
 
@@ -86,6 +101,7 @@ def _row(row: sqlite3.Row) -> QueuedRow:
         replace_files=bool(row["replace_files"]),
         clear_components=bool(row["clear_components"]),
         started_at=row["started_at"],
+        created_at=row["created_at"],
     )
 
 
@@ -102,32 +118,65 @@ class OutboxRepository:
     async def enqueue_in(
         self, tx: Transaction, queued: Sequence[QueuedDelivery], *, now: int
     ) -> None:
-        """Queue inside the caller's transaction, so the requests commit with its other work.
-        A request replaces any older one with the same supersede key still waiting."""
-        plain = [i for i in queued if supersede_key(i.delivery) is None and not _files_of(i)]
-        # The common case, a batch of reminders, costs one statement for all of them.
-        await tx.executemany(_INSERT, [_insert_params(item, None, now) for item in plain])
+        """Queue inside the caller's transaction, in the given order, so the requests commit
+        with its other work. A superseding request replaces older ones still waiting."""
+        plain: list[dict[str, Any]] = []
         for item in queued:
             key = supersede_key(item.delivery)
-            files = _files_of(item)
-            if key is None and not files:
+            if key is None and not _files_of(item):
+                plain.append(_insert_params(item, None, now))
                 continue
-            if await tx.fetchone("SELECT 1 FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,)):
-                continue  # queued before; replacing newer requests with it would undo them
-            if key is not None:
-                await _supersede(tx, key, now=now)
-            inserted = await tx.fetchone(_INSERT + " RETURNING id", _insert_params(item, key, now))
-            if inserted is not None and files:
-                await tx.executemany(
-                    """
-                    INSERT INTO outbox_files (outbox_id, position, filename, description, data)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
-                    [
-                        (inserted["id"], position, f.filename, f.description, f.data)
-                        for position, f in enumerate(files)
-                    ],
+            # A run of plain sends (a batch of reminders) costs one statement for all of them.
+            await tx.executemany(_INSERT, plain)
+            plain = []
+            await self._enqueue_one(tx, item, key, now)
+        await tx.executemany(_INSERT, plain)
+
+    async def _enqueue_one(
+        self, tx: Transaction, item: QueuedDelivery, key: str | None, now: int
+    ) -> None:
+        if await tx.fetchone("SELECT 1 FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,)):
+            return  # queued before; queueing it again must not replace what came since
+        params = _insert_params(item, key, now)
+        replaced: list[sqlite3.Row] = []
+        if key is not None:
+            if await _newer_exists(tx, key, params["version"]):
+                params.update(state="skipped", outcome="superseded", finished_at=now)
+            else:
+                replaced = await _supersede(tx, key, now=now)
+                # An edit states the whole message, except what it leaves as it is: buttons
+                # and attachments. What a replaced edit changed there must still happen.
+                params["clear_components"] = params["clear_components"] or any(
+                    row["clear_components"] for row in replaced
                 )
+        inserted = await tx.fetchone(_INSERT + " RETURNING id", params)
+        if inserted is None:
+            return
+        new_id = inserted["id"]
+        files = _files_of(item)
+        await tx.executemany(
+            """
+            INSERT INTO outbox_files (outbox_id, position, filename, description, data)
+            VALUES (?, ?, ?, ?, ?)
+            """,
+            [(new_id, n, f.filename, f.description, f.data) for n, f in enumerate(files)],
+        )
+        carried = next((row for row in reversed(replaced) if row["replace_files"]), None)
+        if carried is not None and not params["replace_files"]:
+            await tx.execute(
+                """
+                INSERT INTO outbox_files (outbox_id, position, filename, description, data)
+                SELECT ?, position, filename, description, data FROM outbox_files
+                WHERE outbox_id = ?
+                """,
+                (new_id, carried["id"]),
+            )
+            await tx.execute("UPDATE outbox SET replace_files = 1 WHERE id = ?", (new_id,))
+        # The replaced rows' files are no longer needed: a worker that was about to send one
+        # reads its state and files together, and skips it (see files_for_send).
+        await tx.executemany(
+            "DELETE FROM outbox_files WHERE outbox_id = ?", [(row["id"],) for row in replaced]
+        )
 
     # -- what is ready ----------------------------------------------------------------------
 
@@ -174,28 +223,43 @@ class OutboxRepository:
         )
         return None if row is None or row["next"] is None else int(row["next"])
 
-    async def files_of(self, batch: Batch) -> tuple[Attachment, ...]:
-        """The files a batch carries, in order (read only when it is about to be sent)."""
+    async def files_for_send(self, batch: Batch) -> tuple[Attachment, ...] | None:
+        """The files a batch carries, in order; None if a newer request superseded it while it
+        waited its turn (it is then not sent at all). One statement, so the state and the
+        files come from the same snapshot."""
         ids = [row.id for row in batch.rows]
         rows = await self._db.fetchall(
             f"""
-            SELECT filename, description, data FROM outbox_files
-            WHERE outbox_id IN ({",".join("?" * len(ids))}) ORDER BY outbox_id, position
+            SELECT o.state, f.filename, f.description, f.data
+            FROM outbox AS o LEFT JOIN outbox_files AS f ON f.outbox_id = o.id
+            WHERE o.id IN ({",".join("?" * len(ids))})
+            ORDER BY o.id, f.position
             """,  # noqa: S608 - only placeholders are joined in
             ids,
         )
-        return tuple(Attachment(r["filename"], bytes(r["data"]), r["description"]) for r in rows)
+        if not any(r["state"] == "pending" for r in rows):
+            return None
+        return tuple(
+            Attachment(r["filename"], bytes(r["data"]), r["description"])
+            for r in rows
+            if r["filename"] is not None
+        )
 
-    async def sent_message(self, key: str) -> SentMessage | None:
-        """The newest message queued under `key`: whether it went out, and its id."""
+    async def keyed_message(self, key: str) -> KeyedMessage:
+        """Where the message posted under `key` is, or how its send stands."""
+        posted = await self._db.fetchone(
+            "SELECT channel_id, message_id FROM message_keys WHERE message_key = ?", (key,)
+        )
+        if posted is not None:
+            return KeyedMessage("sent", posted["channel_id"], posted["message_id"])
         row = await self._db.fetchone(
             """
-            SELECT state, message_id FROM outbox WHERE message_key = ? AND action = 'send'
+            SELECT state FROM outbox WHERE message_key = ? AND action = 'send'
             ORDER BY id DESC LIMIT 1
             """,
             (key,),
         )
-        return None if row is None else SentMessage(row["state"], row["message_id"])
+        return KeyedMessage("unknown" if row is None else row["state"])
 
     async def last_done_at(self, key: str) -> int | None:
         """When a request with this supersede key last went out (edits are spaced by it)."""
@@ -211,10 +275,31 @@ class OutboxRepository:
     # -- how it went ------------------------------------------------------------------------
 
     async def mark_sent(
-        self, batch: Batch, *, outcome: str, now: int, message_id: int | None = None
+        self,
+        batch: Batch,
+        *,
+        outcome: str,
+        now: int,
+        message_id: int | None = None,
+        channel_id: int | None = None,
     ) -> None:
+        """Record the batch as done; a send under a key also records where its message is."""
         async with self._db.transaction() as tx:
             await _finish(tx, batch, "sent", outcome, now, message_id=message_id)
+            if batch.first.action == "send" and message_id is not None:
+                await tx.executemany(
+                    """
+                    INSERT INTO message_keys (message_key, channel_id, message_id, posted_at)
+                    VALUES (?, ?, ?, ?)
+                    ON CONFLICT (message_key) DO UPDATE SET channel_id = excluded.channel_id,
+                        message_id = excluded.message_id, posted_at = excluded.posted_at
+                    """,
+                    [
+                        (row.message_key, channel_id, message_id, now)
+                        for row in batch.rows
+                        if row.message_key is not None
+                    ],
+                )
 
     async def mark_skipped(self, batch: Batch, *, outcome: str, now: int, reason: str) -> None:
         """Done without doing it, on purpose (the message was deleted, mirroring is off)."""
@@ -242,21 +327,25 @@ class OutboxRepository:
         retry knows to look for what an interrupted attempt may have made."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE outbox SET started_at = coalesce(started_at, ?) WHERE batch_id = ?",
+                """
+                UPDATE outbox SET started_at = coalesce(started_at, ?)
+                WHERE batch_id = ? AND state = 'pending'
+                """,
                 (now, batch.batch_id),
             )
 
     # -- scheduled events -------------------------------------------------------------------
 
-    async def event_id(self, key: str) -> int | None:
+    async def event_record(self, key: str) -> EventRecord | None:
         row = await self._db.fetchone(
-            "SELECT event_id FROM scheduled_events WHERE event_key = ?", (key,)
+            "SELECT guild_id, event_id FROM scheduled_events WHERE event_key = ?", (key,)
         )
-        return None if row is None else int(row["event_id"])
+        return None if row is None else EventRecord(row["guild_id"], row["event_id"])
 
     async def interrupted_creates(self, key: str) -> list[EventDetails]:
         """Creates of this event that were sent but never recorded (the bot stopped between
-        Discord's answer and the commit, or a newer change superseded them meanwhile)."""
+        Discord's answer and the commit, a send timed out after it landed, or a newer change
+        superseded the row meanwhile): any of them may have made an event."""
         rows = await self._db.fetchall(
             """
             SELECT event FROM outbox
@@ -271,61 +360,75 @@ class OutboxRepository:
     async def record_event(
         self, batch: Batch, *, guild_id: int, event_id: int, outcome: str, now: int
     ) -> None:
-        """Remember the event Discord made, whatever became of the row meanwhile (a newer
-        change may have superseded it: that change needs this id), and turn mirroring on."""
-        key = batch.first.event_key
+        """Remember the event, whatever became of the row meanwhile (a newer change may have
+        superseded it: that change needs this id). An event made (created or found after an
+        interrupted create) shows the server accepts new events: mirroring is on again."""
         async with self._db.transaction() as tx:
-            await tx.execute(
-                """
-                INSERT INTO scheduled_events (event_key, guild_id, event_id, updated_at)
-                VALUES (?, ?, ?, ?)
-                ON CONFLICT (event_key) DO UPDATE SET
-                    guild_id = excluded.guild_id, event_id = excluded.event_id,
-                    updated_at = excluded.updated_at
-                """,
-                (key, guild_id, event_id, now),
-            )
-            await tx.execute("DELETE FROM event_mirroring WHERE guild_id = ?", (guild_id,))
+            await _set_event(tx, batch.first.event_key, guild_id, event_id, now)
+            if outcome in ("event_created", "event_adopted"):
+                await tx.execute("DELETE FROM event_mirroring WHERE guild_id = ?", (guild_id,))
             await _finish(tx, batch, "sent", outcome, now)
 
     async def forget_event(self, batch: Batch, *, state: str, outcome: str, now: int) -> None:
-        """The event is deleted (or was already): forget its id and close the row."""
+        """The event is deleted by us (or was never made): forget it and close the row."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "DELETE FROM scheduled_events WHERE event_key = ?", (batch.first.event_key,)
             )
             await _finish(tx, batch, state, outcome, now)
 
-    async def mirror_off(self, batch: Batch, *, guild_id: int, reason: str, now: int) -> None:
-        """Turn event mirroring off for the guild, keeping the reason for /about."""
+    async def event_deleted_in_discord(self, batch: Batch, *, now: int) -> None:
+        """Someone deleted the event in Discord: remember that, so the mirror leaves it deleted
+        rather than bringing it back with the next change."""
+        row = batch.first
+        assert row.guild_id is not None  # the table's CHECK: events name their guild
+        async with self._db.transaction() as tx:
+            await _set_event(tx, row.event_key, row.guild_id, None, now)
+            await _finish(tx, batch, "skipped", "event_gone", now, error="deleted in Discord")
+
+    async def mirror_off(
+        self, batch: Batch, *, guild_id: int, code: int, reason: str, now: int, retry_at: int
+    ) -> None:
+        """Turn event mirroring off for the guild, keeping the reason for /about, and hold the
+        request until `retry_at`."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 """
-                INSERT INTO event_mirroring (guild_id, off_reason, off_since) VALUES (?, ?, ?)
-                ON CONFLICT (guild_id) DO UPDATE SET
+                INSERT INTO event_mirroring (guild_id, off_code, off_reason, off_since)
+                VALUES (?, ?, ?, ?)
+                ON CONFLICT (guild_id) DO UPDATE SET off_code = excluded.off_code,
                     off_reason = excluded.off_reason, off_since = excluded.off_since
                 """,
-                (guild_id, reason, now),
+                (guild_id, code, reason, now),
             )
-            await _finish(tx, batch, "skipped", "mirror_off", now, error=reason)
+            await tx.execute(
+                """
+                UPDATE outbox SET send_after = ?, last_error = ?
+                WHERE batch_id = ? AND state = 'pending'
+                """,
+                (retry_at, reason, batch.batch_id),
+            )
 
     async def mirror_status(self, guild_id: int) -> MirrorOff | None:
         """Why mirroring is off in this guild, or None when it is on."""
         row = await self._db.fetchone(
-            "SELECT guild_id, off_reason, off_since FROM event_mirroring WHERE guild_id = ?",
+            """
+            SELECT guild_id, off_code, off_reason, off_since FROM event_mirroring
+            WHERE guild_id = ?
+            """,
             (guild_id,),
         )
-        return None if row is None else MirrorOff(row[0], row[1], row[2])
+        return None if row is None else MirrorOff(*row)
 
     async def mirrors_off(self, *, limit: int) -> list[MirrorOff]:
         rows = await self._db.fetchall(
             """
-            SELECT guild_id, off_reason, off_since FROM event_mirroring
+            SELECT guild_id, off_code, off_reason, off_since FROM event_mirroring
             ORDER BY off_since DESC LIMIT ?
             """,
             (limit,),
         )
-        return [MirrorOff(row[0], row[1], row[2]) for row in rows]
+        return [MirrorOff(*row) for row in rows]
 
     # -- reports and housekeeping -----------------------------------------------------------
 
@@ -370,8 +473,20 @@ class OutboxRepository:
         ]
 
     async def sweep(self, *, sent_before: int, failed_before: int) -> int:
-        """Forget finished requests: done and skipped ones after a while, failed ones later."""
+        """Forget finished requests (done and skipped ones after a while, failed ones later),
+        the files of superseded rows, and keyed messages too old to be edited by key."""
         async with self._db.transaction() as tx:
+            await tx.execute(
+                """
+                DELETE FROM outbox_files WHERE NOT EXISTS (
+                    SELECT 1 FROM outbox WHERE outbox.id = outbox_id AND state = 'pending'
+                )
+                """
+            )
+            await tx.execute(
+                "DELETE FROM message_keys WHERE posted_at < ?",
+                (sent_before - KEEP_MESSAGE_KEYS,),
+            )
             return await tx.execute(
                 """
                 DELETE FROM outbox
@@ -387,28 +502,84 @@ _INSERT = """
         dedupe_key, action, channel_id, member_id, fallback_channel_id, guild_id, message_key,
         target_message_id, event_key, event, content, embed, mention_user_ids,
         mention_role_ids, merge_key, replace_files, clear_components, supersede_key, spacing,
-        send_after, created_at
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        version, state, outcome, finished_at, send_after, created_at
+    ) VALUES (
+        :dedupe_key, :action, :channel_id, :member_id, :fallback_channel_id, :guild_id,
+        :message_key, :target_message_id, :event_key, :event, :content, :embed,
+        :mention_user_ids, :mention_role_ids, :merge_key, :replace_files, :clear_components,
+        :supersede_key, :spacing, :version, :state, :outcome, :finished_at, :now, :now
+    )
     ON CONFLICT (dedupe_key) DO NOTHING
 """
 
 
-async def _supersede(tx: Transaction, key: str, *, now: int) -> None:
-    """Close the waiting requests this key's newer one replaces; their files go at once."""
-    await tx.execute(
+# _INSERT's parameters that some kinds of request leave NULL.
+_NULLABLE = (
+    "action",
+    "channel_id",
+    "member_id",
+    "fallback_channel_id",
+    "guild_id",
+    "message_key",
+    "target_message_id",
+    "event_key",
+    "event",
+    "embed",
+    "merge_key",
+    "version",
+    "outcome",
+    "finished_at",
+)
+
+
+async def _newer_exists(tx: Transaction, key: str, version: int | None) -> bool:
+    """Whether a request of this key with a higher version is waiting or went out."""
+    if version is None:
+        return False
+    row = await tx.fetchone(
         """
-        DELETE FROM outbox_files WHERE outbox_id IN (
-            SELECT id FROM outbox WHERE supersede_key = ? AND state = 'pending'
-        )
+        SELECT 1 FROM outbox
+        WHERE supersede_key = ? AND state IN ('pending', 'sent') AND version > ? LIMIT 1
+        """,
+        (key, version),
+    )
+    return row is not None
+
+
+async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row]:
+    """Close the waiting requests a newer one of this key replaces; returns them, oldest
+    first."""
+    replaced = await tx.fetchall(
+        """
+        SELECT id, replace_files, clear_components FROM outbox
+        WHERE supersede_key = ? AND state = 'pending' ORDER BY id
         """,
         (key,),
     )
-    await tx.execute(
+    if not replaced:
+        return []
+    await tx.executemany(
         """
         UPDATE outbox SET state = 'skipped', outcome = 'superseded', finished_at = ?
-        WHERE supersede_key = ? AND state = 'pending'
+        WHERE id = ?
         """,
-        (now, key),
+        [(now, row["id"]) for row in replaced],
+    )
+    return replaced
+
+
+async def _set_event(
+    tx: Transaction, key: str | None, guild_id: int, event_id: int | None, now: int
+) -> None:
+    await tx.execute(
+        """
+        INSERT INTO scheduled_events (event_key, guild_id, event_id, updated_at)
+        VALUES (?, ?, ?, ?)
+        ON CONFLICT (event_key) DO UPDATE SET
+            guild_id = excluded.guild_id, event_id = excluded.event_id,
+            updated_at = excluded.updated_at
+        """,
+        (key, guild_id, event_id, now),
     )
 
 
@@ -445,85 +616,70 @@ def _files_of(item: QueuedDelivery) -> tuple[Attachment, ...]:
     return ()
 
 
-def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> tuple[object, ...]:
-    """The columns of one request, in _INSERT's order."""
+def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dict[str, Any]:
+    """The named columns of one request for _INSERT; what a kind of request lacks is NULL."""
+    params: dict[str, Any] = dict.fromkeys(_NULLABLE)
+    params.update(
+        dedupe_key=item.dedupe_key,
+        supersede_key=supersede,
+        content="",
+        mention_user_ids="[]",
+        mention_role_ids="[]",
+        replace_files=False,
+        clear_components=False,
+        spacing=0,
+        state="pending",
+        now=now,
+    )
     delivery = item.delivery
-    # action, channel, member, fallback, guild, message_key, target, event_key, event
-    where: tuple[object, ...]
-    content, embed = "", None
-    users: tuple[int, ...] = ()
-    roles: tuple[int, ...] = ()
-    merge, replace_files, clear_components, spacing = None, False, False, 0
     match delivery:
-        case OutgoingMessage(to=ToChannel(channel_id=channel_id)):
-            where = ("send", channel_id, None, None, None, delivery.key, None, None, None)
-            if delivery.mergeable and not delivery.files:
-                merge = item.merge_key
-        case OutgoingMessage(to=to):
-            member, fallback = (
-                getattr(to, "member_id", None),
-                getattr(to, "fallback_channel_id", None),
+        case OutgoingMessage():
+            params.update(
+                action="send",
+                message_key=delivery.key,
+                mention_user_ids=json.dumps(list(delivery.mention_user_ids)),
+                mention_role_ids=json.dumps(list(delivery.mention_role_ids)),
             )
-            where = ("send", None, member, fallback, None, delivery.key, None, None, None)
+            if isinstance(delivery.to, ToChannel):
+                params["channel_id"] = delivery.to.channel_id
+                if delivery.mergeable and not delivery.files:
+                    params["merge_key"] = item.merge_key
+            else:
+                params.update(_dm_params(delivery.to))
         case MessageEdit():
-            where = (
-                "edit",
-                delivery.channel_id,
-                None,
-                None,
-                None,
-                delivery.message_key,
-                delivery.message_id,
-                None,
-                None,
+            params.update(
+                action="edit",
+                channel_id=delivery.channel_id,
+                message_key=delivery.message_key,
+                target_message_id=delivery.message_id,
+                replace_files=delivery.files is not None,
+                clear_components=delivery.clear_components,
+                spacing=delivery.spacing,
+                version=delivery.version,
             )
-            replace_files = delivery.files is not None
-            clear_components, spacing = delivery.clear_components, delivery.spacing
         case MirrorEvent():
-            event = json.dumps(asdict(delivery.details))
-            where = (
-                "event_mirror",
-                None,
-                None,
-                None,
-                delivery.guild_id,
-                None,
-                None,
-                delivery.key,
-                event,
+            params.update(
+                action="event_mirror",
+                guild_id=delivery.guild_id,
+                event_key=delivery.key,
+                event=json.dumps(asdict(delivery.details)),
+                version=delivery.version,
             )
         case RemoveEvent():
-            where = (
-                "event_remove",
-                None,
-                None,
-                None,
-                delivery.guild_id,
-                None,
-                None,
-                delivery.key,
-                None,
+            params.update(
+                action="event_remove",
+                guild_id=delivery.guild_id,
+                event_key=delivery.key,
+                version=delivery.version,
             )
     if isinstance(delivery, OutgoingMessage | MessageEdit):
-        content = delivery.content
-        embed = None if delivery.embed is None else json.dumps(delivery.embed)
-    if isinstance(delivery, OutgoingMessage):
-        users, roles = delivery.mention_user_ids, delivery.mention_role_ids
-    return (
-        item.dedupe_key,
-        *where,
-        content,
-        embed,
-        json.dumps(list(users)),
-        json.dumps(list(roles)),
-        merge,
-        replace_files,
-        clear_components,
-        supersede,
-        spacing,
-        now,
-        now,
-    )
+        params["content"] = delivery.content
+        params["embed"] = None if delivery.embed is None else json.dumps(delivery.embed)
+    return params
+
+
+def _dm_params(to: ToMember) -> dict[str, Any]:
+    return {"member_id": to.member_id, "fallback_channel_id": to.fallback_channel_id}
 
 
 def _describe(row: sqlite3.Row) -> str:

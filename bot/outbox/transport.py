@@ -6,6 +6,7 @@ a fake. Each error says what the outbox should do next, not what HTTP status cau
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,8 +51,9 @@ class Transport(Protocol):
         """Create a guild scheduled event; returns its id."""
         ...
 
-    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
-        """The id of an event the bot created with this name and start, if there is one."""
+    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
+        """The id of an event the bot created that matches one of `candidates` in name, times
+        and place, if there is one (one listing of the guild's events)."""
         ...
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
@@ -89,7 +91,7 @@ class Gone(Rejected):
 
 
 class NotAllowed(Rejected):
-    """Discord error 50013: the bot lacks a permission here (for events: Manage Events)."""
+    """Discord error 50013: the bot lacks a permission (for events: Manage Events)."""
 
 
 class LimitReached(Rejected):

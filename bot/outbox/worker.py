@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 DISCORD_SEND_WINDOWS = (Window(40, 1.0), Window(5, 0.1))  # 40/s, in steps of at most 5
 
+MISSING_PERMISSIONS = 50013  # the codes a server's event mirror is turned off by
+TOO_MANY_EVENTS = 30038
 MIRROR_OFF_NO_PERMISSION = "I lack the Manage Events permission."
 MIRROR_OFF_AT_CAP = "This server has 100 upcoming Discord events, which is Discord's limit."
 
@@ -63,7 +65,9 @@ class OutboxSettings:
     seal_limit: int = 500
     batch_limit: int = 200
     wait_for_message: int = 2  # an edit whose message is still queued looks again this soon
+    wait_for_message_at_most: int = 3600  # then the message is taken as never posted
     mirror_retry: int = 6 * 3600  # a server's mirror that is off is tried again after this
+    mirror_hold_at_most: int = 30 * 24 * 3600  # a held event request older than this is dropped
 
 
 class Outbox:
@@ -200,11 +204,14 @@ class Outbox:
 
     async def _send(self, batch: Batch) -> None:
         row = batch.first
-        files = await self._repository.files_of(batch)
+        files = await self._repository.files_for_send(batch)
+        if files is None:
+            return  # nothing left to send (only superseding rows can lose their turn)
         await self._limiter.acquire()
-        if row.channel_id is not None:
+        channel_id = row.channel_id
+        if channel_id is not None:
             message_id = await self._transport.send_to_channel(
-                row.channel_id, batch.render(files), nonce=batch.nonce
+                channel_id, batch.render(files), nonce=batch.nonce
             )
             outcome = "channel"
         else:
@@ -220,49 +227,54 @@ class Outbox:
                         "the member's DMs are closed and there is no channel to use"
                     ) from None
                 await self._limiter.acquire()
+                channel_id = row.fallback_channel_id
                 message_id = await self._transport.send_to_channel(
-                    row.fallback_channel_id,
-                    batch.render_dm_fallback(files),
-                    nonce=f"{batch.nonce}f",
+                    channel_id, batch.render_dm_fallback(files), nonce=f"{batch.nonce}f"
                 )
                 outcome = "dm_fallback"
                 log.info(
                     "Member %s has DMs closed; posted message %s in channel %s instead",
                     row.member_id,
                     batch.nonce,
-                    row.fallback_channel_id,
+                    channel_id,
                 )
         await self._repository.mark_sent(
-            batch, outcome=outcome, message_id=message_id, now=self._now()
+            batch, outcome=outcome, message_id=message_id, channel_id=channel_id, now=self._now()
         )
 
     async def _edit(self, batch: Batch) -> None:
         row = batch.first
         assert row.channel_id is not None  # the table's CHECK: an edit names its channel
         now = self._now()
-        message_id = row.target_message_id
+        channel_id, message_id = row.channel_id, row.target_message_id
         if message_id is None:
             assert row.message_key is not None  # the table's CHECK: an id or a key
-            sent = await self._repository.sent_message(row.message_key)
-            if sent is None or sent.state in ("failed", "skipped"):
+            keyed = await self._repository.keyed_message(row.message_key)
+            waited = now - row.created_at
+            if keyed.state in ("failed", "skipped") or (
+                keyed.message_id is None and waited > self._settings.wait_for_message_at_most
+            ):
                 reason = f"the message {row.message_key!r} was never posted"
                 await self._repository.mark_skipped(
                     batch, outcome="message_missing", reason=reason, now=now
                 )
                 return
-            if sent.message_id is None:  # still queued: the edit waits for it
+            if keyed.message_id is None:  # still queued, or not even queued yet: wait for it
                 await self._postpone(batch, now + self._settings.wait_for_message)
                 return
-            message_id = sent.message_id
+            message_id = keyed.message_id
+            channel_id = keyed.channel_id or channel_id
         if row.supersede_key is not None and row.spacing > 0:
             last = await self._repository.last_done_at(row.supersede_key)
             if last is not None and now < last + row.spacing:
                 await self._postpone(batch, last + row.spacing)
                 return
-        edit = batch.render_edit(await self._repository.files_of(batch))
+        files = await self._repository.files_for_send(batch)
+        if files is None:
+            return  # a newer edit replaced this one while it waited
         await self._limiter.acquire()
         try:
-            await self._transport.edit_message(row.channel_id, message_id, edit)
+            await self._transport.edit_message(channel_id, message_id, batch.render_edit(files))
         except Gone as gone:
             log.info("Outbox %s: message %s was deleted; edit dropped", batch.nonce, message_id)
             await self._repository.mark_skipped(
@@ -280,33 +292,35 @@ class Outbox:
         assert row.event is not None
         guild_id, details = row.guild_id, row.event
         try:
-            existing = await self._repository.event_id(row.event_key)
-            if existing is not None:
-                await self._limiter.acquire()
-                await self._transport.update_event(guild_id, existing, details)
-                await self._repository.mark_sent(batch, outcome="event_updated", now=self._now())
-                return
-            off = await self._repository.mirror_status(guild_id)
-            if off is not None and self._now() < off.since + self._settings.mirror_retry:
+            record = await self._repository.event_record(row.event_key)
+            if record is not None and record.event_id is None:
                 await self._repository.mark_skipped(
-                    batch, outcome="mirror_off", reason=off.reason, now=self._now()
+                    batch,
+                    outcome="event_gone",
+                    reason="deleted in Discord; the mirror leaves it deleted",
+                    now=self._now(),
                 )
                 return
-            if row.started_at is not None:
-                # An earlier attempt was sent and may have landed before the bot stopped.
-                await self._limiter.acquire()
-                found = await self._transport.find_event(guild_id, details)
-                if found is not None:
-                    await self._repository.record_event(
-                        batch,
-                        guild_id=guild_id,
-                        event_id=found,
-                        outcome="event_adopted",
-                        now=self._now(),
-                    )
-                    return
-            await self._repository.mark_started(batch, now=self._now())
+            event_id = None if record is None else record.event_id
+            adopted = False
+            if event_id is None:
+                event_id = await self._find_interrupted(row.event_key, guild_id)
+                adopted = event_id is not None
+            if await self._held_while_mirror_off(batch, guild_id, creating=event_id is None):
+                return
             await self._limiter.acquire()
+            if event_id is not None:
+                # An adopted event shows the state its interrupted create carried: update it.
+                await self._transport.update_event(guild_id, event_id, details)
+                await self._repository.record_event(
+                    batch,
+                    guild_id=guild_id,
+                    event_id=event_id,
+                    outcome="event_adopted" if adopted else "event_updated",
+                    now=self._now(),
+                )
+                return
+            await self._repository.mark_started(batch, now=self._now())
             event_id = await self._transport.create_event(guild_id, details)
             await self._repository.record_event(
                 batch,
@@ -316,10 +330,7 @@ class Outbox:
                 now=self._now(),
             )
         except Gone:
-            # Someone deleted the event in Discord: the mirror leaves it deleted.
-            await self._repository.forget_event(
-                batch, state="skipped", outcome="event_gone", now=self._now()
-            )
+            await self._repository.event_deleted_in_discord(batch, now=self._now())
         except (NotAllowed, LimitReached) as refused:
             await self._turn_mirror_off(batch, guild_id, refused)
 
@@ -329,21 +340,19 @@ class Outbox:
         assert row.event_key is not None
         guild_id = row.guild_id
         try:
-            existing = await self._repository.event_id(row.event_key)
-            if existing is None:
-                # Nothing recorded; a create cut short by a crash may still have made one.
-                for details in await self._repository.interrupted_creates(row.event_key):
-                    await self._limiter.acquire()
-                    existing = await self._transport.find_event(guild_id, details)
-                    if existing is not None:
-                        break
-            if existing is None:
+            record = await self._repository.event_record(row.event_key)
+            event_id = None if record is None else record.event_id
+            if record is None:  # nothing recorded; a create cut short may still have made one
+                event_id = await self._find_interrupted(row.event_key, guild_id)
+            if event_id is None:
                 await self._repository.forget_event(
                     batch, state="skipped", outcome="event_gone", now=self._now()
                 )
                 return
+            if await self._held_while_mirror_off(batch, guild_id, creating=False):
+                return
             await self._limiter.acquire()
-            await self._transport.delete_event(guild_id, existing)
+            await self._transport.delete_event(guild_id, event_id)
             await self._repository.forget_event(
                 batch, state="sent", outcome="event_removed", now=self._now()
             )
@@ -354,12 +363,51 @@ class Outbox:
         except (NotAllowed, LimitReached) as refused:
             await self._turn_mirror_off(batch, guild_id, refused)
 
-    async def _turn_mirror_off(self, batch: Batch, guild_id: int, refused: Rejected) -> None:
-        reason = (
-            MIRROR_OFF_AT_CAP if isinstance(refused, LimitReached) else MIRROR_OFF_NO_PERMISSION
+    async def _find_interrupted(self, key: str, guild_id: int) -> int | None:
+        """An event that an earlier create of this key made without its id being recorded."""
+        candidates = await self._repository.interrupted_creates(key)
+        if not candidates:
+            return None
+        await self._limiter.acquire()
+        return await self._transport.find_event(guild_id, candidates)
+
+    async def _held_while_mirror_off(self, batch: Batch, guild_id: int, *, creating: bool) -> bool:
+        """While a server's mirror is off, its requests wait for the next try instead of
+        being refused again; one that is too old to matter then is dropped, recorded."""
+        off = await self._repository.mirror_status(guild_id)
+        if off is None or (off.code == TOO_MANY_EVENTS and not creating):
+            return False  # at the cap, existing events can still be changed and removed
+        now = self._now()
+        retry_at = off.since + self._settings.mirror_retry
+        if now >= retry_at:
+            return False  # time to try again
+        event = batch.first.event
+        stale = now - batch.first.created_at > self._settings.mirror_hold_at_most or (
+            event is not None and event.start <= retry_at
         )
+        if stale:
+            await self._repository.mark_skipped(
+                batch, outcome="mirror_off", reason=off.reason, now=now
+            )
+        else:
+            await self._repository.retry_later(
+                batch, send_after=retry_at, error=off.reason, count_attempt=False
+            )
+        return True
+
+    async def _turn_mirror_off(self, batch: Batch, guild_id: int, refused: Rejected) -> None:
+        at_cap = isinstance(refused, LimitReached)
+        reason = MIRROR_OFF_AT_CAP if at_cap else MIRROR_OFF_NO_PERMISSION
         log.warning("Event mirroring is off in server %s: %s", guild_id, refused)
-        await self._repository.mirror_off(batch, guild_id=guild_id, reason=reason, now=self._now())
+        now = self._now()
+        await self._repository.mirror_off(
+            batch,
+            guild_id=guild_id,
+            code=TOO_MANY_EVENTS if at_cap else MISSING_PERMISSIONS,
+            reason=reason,
+            now=now,
+            retry_at=now + self._settings.mirror_retry,
+        )
 
     async def _postpone(self, batch: Batch, send_after: int) -> None:
         """Not yet: try again at `send_after`. Waiting is not a failed attempt."""

@@ -2,6 +2,11 @@
 
 Each pending file and its version bump apply in ONE transaction. `executescript()` is avoided on
 purpose: it commits any open transaction first, so a failing file would be left half-applied.
+
+Foreign keys are off while a file runs, as SQLite's procedure for schema changes asks: rebuilding
+a table (create the new one, copy, drop the old, rename) would otherwise cascade the drop into
+the rows that reference it. `PRAGMA foreign_key_check` then runs before the commit, and a file
+that leaves a dangling reference is rolled back.
 """
 
 from __future__ import annotations
@@ -109,18 +114,29 @@ async def upgrade(db: Database, migrations: list[Migration] | None = None) -> li
 
 
 async def _apply(connection: aiosqlite.Connection, migration: Migration) -> None:
-    await run_statement(connection, "BEGIN IMMEDIATE")
+    # The pragma is a no-op inside a transaction, so it is set before BEGIN.
+    await run_statement(connection, "PRAGMA foreign_keys = OFF")
     try:
-        for statement in migration.statements():
-            await run_statement(connection, statement)
-        # PRAGMA arguments cannot be bound; the version is an int from the file name.
-        await run_statement(connection, f"PRAGMA user_version = {int(migration.version)}")
-    except BaseException as exc:
-        await run_statement(connection, "ROLLBACK")
-        if isinstance(exc, sqlite3.Error):
-            raise MigrationError(
-                f"migration {migration.version:04d}_{migration.name} failed and was rolled back: "
-                f"{exc}"
-            ) from exc
-        raise
-    await run_statement(connection, "COMMIT")
+        await run_statement(connection, "BEGIN IMMEDIATE")
+        try:
+            for statement in migration.statements():
+                await run_statement(connection, statement)
+            async with connection.execute("PRAGMA foreign_key_check") as cursor:
+                dangling = await cursor.fetchone()
+            if dangling is not None:
+                raise sqlite3.IntegrityError(
+                    f"a row in {dangling[0]} refers to a missing row in {dangling[2]}"
+                )
+            # PRAGMA arguments cannot be bound; the version is an int from the file name.
+            await run_statement(connection, f"PRAGMA user_version = {int(migration.version)}")
+        except BaseException as exc:
+            await run_statement(connection, "ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise MigrationError(
+                    f"migration {migration.version:04d}_{migration.name} failed and was rolled "
+                    f"back: {exc}"
+                ) from exc
+            raise
+        await run_statement(connection, "COMMIT")
+    finally:
+        await run_statement(connection, "PRAGMA foreign_keys = ON")

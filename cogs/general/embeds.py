@@ -43,8 +43,8 @@ def about_embed(facts: AboutFacts) -> discord.Embed:
             name="Discord events",
             value=(
                 f"Off since <t:{facts.events_off_since}:f>: {facts.events_off_reason} Watch "
-                "parties still work but do not appear as Discord events; the first party "
-                "scheduled 6 hours after this tries again."
+                "parties still work but do not appear as Discord events; I try again 6 hours "
+                "after that."
             )[:1024],
             inline=False,
         )

@@ -4,6 +4,7 @@ scripted failures and a way to "crash" right after Discord applied a request."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.outbox.message import EventDetails
@@ -102,10 +103,10 @@ class FakeDiscord:
         await self._applied()
         return event_id
 
-    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
+    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
         await self._attempt(f"list events in {guild_id}")
         for event_id, existing in self.events.get(guild_id, {}).items():
-            if (existing.name, existing.start) == (details.name, details.start):
+            if existing in candidates:
                 return event_id
         return None
 

@@ -122,8 +122,8 @@ def test_timers_status_and_retry_dead(capsys, tmp_path: Path, monkeypatch):
                 (key, outcome),
             )
         connection.execute(
-            "INSERT INTO event_mirroring (guild_id, off_reason, off_since)"
-            " VALUES (77, 'I lack the Manage Events permission', 1795000000)"
+            "INSERT INTO event_mirroring (guild_id, off_code, off_reason, off_since)"
+            " VALUES (77, 50013, 'I lack the Manage Events permission', 1795000000)"
         )
     capsys.readouterr()
 

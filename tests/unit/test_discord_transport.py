@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.discord_transport import _translate, event_payload
+from bot.discord_transport import _fingerprint, _translate, event_payload
 from bot.outbox.message import EventDetails
 from bot.outbox.transport import (
     Gone,
@@ -58,7 +58,6 @@ def test_server_errors_are_temporary(status: int):
         (404, 10008, Gone),
         (404, 10070, Gone),
         (403, 50013, NotAllowed),
-        (403, 50001, NotAllowed),
         (400, 30038, LimitReached),
     ],
 )
@@ -88,3 +87,18 @@ def test_a_voice_event_names_its_channel_as_a_snowflake_string():
     assert (payload["entity_type"], payload["channel_id"]) == (2, "42")
     assert payload["entity_metadata"] is None
     assert "scheduled_end_time" not in payload
+
+
+def test_an_event_is_recognised_in_discords_answer_by_name_times_and_place():
+    details = EventDetails("Goblin night", 1_800_000_000, 1_800_003_600, location="Room 2")
+    answer = {
+        "id": "1",
+        "name": "Goblin night",
+        "scheduled_start_time": "2027-01-15T08:00:00.000000+00:00",
+        "scheduled_end_time": "2027-01-15T09:00:00.000000+00:00",
+        "channel_id": None,
+        "entity_metadata": {"location": "Room 2"},
+    }
+    assert _fingerprint(answer) == _fingerprint(event_payload(details))
+    elsewhere = {**answer, "entity_metadata": {"location": "Room 3"}}
+    assert _fingerprint(elsewhere) != _fingerprint(event_payload(details))

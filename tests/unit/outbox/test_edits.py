@@ -218,3 +218,82 @@ def test_an_edit_names_its_message_one_way():
         Attachment("../etc/passwd", PNG)
     with pytest.raises(ValueError, match="at most 10 files"):
         OutgoingMessage(ToChannel(1), "x", files=tuple(chart(f"{n}.png") for n in range(11)))
+
+
+async def test_collapsing_keeps_what_a_replaced_edit_changed_in_files_and_buttons(outbox, discord):
+    message_id = await post(outbox, discord)
+    await outbox.queue(
+        [
+            MessageEdit(10, "Poll closed", message_id=message_id, files=(chart("final.png"),)),
+            MessageEdit(10, "Poll closed", message_id=message_id, clear_components=True),
+            MessageEdit(10, "Poll closed: slow-burn wins", message_id=message_id),
+        ]
+    )
+    await outbox.drain()
+    stored = discord.messages[message_id]
+    assert len(stored.edits) == 1
+    assert stored.content == "Poll closed: slow-burn wins"
+    assert stored.files == ("final.png",)
+    assert stored.has_buttons is False
+
+
+async def test_an_edit_never_replaces_one_with_a_higher_version(outbox, discord, db):
+    message_id = await post(outbox, discord)
+    await outbox.queue([tally(message_id, 5, version=5)])  # a click, counted after
+    await outbox.queue([tally(message_id, 3, version=3)])  # a timer, counted before
+    await outbox.drain()
+    assert discord.messages[message_id].content == "Tally: 5 votes"
+    assert await outcomes(db) == [("sent", "edited"), ("skipped", "superseded")]
+
+
+async def test_an_edit_queued_before_its_message_waits_for_it(outbox, discord, clock):
+    await outbox.queue([MessageEdit(10, "Watch party: 9 pm", message_key="party:2")])
+    await outbox.drain()
+    assert discord.messages == {}
+    await outbox.queue([OutgoingMessage(ToChannel(10), "Watch party: 8 pm", key="party:2")])
+    await outbox.drain()
+    clock.advance(2)
+    await outbox.drain()
+    [message] = discord.messages.values()
+    assert message.content == "Watch party: 9 pm"
+
+
+async def test_a_keyed_message_stays_editable_after_its_rows_are_swept(
+    outbox, discord, repo, clock
+):
+    await outbox.queue([OutgoingMessage(ToChannel(10), "Watch party: 8 pm", key="party:3")])
+    await outbox.drain()
+    clock.advance(8 * 86400)
+    now = to_unix(clock.now())
+    assert await repo.sweep(sent_before=now - 7 * 86400, failed_before=now) == 1
+    await outbox.queue([MessageEdit(10, "Watch party: moved to 9 pm", message_key="party:3")])
+    await outbox.drain()
+    [message] = discord.messages.values()
+    assert message.content == "Watch party: moved to 9 pm"
+
+
+async def test_requests_go_out_in_the_order_they_were_queued(outbox, discord):
+    await outbox.queue(
+        [
+            OutgoingMessage(ToChannel(10), "Here is the chart", files=(chart(),)),
+            OutgoingMessage(ToChannel(10), "Vote below"),
+        ]
+    )
+    await outbox.drain()
+    assert [p.message.content for p in discord.posts] == ["Here is the chart", "Vote below"]
+
+
+async def test_an_edit_superseded_while_it_waits_is_not_sent_and_its_files_move_on(
+    outbox, discord, repo, clock, db
+):
+    message_id = await post(outbox, discord)
+    await outbox.queue([MessageEdit(10, "a", message_id=message_id, files=(chart(),))])
+    now = to_unix(clock.now())
+    await repo.seal_ready(now=now, limit=10)
+    [waiting] = await repo.ready_batches(now=now, limit=10)  # a worker picked it up
+    await outbox.queue([MessageEdit(10, "b", message_id=message_id)])
+    assert await repo.files_for_send(waiting) is None  # so the worker skips it
+    rows = await db.fetchall("SELECT outbox_id, filename FROM outbox_files")
+    assert [(row["outbox_id"], row["filename"]) for row in rows] == [
+        (waiting.batch_id + 1, "tally.png")  # carried by the newer edit, nothing left behind
+    ]

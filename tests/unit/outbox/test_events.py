@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.outbox.message import EventDetails, MirrorEvent, RemoveEvent
+from bot.outbox.repository import EventRecord
 from bot.outbox.worker import (
     MIRROR_OFF_AT_CAP,
     MIRROR_OFF_NO_PERMISSION,
@@ -33,7 +34,7 @@ async def test_an_event_is_created_once_kept_in_step_and_removed(outbox, discord
     await outbox.drain()
     [(event_id, details)] = discord.events[GUILD].items()
     assert details == session()
-    assert await repo.event_id("party:1") == event_id
+    assert await repo.event_record("party:1") == EventRecord(GUILD, event_id)
 
     await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 3600))])
     await outbox.drain()
@@ -42,7 +43,7 @@ async def test_an_event_is_created_once_kept_in_step_and_removed(outbox, discord
     await outbox.queue([RemoveEvent(GUILD, "party:1")])
     await outbox.drain()
     assert discord.events[GUILD] == {}
-    assert await repo.event_id("party:1") is None
+    assert await repo.event_record("party:1") is None
     assert await outcomes(db) == [
         ("sent", "event_created"),
         ("sent", "event_updated"),
@@ -69,7 +70,7 @@ async def test_removing_an_event_before_it_was_created_makes_none(outbox, discor
     assert await outcomes(db) == [("skipped", "superseded"), ("skipped", "event_gone")]
 
 
-async def test_without_manage_events_the_mirror_turns_off_with_its_reason(
+async def test_without_manage_events_the_mirror_turns_off_and_waits_for_the_permission(
     outbox, discord, repo, clock, db
 ):
     discord.no_event_permission.add(GUILD)
@@ -77,34 +78,73 @@ async def test_without_manage_events_the_mirror_turns_off_with_its_reason(
     await outbox.drain()
     off = await repo.mirror_status(GUILD)
     assert off is not None
-    assert off.reason == MIRROR_OFF_NO_PERMISSION
+    assert (off.code, off.reason) == (50013, MIRROR_OFF_NO_PERMISSION)
     assert await repo.failed(limit=5) == []  # not a failure: the server chose it
 
     attempts = len(discord.attempts)
     await outbox.queue([MirrorEvent(GUILD, "party:2", session("Moving ep 3"))])
     await outbox.drain()
     assert len(discord.attempts) == attempts  # while off, Discord is not asked again
-    assert await outcomes(db) == [("skipped", "mirror_off")] * 2
+    assert await outcomes(db) == [("pending", None)] * 2  # both wait for the next try
 
     discord.no_event_permission.clear()  # an admin grants the permission
     clock.advance(6 * 3600)
-    await outbox.queue([MirrorEvent(GUILD, "party:3", session("Moving ep 4"))])
     await outbox.drain()
     assert await repo.mirror_status(GUILD) is None  # on again
-    assert [d.name for d in discord.events[GUILD].values()] == ["Moving ep 4"]
+    assert sorted(d.name for d in discord.events[GUILD].values()) == [
+        "Frieren ep 5-6",
+        "Moving ep 3",
+    ]
+    assert await outcomes(db) == [("sent", "event_created")] * 2
 
 
-async def test_at_the_hundred_event_cap_the_mirror_turns_off_with_its_reason(
+async def test_a_request_held_past_its_session_is_dropped_and_recorded(
+    outbox, discord, repo, clock, db
+):
+    discord.no_event_permission.add(GUILD)
+    soon = int(clock.now().timestamp()) + 3600  # starts before the next try, 6 hours on
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    await outbox.queue([MirrorEvent(GUILD, "party:2", session("Tonight", start=soon))])
+    await outbox.drain()
+    assert (await outcomes(db))[-1] == ("skipped", "mirror_off")
+
+
+async def test_a_removal_refused_without_the_permission_happens_once_it_is_back(
+    outbox, discord, repo, clock
+):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    discord.no_event_permission.add(GUILD)
+    await outbox.queue([RemoveEvent(GUILD, "party:1")])  # the party is cancelled
+    await outbox.drain()
+    assert len(discord.events[GUILD]) == 1  # refused: the event is still there
+    discord.no_event_permission.clear()
+    clock.advance(6 * 3600)
+    await outbox.drain()
+    assert discord.events[GUILD] == {}
+    assert await repo.event_record("party:1") is None
+
+
+async def test_at_the_hundred_event_cap_new_events_wait_and_existing_ones_still_change(
     outbox, discord, repo, db
 ):
-    discord.fill_events(GUILD, 100)
     await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    discord.fill_events(GUILD, 99)
+    await outbox.queue([MirrorEvent(GUILD, "party:2", session("Moving ep 3"))])
     await outbox.drain()
     off = await repo.mirror_status(GUILD)
     assert off is not None
-    assert off.reason == MIRROR_OFF_AT_CAP
+    assert (off.code, off.reason) == (30038, MIRROR_OFF_AT_CAP)
     assert len(discord.events[GUILD]) == 100
-    assert await outcomes(db) == [("skipped", "mirror_off")]
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
+    await outbox.drain()
+    mine = await repo.event_record("party:1")
+    assert mine is not None
+    assert mine.event_id is not None
+    assert discord.events[GUILD][mine.event_id] == session(start=START + 60)
+    assert await repo.mirror_status(GUILD) is not None  # an update does not turn it on
 
 
 async def test_other_servers_keep_mirroring_when_one_is_off(outbox, discord, repo):
@@ -127,7 +167,7 @@ async def test_a_crash_after_discord_created_the_event_makes_no_second_one(
 
     await make_outbox(repo, discord, clock).drain()
     [event_id] = discord.events[GUILD]
-    assert await repo.event_id("party:1") == event_id
+    assert await repo.event_record("party:1") == EventRecord(GUILD, event_id)
     assert await outcomes(db) == [("sent", "event_adopted")]
 
 
@@ -150,11 +190,15 @@ async def test_an_event_deleted_in_discord_is_left_deleted(outbox, discord, repo
     await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
     await outbox.drain()
     discord.events[GUILD].clear()  # a moderator deleted it
-    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
-    await outbox.drain()
+    for minutes in (1, 2):  # later changes of the party do not bring it back
+        await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + minutes * 60))])
+        await outbox.drain()
     assert discord.events[GUILD] == {}
-    assert await repo.event_id("party:1") is None
-    assert (await outcomes(db))[-1] == ("skipped", "event_gone")
+    assert await repo.event_record("party:1") == EventRecord(GUILD, None)
+    assert (await outcomes(db))[-2:] == [("skipped", "event_gone")] * 2
+    await outbox.queue([RemoveEvent(GUILD, "party:1")])
+    await outbox.drain()
+    assert await repo.event_record("party:1") is None
 
 
 def test_event_details_are_checked_when_made():

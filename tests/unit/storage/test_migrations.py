@@ -115,3 +115,44 @@ async def test_0003_keeps_timers_scheduled_under_the_old_table(tmp_path: Path):
         assert "timers_pending_by_run_at" in " ".join(str(r["detail"]) for r in plan)
     finally:
         await db.close()
+
+
+async def test_a_later_rebuild_of_the_outbox_keeps_the_files_waiting_with_it(db: Database):
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO outbox (id, dedupe_key, channel_id, content, send_after, created_at)"
+            " VALUES (7, 'chart', 1, 'tally', 0, 0)"
+        )
+        await tx.execute(
+            "INSERT INTO outbox_files (outbox_id, position, filename, data)"
+            " VALUES (7, 0, 'tally.png', x'89504e47')"
+        )
+    rebuild = Migration(
+        version=len(bundled_migrations()) + 1,
+        name="rebuild_outbox",
+        sql=(
+            "CREATE TABLE outbox_next (id INTEGER PRIMARY KEY, dedupe_key TEXT, content TEXT);\n"
+            "INSERT INTO outbox_next SELECT id, dedupe_key, content FROM outbox;\n"
+            "DROP TABLE outbox;\n"
+            "ALTER TABLE outbox_next RENAME TO outbox;\n"
+        ),
+    )
+    await migrations.upgrade(db, [*bundled_migrations(), rebuild])
+    row = await db.fetchone("SELECT filename FROM outbox_files WHERE outbox_id = 7")
+    assert row is not None
+    assert row["filename"] == "tally.png"
+
+
+async def test_a_migration_that_leaves_a_dangling_reference_is_rolled_back(db: Database):
+    dangling = Migration(
+        version=len(bundled_migrations()) + 1,
+        name="dangling",
+        sql=(
+            "INSERT INTO outbox_files (outbox_id, position, filename, data)"
+            " VALUES (404, 0, 'lost.png', x'00');\n"
+        ),
+    )
+    with pytest.raises(MigrationError, match="outbox_files refers to a missing row in outbox"):
+        await migrations.upgrade(db, [*bundled_migrations(), dangling])
+    assert await db.fetchone("SELECT 1 FROM outbox_files") is None
+    assert (await migrations.status(db)).current == len(bundled_migrations())

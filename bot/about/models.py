@@ -11,7 +11,7 @@ class AboutFacts:
     started_at: int
     uptime_seconds: float
     database_bytes: int
-    server_count: int
+    guild_count: int
     tmdb_configured: bool
     # In a server: None when its scheduled events are mirrored, else why not (and since when).
     events_off_reason: str | None = None

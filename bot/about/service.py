@@ -19,14 +19,14 @@ class AboutService:
         self._tmdb_configured = tmdb_configured
         self.started_at = clock.now()
 
-    async def facts(self, *, server_count: int, guild_id: int | None) -> AboutFacts:
+    async def facts(self, *, guild_count: int, guild_id: int | None) -> AboutFacts:
         mirror_off = None if guild_id is None else await self._outbox.mirror_status(guild_id)
         return AboutFacts(
             version=__version__,
             started_at=to_unix(self.started_at),
             uptime_seconds=(self._clock.now() - self.started_at).total_seconds(),
             database_bytes=await self._db.size_bytes(),
-            server_count=server_count,
+            guild_count=guild_count,
             tmdb_configured=self._tmdb_configured,
             events_off_reason=None if mirror_off is None else mirror_off.reason,
             events_off_since=None if mirror_off is None else mirror_off.since,

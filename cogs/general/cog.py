@@ -40,6 +40,6 @@ class GeneralCommands(commands.Cog):
     )
     async def about(self, interaction: BotInteraction) -> None:
         facts = await self.bot.services.about.facts(
-            server_count=len(self.bot.guilds), guild_id=interaction.guild_id
+            guild_count=len(self.bot.guilds), guild_id=interaction.guild_id
         )
         await interaction.response.send_message(embed=about_embed(facts), ephemeral=True)

@@ -30,7 +30,7 @@ def about_embed(facts: AboutFacts) -> discord.Embed:
         name="Uptime",
         value=f"{format_elapsed(facts.uptime_seconds)} (since <t:{facts.started_at}:f>)",
     )
-    embed.add_field(name="Servers", value=str(facts.server_count))
+    embed.add_field(name="Servers", value=str(facts.guild_count))
     embed.add_field(name="Database", value=human_bytes(facts.database_bytes))
     tmdb = "configured" if facts.tmdb_configured else "not configured (set `TMDB_API_KEY`)"
     embed.add_field(

@@ -9,18 +9,15 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
 
-if TYPE_CHECKING:
-    from bot.client import (
-        BotInteraction,
-        WatchClubBot,  # noqa: F401 - named in the tree's base class below
-    )
+# Any client: the handler needs nothing of watchclub's own Bot, so it does not import it.
+ClientT = TypeVar("ClientT", bound=discord.Client)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +79,7 @@ def describe_error(error: BaseException) -> ErrorReply:
     )
 
 
-async def reply_with_error(interaction: BotInteraction, error: BaseException) -> None:
+async def reply_with_error(interaction: discord.Interaction[ClientT], error: BaseException) -> None:
     reply = describe_error(error)
     try:
         if interaction.response.is_done():
@@ -98,8 +95,8 @@ async def reply_with_error(interaction: BotInteraction, error: BaseException) ->
         log.warning("Could not tell the user about an error", exc_info=True)
 
 
-class WatchClubCommandTree(app_commands.CommandTree["WatchClubBot"]):
+class WatchClubCommandTree(app_commands.CommandTree[ClientT]):
     async def on_error(
-        self, interaction: BotInteraction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[ClientT], error: app_commands.AppCommandError
     ) -> None:
         await reply_with_error(interaction, error)

@@ -19,13 +19,14 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.outbox.message import EventDetails, MessageEdit
 from bot.outbox.repository import OutboxRepository
-from bot.outbox.transport import RenderedEdit, RenderedMessage
+from bot.outbox.transport import PostedDm, RenderedEdit, RenderedMessage
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
 from bot.rate_limit import RateLimiter
 from bot.storage import migrations
@@ -66,8 +67,10 @@ class _CountingDiscord:
     ) -> int:
         return MESSAGE
 
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
-        return MESSAGE
+    async def send_to_member(
+        self, member_id: int, message: RenderedMessage, *, nonce: str
+    ) -> PostedDm:
+        return PostedDm(CHANNEL, MESSAGE)
 
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
         self.edits.append(edit.content)
@@ -75,8 +78,8 @@ class _CountingDiscord:
     async def create_event(self, guild_id: int, details: EventDetails) -> int:
         return 1
 
-    async def find_event(self, guild_id: int, details: EventDetails) -> int | None:
-        return None
+    async def find_events(self, guild_id: int, candidates: Sequence[EventDetails]) -> list[int]:
+        return []
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
         return None

@@ -22,6 +22,7 @@ from bot.outbox.transport import (
     Gone,
     LimitReached,
     NotAllowed,
+    PostedDm,
     RateLimited,
     RecipientClosedDms,
     Rejected,
@@ -62,10 +63,12 @@ class DiscordTransport:
         channel = self._client.get_partial_messageable(channel_id)
         return await _send(channel, message, nonce)
 
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
+    async def send_to_member(
+        self, member_id: int, message: RenderedMessage, *, nonce: str
+    ) -> PostedDm:
         async with _translated():
             channel = await self._client.create_dm(discord.Object(member_id))
-        return await _send(channel, message, nonce)
+        return PostedDm(channel.id, await _send(channel, message, nonce))
 
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
         message = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
@@ -85,13 +88,13 @@ class DiscordTransport:
             )
         return int(created["id"])
 
-    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
+    async def find_events(self, guild_id: int, candidates: Sequence[EventDetails]) -> list[int]:
         me = self._client.user
         async with _translated():
             events = await self._client.http.get_scheduled_events(guild_id, False)
         wanted = [_fingerprint(event_payload(details)) for details in candidates]
         mine = [e for e in events if me is not None and int(e.get("creator_id") or 0) == me.id]
-        return next((int(e["id"]) for e in mine if _fingerprint(dict(e)) in wanted), None)
+        return [int(e["id"]) for e in mine if _fingerprint(dict(e)) in wanted]
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
         async with _translated():

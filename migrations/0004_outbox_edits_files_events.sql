@@ -28,8 +28,8 @@ CREATE TABLE outbox_v4 (
     -- of one event); `spacing` is the least number of seconds between two of them going out.
     supersede_key       TEXT,
     spacing             INTEGER NOT NULL DEFAULT 0,
-    -- The feature's version of the state a superseding row carries (a vote count, a revision):
-    -- a row never replaces one with a higher version. NULL: the order of queueing decides.
+    -- The feature's version of the state a superseding row carries (a vote count, a revision);
+    -- the highest seen per key is kept in `supersede_versions`. NULL: queueing order decides.
     version             INTEGER,
     state               TEXT    NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
@@ -90,11 +90,19 @@ CREATE TABLE outbox_files (
     PRIMARY KEY (outbox_id, position)
 ) STRICT;
 
+-- The highest version queued per supersede key (a message's edits, an event's changes), kept
+-- apart from the rows, whatever became of them: a lower version never replaces a higher one.
+CREATE TABLE supersede_versions (
+    supersede_key TEXT    PRIMARY KEY,
+    version       INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+
 -- Where the messages posted under a key landed, kept after their outbox rows are swept, so a
 -- feature can edit an announcement weeks later by its key.
 CREATE TABLE message_keys (
     message_key TEXT    PRIMARY KEY,
-    channel_id  INTEGER,  -- NULL for a DM (the edit then names the channel itself)
+    channel_id  INTEGER NOT NULL,  -- a DM's channel too
     message_id  INTEGER NOT NULL,
     posted_at   INTEGER NOT NULL
 ) STRICT;

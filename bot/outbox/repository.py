@@ -140,15 +140,17 @@ class OutboxRepository:
         params = _insert_params(item, key, now)
         replaced: list[sqlite3.Row] = []
         if key is not None:
-            if await _newer_exists(tx, key, params["version"]):
+            if not await _claim_version(tx, key, params["version"], now):
+                # A higher version was queued already: record this one as replaced at once.
                 params.update(state="skipped", outcome="superseded", finished_at=now)
-            else:
-                replaced = await _supersede(tx, key, now=now)
-                # An edit states the whole message, except what it leaves as it is: buttons
-                # and attachments. What a replaced edit changed there must still happen.
-                params["clear_components"] = params["clear_components"] or any(
-                    row["clear_components"] for row in replaced
-                )
+                await tx.execute(_INSERT, params)
+                return
+            replaced = await _supersede(tx, key, now=now)
+            # An edit states the whole message, except what it leaves as it is: buttons
+            # and attachments. What a replaced edit changed there must still happen.
+            params["clear_components"] = params["clear_components"] or any(
+                row["clear_components"] for row in replaced
+            )
         inserted = await tx.fetchone(_INSERT + " RETURNING id", params)
         if inserted is None:
             return
@@ -246,20 +248,23 @@ class OutboxRepository:
         )
 
     async def keyed_message(self, key: str) -> KeyedMessage:
-        """Where the message posted under `key` is, or how its send stands."""
-        posted = await self._db.fetchone(
-            "SELECT channel_id, message_id FROM message_keys WHERE message_key = ?", (key,)
-        )
-        if posted is not None:
-            return KeyedMessage("sent", posted["channel_id"], posted["message_id"])
-        row = await self._db.fetchone(
+        """Where the newest message posted under `key` is, or how its send stands (a key used
+        again names the newer message, once that one is posted)."""
+        newest = await self._db.fetchone(
             """
             SELECT state FROM outbox WHERE message_key = ? AND action = 'send'
             ORDER BY id DESC LIMIT 1
             """,
             (key,),
         )
-        return KeyedMessage("unknown" if row is None else row["state"])
+        if newest is not None and newest["state"] != "sent":
+            return KeyedMessage(newest["state"])
+        posted = await self._db.fetchone(
+            "SELECT channel_id, message_id FROM message_keys WHERE message_key = ?", (key,)
+        )
+        if posted is None:
+            return KeyedMessage("unknown")
+        return KeyedMessage("sent", posted["channel_id"], posted["message_id"])
 
     async def last_done_at(self, key: str) -> int | None:
         """When a request with this supersede key last went out (edits are spaced by it)."""
@@ -365,17 +370,48 @@ class OutboxRepository:
         interrupted create) shows the server accepts new events: mirroring is on again."""
         async with self._db.transaction() as tx:
             await _set_event(tx, batch.first.event_key, guild_id, event_id, now)
-            if outcome in ("event_created", "event_adopted"):
-                await tx.execute("DELETE FROM event_mirroring WHERE guild_id = ?", (guild_id,))
+            await _mirror_works(tx, guild_id, made_one=outcome == "event_created")
+            await _resolve_started(tx, batch.first.event_key)
             await _finish(tx, batch, "sent", outcome, now)
 
     async def forget_event(self, batch: Batch, *, state: str, outcome: str, now: int) -> None:
         """The event is deleted by us (or was never made): forget it and close the row."""
+        row = batch.first
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "DELETE FROM scheduled_events WHERE event_key = ?", (batch.first.event_key,)
-            )
+            await tx.execute("DELETE FROM scheduled_events WHERE event_key = ?", (row.event_key,))
+            if outcome == "event_removed" and row.guild_id is not None:
+                await _mirror_works(tx, row.guild_id, made_one=False)
+            await _resolve_started(tx, row.event_key)
             await _finish(tx, batch, state, outcome, now)
+
+    async def removal_interrupted(self, key: str) -> bool:
+        """Whether a delete of this event was sent and never recorded: it may have landed."""
+        row = await self._db.fetchone(
+            """
+            SELECT 1 FROM outbox
+            WHERE event_key = ? AND action = 'event_remove' AND started_at IS NOT NULL
+                AND coalesce(outcome, '') NOT IN ('event_removed', 'event_gone')
+            LIMIT 1
+            """,
+            (key,),
+        )
+        return row is not None
+
+    async def drop_event_record(self, key: str) -> None:
+        """Forget an event id that no longer exists in Discord (our own delete landed)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM scheduled_events WHERE event_key = ?", (key,))
+            await _resolve_started(tx, key)
+
+    async def recorded_event_ids(self, guild_id: int) -> set[int]:
+        rows = await self._db.fetchall(
+            """
+            SELECT event_id FROM scheduled_events
+            WHERE guild_id = ? AND event_id IS NOT NULL
+            """,
+            (guild_id,),
+        )
+        return {row["event_id"] for row in rows}
 
     async def event_deleted_in_discord(self, batch: Batch, *, now: int) -> None:
         """Someone deleted the event in Discord: remember that, so the mirror leaves it deleted
@@ -532,18 +568,25 @@ _NULLABLE = (
 )
 
 
-async def _newer_exists(tx: Transaction, key: str, version: int | None) -> bool:
-    """Whether a request of this key with a higher version is waiting or went out."""
+async def _claim_version(tx: Transaction, key: str, version: int | None, now: int) -> bool:
+    """Whether a request of this version may replace what is queued under `key`: none with a
+    higher version was ever queued. The highest version is then this one."""
     if version is None:
-        return False
+        return True
     row = await tx.fetchone(
-        """
-        SELECT 1 FROM outbox
-        WHERE supersede_key = ? AND state IN ('pending', 'sent') AND version > ? LIMIT 1
-        """,
-        (key, version),
+        "SELECT version FROM supersede_versions WHERE supersede_key = ?", (key,)
     )
-    return row is not None
+    if row is not None and row["version"] > version:
+        return False
+    await tx.execute(
+        """
+        INSERT INTO supersede_versions (supersede_key, version, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (supersede_key) DO UPDATE SET
+            version = excluded.version, updated_at = excluded.updated_at
+        """,
+        (key, version, now),
+    )
+    return True
 
 
 async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row]:
@@ -566,6 +609,24 @@ async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row
         [(now, row["id"]) for row in replaced],
     )
     return replaced
+
+
+async def _mirror_works(tx: Transaction, guild_id: int, *, made_one: bool) -> None:
+    """A request Discord accepted shows the bot has Manage Events; a new event also shows
+    the server is below the cap."""
+    await tx.execute(
+        "DELETE FROM event_mirroring WHERE guild_id = ? AND (? OR off_code = 50013)",
+        (guild_id, made_one),
+    )
+
+
+async def _resolve_started(tx: Transaction, key: str | None) -> None:
+    """The event's state is known again: earlier sent-but-unrecorded requests no longer need
+    looking for."""
+    await tx.execute(
+        "UPDATE outbox SET started_at = NULL WHERE event_key = ? AND state != 'pending'",
+        (key,),
+    )
 
 
 async def _set_event(
@@ -594,15 +655,26 @@ async def _finish(
     error: str | None = None,
     count_attempt: bool = False,
 ) -> None:
-    """Close a batch's rows that are still pending (a superseded row stays as it is) and drop
-    their files, which are no longer needed."""
+    """Close a batch's rows that are still pending and drop their files, which are no longer
+    needed. A row superseded while it was in flight, and done all the same, is recorded as
+    done: it went out (later edits are spaced from it)."""
     await tx.execute(
         """
         UPDATE outbox SET state = ?, outcome = ?, finished_at = ?,
             message_id = coalesce(?, message_id), last_error = ?, attempts = attempts + ?
-        WHERE batch_id = ? AND state = 'pending'
+        WHERE batch_id = ?
+            AND (state = 'pending' OR (? = 'sent' AND outcome = 'superseded'))
         """,
-        (state, outcome, now, message_id, error, 1 if count_attempt else 0, batch.batch_id),
+        (
+            state,
+            outcome,
+            now,
+            message_id,
+            error,
+            1 if count_attempt else 0,
+            batch.batch_id,
+            state,
+        ),
     )
     await tx.executemany(
         "DELETE FROM outbox_files WHERE outbox_id = ?", [(row.id,) for row in batch.rows]
@@ -642,7 +714,8 @@ def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dic
             )
             if isinstance(delivery.to, ToChannel):
                 params["channel_id"] = delivery.to.channel_id
-                if delivery.mergeable and not delivery.files:
+                # A keyed message is edited later as a whole: it never shares a post.
+                if delivery.mergeable and not delivery.files and delivery.key is None:
                     params["merge_key"] = item.merge_key
             else:
                 params.update(_dm_params(delivery.to))

@@ -32,6 +32,12 @@ class RenderedEdit:
     clear_components: bool = False
 
 
+@dataclass(frozen=True)
+class PostedDm:
+    channel_id: int  # the DM channel, so a later edit can reach the message
+    message_id: int
+
+
 class Transport(Protocol):
     async def send_to_channel(
         self, channel_id: int, message: RenderedMessage, *, nonce: str
@@ -39,8 +45,10 @@ class Transport(Protocol):
         """Post the message; returns its id. A repeat with the same nonce must not post twice."""
         ...
 
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
-        """DM the member; returns the message id. Raises `RecipientClosedDms` if it can't."""
+    async def send_to_member(
+        self, member_id: int, message: RenderedMessage, *, nonce: str
+    ) -> PostedDm:
+        """DM the member. Raises `RecipientClosedDms` if it can't."""
         ...
 
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
@@ -51,9 +59,9 @@ class Transport(Protocol):
         """Create a guild scheduled event; returns its id."""
         ...
 
-    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
-        """The id of an event the bot created that matches one of `candidates` in name, times
-        and place, if there is one (one listing of the guild's events)."""
+    async def find_events(self, guild_id: int, candidates: Sequence[EventDetails]) -> list[int]:
+        """The ids of events the bot created that match one of `candidates` in name, times
+        and place (one listing of the guild's events)."""
         ...
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:

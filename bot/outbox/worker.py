@@ -217,10 +217,10 @@ class Outbox:
         else:
             assert row.member_id is not None  # the table's CHECK: one or the other
             try:
-                message_id = await self._transport.send_to_member(
+                posted = await self._transport.send_to_member(
                     row.member_id, batch.render(files), nonce=batch.nonce
                 )
-                outcome = "dm"
+                channel_id, message_id, outcome = posted.channel_id, posted.message_id, "dm"
             except RecipientClosedDms:
                 if row.fallback_channel_id is None:
                     raise Rejected(
@@ -250,16 +250,17 @@ class Outbox:
         if message_id is None:
             assert row.message_key is not None  # the table's CHECK: an id or a key
             keyed = await self._repository.keyed_message(row.message_key)
-            waited = now - row.created_at
-            if keyed.state in ("failed", "skipped") or (
-                keyed.message_id is None and waited > self._settings.wait_for_message_at_most
-            ):
+            never_queued = (
+                keyed.state == "unknown"
+                and now - row.created_at > self._settings.wait_for_message_at_most
+            )
+            if keyed.state in ("failed", "skipped") or never_queued:
                 reason = f"the message {row.message_key!r} was never posted"
                 await self._repository.mark_skipped(
                     batch, outcome="message_missing", reason=reason, now=now
                 )
                 return
-            if keyed.message_id is None:  # still queued, or not even queued yet: wait for it
+            if keyed.message_id is None:  # still queued, or not queued yet: wait for it
                 await self._postpone(batch, now + self._settings.wait_for_message)
                 return
             message_id = keyed.message_id
@@ -330,7 +331,12 @@ class Outbox:
                 now=self._now(),
             )
         except Gone:
-            await self._repository.event_deleted_in_discord(batch, now=self._now())
+            if await self._repository.removal_interrupted(row.event_key):
+                # Our own delete landed before the bot could record it: make the event anew.
+                await self._repository.drop_event_record(row.event_key)
+                await self._postpone(batch, self._now())
+            else:
+                await self._repository.event_deleted_in_discord(batch, now=self._now())
         except (NotAllowed, LimitReached) as refused:
             await self._turn_mirror_off(batch, guild_id, refused)
 
@@ -351,6 +357,7 @@ class Outbox:
                 return
             if await self._held_while_mirror_off(batch, guild_id, creating=False):
                 return
+            await self._repository.mark_started(batch, now=self._now())
             await self._limiter.acquire()
             await self._transport.delete_event(guild_id, event_id)
             await self._repository.forget_event(
@@ -369,7 +376,9 @@ class Outbox:
         if not candidates:
             return None
         await self._limiter.acquire()
-        return await self._transport.find_event(guild_id, candidates)
+        found = await self._transport.find_events(guild_id, candidates)
+        taken = await self._repository.recorded_event_ids(guild_id)  # another party's twin
+        return next((event_id for event_id in found if event_id not in taken), None)
 
     async def _held_while_mirror_off(self, batch: Batch, guild_id: int, *, creating: bool) -> bool:
         """While a server's mirror is off, its requests wait for the next try instead of
@@ -379,35 +388,42 @@ class Outbox:
             return False  # at the cap, existing events can still be changed and removed
         now = self._now()
         retry_at = off.since + self._settings.mirror_retry
-        if now >= retry_at:
-            return False  # time to try again
-        event = batch.first.event
-        stale = now - batch.first.created_at > self._settings.mirror_hold_at_most or (
-            event is not None and event.start <= retry_at
-        )
-        if stale:
+        if self._stale(batch, until=retry_at if now < retry_at else now):
             await self._repository.mark_skipped(
                 batch, outcome="mirror_off", reason=off.reason, now=now
             )
-        else:
-            await self._repository.retry_later(
-                batch, send_after=retry_at, error=off.reason, count_attempt=False
-            )
+            return True
+        if now >= retry_at:
+            return False  # time to try again
+        await self._repository.retry_later(
+            batch, send_after=retry_at, error=off.reason, count_attempt=False
+        )
         return True
+
+    def _stale(self, batch: Batch, *, until: int) -> bool:
+        """Whether an event request held until `until` no longer matters by then: its session
+        has started, or it has waited longer than anyone would still want it."""
+        row = batch.first
+        too_old = until - row.created_at > self._settings.mirror_hold_at_most
+        started = row.event is not None and row.event.start <= until
+        return too_old or started
 
     async def _turn_mirror_off(self, batch: Batch, guild_id: int, refused: Rejected) -> None:
         at_cap = isinstance(refused, LimitReached)
         reason = MIRROR_OFF_AT_CAP if at_cap else MIRROR_OFF_NO_PERMISSION
         log.warning("Event mirroring is off in server %s: %s", guild_id, refused)
         now = self._now()
+        retry_at = now + self._settings.mirror_retry
         await self._repository.mirror_off(
             batch,
             guild_id=guild_id,
             code=TOO_MANY_EVENTS if at_cap else MISSING_PERMISSIONS,
             reason=reason,
             now=now,
-            retry_at=now + self._settings.mirror_retry,
+            retry_at=retry_at,
         )
+        if self._stale(batch, until=retry_at):
+            await self._repository.mark_skipped(batch, outcome="mirror_off", reason=reason, now=now)
 
     async def _postpone(self, batch: Batch, send_after: int) -> None:
         """Not yet: try again at `send_after`. Waiting is not a failed attempt."""

@@ -114,29 +114,28 @@ async def upgrade(db: Database, migrations: list[Migration] | None = None) -> li
 
 
 async def _apply(connection: aiosqlite.Connection, migration: Migration) -> None:
-    # The pragma is a no-op inside a transaction, so it is set before BEGIN.
+    # The pragma is a no-op inside a transaction, so it is set before BEGIN, and set back only
+    # once the transaction is over, whichever way it ended.
     await run_statement(connection, "PRAGMA foreign_keys = OFF")
     try:
         await run_statement(connection, "BEGIN IMMEDIATE")
-        try:
-            for statement in migration.statements():
-                await run_statement(connection, statement)
-            async with connection.execute("PRAGMA foreign_key_check") as cursor:
-                dangling = await cursor.fetchone()
-            if dangling is not None:
-                raise sqlite3.IntegrityError(
-                    f"a row in {dangling[0]} refers to a missing row in {dangling[2]}"
-                )
-            # PRAGMA arguments cannot be bound; the version is an int from the file name.
-            await run_statement(connection, f"PRAGMA user_version = {int(migration.version)}")
-        except BaseException as exc:
-            await run_statement(connection, "ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise MigrationError(
-                    f"migration {migration.version:04d}_{migration.name} failed and was rolled "
-                    f"back: {exc}"
-                ) from exc
-            raise
+        for statement in migration.statements():
+            await run_statement(connection, statement)
+        async with connection.execute("PRAGMA foreign_key_check") as cursor:
+            dangling = await cursor.fetchone()
+        if dangling is not None:
+            raise sqlite3.IntegrityError(
+                f"a row in {dangling[0]} refers to a missing row in {dangling[2]}"
+            )
+        # PRAGMA arguments cannot be bound; the version is an int from the file name.
+        await run_statement(connection, f"PRAGMA user_version = {int(migration.version)}")
         await run_statement(connection, "COMMIT")
+    except sqlite3.Error as exc:
+        raise MigrationError(
+            f"migration {migration.version:04d}_{migration.name} failed and was rolled back: {exc}"
+        ) from exc
     finally:
+        # Also when COMMIT itself failed, or the task was cancelled mid-statement.
+        if connection.in_transaction:
+            await run_statement(connection, "ROLLBACK")
         await run_statement(connection, "PRAGMA foreign_keys = ON")

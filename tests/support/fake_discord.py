@@ -12,6 +12,7 @@ from bot.outbox.transport import (
     Gone,
     LimitReached,
     NotAllowed,
+    PostedDm,
     RecipientClosedDms,
     RenderedEdit,
     RenderedMessage,
@@ -19,6 +20,7 @@ from bot.outbox.transport import (
 from tests.support.clock import FakeClock
 
 EVENT_CAP = 100
+DM_CHANNEL_BASE = 900_000  # a member's DM channel id is this plus their id
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class FakeDiscord:
         self.applied = asyncio.Event()
         self.messages: dict[int, StoredMessage] = {}
         self.deleted: set[int] = set()
+        self.edited_in: dict[int, int] = {}  # message id -> the channel its last edit named
         self.events: dict[int, dict[int, EventDetails]] = {}  # guild -> event id -> details
         self.no_event_permission: set[int] = set()
         self._by_nonce: dict[tuple[str, str], int] = {}
@@ -73,17 +76,22 @@ class FakeDiscord:
     ) -> int:
         return await self._post(f"channel {channel_id}", message, nonce)
 
-    async def send_to_member(self, member_id: int, message: RenderedMessage, *, nonce: str) -> int:
+    async def send_to_member(
+        self, member_id: int, message: RenderedMessage, *, nonce: str
+    ) -> PostedDm:
         if member_id in self.closed_dms:
             self.attempts.append(f"dm {member_id}")
             raise RecipientClosedDms("Cannot send messages to this user")
-        return await self._post(f"dm {member_id}", message, nonce)
+        return PostedDm(
+            DM_CHANNEL_BASE + member_id, await self._post(f"dm {member_id}", message, nonce)
+        )
 
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
         await self._attempt(f"edit {message_id}")
         if message_id in self.deleted or message_id not in self.messages:
             raise Gone("404 (code 10008): Unknown Message")
         stored = self.messages[message_id]
+        self.edited_in[message_id] = channel_id
         stored.content = edit.content
         stored.edits.append(edit)
         if edit.files is not None:
@@ -103,12 +111,10 @@ class FakeDiscord:
         await self._applied()
         return event_id
 
-    async def find_event(self, guild_id: int, candidates: Sequence[EventDetails]) -> int | None:
+    async def find_events(self, guild_id: int, candidates: Sequence[EventDetails]) -> list[int]:
         await self._attempt(f"list events in {guild_id}")
-        for event_id, existing in self.events.get(guild_id, {}).items():
-            if existing in candidates:
-                return event_id
-        return None
+        events = self.events.get(guild_id, {})
+        return [event_id for event_id, existing in events.items() if existing in candidates]
 
     async def update_event(self, guild_id: int, event_id: int, details: EventDetails) -> None:
         await self._attempt(f"update event {event_id}")

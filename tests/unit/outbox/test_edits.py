@@ -3,15 +3,18 @@ deleted messages, edits of messages still queued, files kept until sent, and cra
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.clock import to_unix
 from bot.outbox.message import Attachment, MessageEdit, OutgoingMessage, ToChannel, ToMember
 from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
+from bot.outbox.transport import RenderedEdit, TemporaryFailure
 from bot.outbox.worker import Outbox
 from bot.storage.database import Database
-from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_discord import DM_CHANNEL_BASE, FakeDiscord
 from tests.unit.outbox.conftest import crash_once_applied, make_outbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -297,3 +300,92 @@ async def test_an_edit_superseded_while_it_waits_is_not_sent_and_its_files_move_
     assert [(row["outbox_id"], row["filename"]) for row in rows] == [
         (waiting.batch_id + 1, "tally.png")  # carried by the newer edit, nothing left behind
     ]
+
+
+async def test_keyed_messages_are_never_merged_into_one_post(outbox, discord, repo, clock):
+    await repo.enqueue(
+        [
+            QueuedDelivery(
+                f"rsvp:{name}",
+                OutgoingMessage(ToChannel(10), f"Party {name}: 0 going", mergeable=True, key=name),
+                merge_key="10:same-minute",
+            )
+            for name in ("A", "B")
+        ],
+        now=to_unix(clock.now()),
+    )
+    await outbox.drain()
+    await outbox.queue([MessageEdit(10, "Party B: 1 going", message_key="B")])
+    await outbox.drain()
+    assert sorted(m.content for m in discord.messages.values()) == [
+        "Party A: 0 going",
+        "Party B: 1 going",
+    ]
+
+
+async def test_a_key_used_again_names_the_newer_message_once_it_is_posted(outbox, discord, clock):
+    await outbox.queue([OutgoingMessage(ToChannel(10), "Board (day 1)", key="board")])
+    await outbox.drain()
+    clock.advance(86400)
+    discord.fail(TemporaryFailure("503"))  # the day-2 board's first attempt fails
+    await outbox.queue(
+        [
+            OutgoingMessage(ToChannel(10), "Board (day 2)", key="board"),
+            MessageEdit(10, "Board (day 2): 1 vote", message_key="board"),
+        ]
+    )
+    await outbox.drain()
+    clock.advance(60)
+    await outbox.drain()
+    day1, day2 = sorted(discord.messages.values(), key=lambda m: m.id)
+    assert (day1.content, day1.edits) == ("Board (day 1)", [])
+    assert day2.content == "Board (day 2): 1 vote"
+
+
+async def test_an_edit_superseded_in_flight_is_recorded_as_sent_and_spaces_the_next(
+    outbox, discord, clock, db
+):
+    message_id = await post(outbox, discord)
+    applied, answered = asyncio.Event(), asyncio.Event()
+    apply_edit = discord.edit_message
+
+    async def slow_to_answer(channel_id: int, target: int, edit: RenderedEdit) -> None:
+        await apply_edit(channel_id, target, edit)
+        applied.set()
+        await answered.wait()
+
+    discord.edit_message = slow_to_answer
+    await outbox.queue([tally(message_id, 1)])
+    sending = asyncio.create_task(outbox.drain())
+    await applied.wait()
+    await outbox.queue([tally(message_id, 2)])  # supersedes the edit Discord is applying
+    answered.set()
+    await sending
+    assert await outcomes(db) == [("sent", "edited"), ("pending", None)]
+    await outbox.drain()
+    assert len(discord.messages[message_id].edits) == 1  # 10 s after the first, not at once
+    clock.advance(10)
+    await outbox.drain()
+    assert discord.messages[message_id].content == "Tally: 2 votes"
+
+
+async def test_an_edit_waits_for_its_queued_message_however_long_the_bot_was_down(
+    outbox, discord, clock, db
+):
+    await outbox.queue([MessageEdit(10, "Party: 4 going", message_key="rsvp")])
+    await outbox.queue([OutgoingMessage(ToChannel(10), "Party: 0 going", key="rsvp")])
+    clock.advance(2 * 3600)  # down for two hours
+    await outbox.drain()
+    clock.advance(60)
+    await outbox.drain()
+    assert [m.content for m in discord.messages.values()] == ["Party: 4 going"]
+
+
+async def test_a_dm_posted_under_a_key_can_be_edited_by_its_key(outbox, discord):
+    await outbox.queue([OutgoingMessage(ToMember(7), "Your party: 8 pm", key="dm:7")])
+    await outbox.drain()
+    await outbox.queue([MessageEdit(0, "Your party: moved to 9 pm", message_key="dm:7")])
+    await outbox.drain()
+    [message] = discord.messages.values()
+    assert message.content == "Your party: moved to 9 pm"
+    assert discord.edited_in[message.id] == DM_CHANNEL_BASE + 7  # the DM, not channel 0

@@ -9,6 +9,7 @@ import pytest
 
 from bot.outbox.message import EventDetails, MirrorEvent, RemoveEvent
 from bot.outbox.repository import EventRecord
+from bot.outbox.transport import TemporaryFailure
 from bot.outbox.worker import (
     MIRROR_OFF_AT_CAP,
     MIRROR_OFF_NO_PERMISSION,
@@ -208,3 +209,77 @@ def test_event_details_are_checked_when_made():
         EventDetails("x", START, place="voice")
     with pytest.raises(ValueError, match="ends after it starts"):
         EventDetails("x", START, START, location="somewhere")
+
+
+async def test_a_lower_version_never_brings_back_a_cancelled_party(outbox, discord, repo):
+    await outbox.queue([RemoveEvent(GUILD, "party:2", version=3)])  # cancelled before made
+    await outbox.drain()
+    await outbox.queue([MirrorEvent(GUILD, "party:2", session(), version=2)])  # a late, older state
+    await outbox.drain()
+    assert discord.events.get(GUILD, {}) == {}
+    assert await repo.event_record("party:2") is None
+
+
+async def test_a_held_request_whose_session_passes_is_dropped_not_retried_forever(
+    outbox, discord, clock, db
+):
+    discord.no_event_permission.add(GUILD)
+    soon = int(clock.now().timestamp()) + 2 * 3600
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=soon))])
+    await outbox.drain()
+    assert await outcomes(db) == [("skipped", "mirror_off")]  # starts before the next try
+    for _ in range(10):
+        clock.advance(6 * 3600)
+        await outbox.drain()
+    assert discord.attempts.count(f"create event in {GUILD}") == 1
+
+
+async def test_a_change_that_goes_through_shows_mirroring_works_again(outbox, discord, repo, clock):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    discord.no_event_permission.add(GUILD)
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
+    await outbox.drain()
+    assert await repo.mirror_status(GUILD) is not None
+    discord.no_event_permission.clear()
+    clock.advance(6 * 3600)
+    await outbox.drain()  # the held update goes through
+    assert await repo.mirror_status(GUILD) is None
+
+
+async def test_a_party_back_on_after_our_delete_landed_unrecorded_gets_a_new_event(
+    outbox, discord, repo, clock
+):
+    await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
+    await outbox.drain()
+    await outbox.queue([RemoveEvent(GUILD, "party:1")])  # the host cancels
+
+    async def back_on() -> None:  # and un-cancels while the delete is in flight
+        await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 3600))])
+
+    await crash_once_applied(outbox, discord, meanwhile=back_on)
+    restarted = make_outbox(repo, discord, clock)
+    await restarted.drain()
+    await restarted.drain()
+    assert list(discord.events[GUILD].values()) == [session(start=START + 3600)]
+    record = await repo.event_record("party:1")
+    assert record is not None
+    assert record.event_id in discord.events[GUILD]
+
+
+async def test_an_interrupted_create_never_adopts_another_partys_twin(outbox, discord, repo, clock):
+    same = session()
+    await outbox.queue([MirrorEvent(GUILD, "party:B", same)])
+    await outbox.drain()
+    discord.fail(TemporaryFailure("timed out"))  # A's identical create is never made
+    await outbox.queue([MirrorEvent(GUILD, "party:A", same)])
+    await outbox.drain()
+    clock.advance(60)
+    await outbox.drain()
+    a, b = await repo.event_record("party:A"), await repo.event_record("party:B")
+    assert a is not None
+    assert b is not None
+    assert a.event_id != b.event_id
+    await outbox.queue([RemoveEvent(GUILD, "party:A")])
+    await outbox.drain()
+    assert list(discord.events[GUILD]) == [b.event_id]  # B's event survives A's cancel

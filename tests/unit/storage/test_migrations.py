@@ -156,3 +156,28 @@ async def test_a_migration_that_leaves_a_dangling_reference_is_rolled_back(db: D
         await migrations.upgrade(db, [*bundled_migrations(), dangling])
     assert await db.fetchone("SELECT 1 FROM outbox_files") is None
     assert (await migrations.status(db)).current == len(bundled_migrations())
+
+
+async def test_a_failed_commit_leaves_the_connection_usable_with_foreign_keys_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    db = await Database.open(tmp_path / "disk-full.sqlite3")
+    real = migrations.run_statement
+
+    async def disk_full_at_commit(connection, sql, params=()):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error")
+        await real(connection, sql, params)
+
+    monkeypatch.setattr(migrations, "run_statement", disk_full_at_commit)
+    try:
+        with pytest.raises(MigrationError, match="0001_initial failed and was rolled back"):
+            await migrations.upgrade(db)
+        monkeypatch.setattr(migrations, "run_statement", real)
+        async with db.transaction() as tx:  # the writer is not stuck inside a transaction
+            row = await tx.fetchone("PRAGMA foreign_keys")
+        assert row is not None
+        assert row[0] == 1
+        assert (await migrations.status(db)).current == 0
+    finally:
+        await db.close()

@@ -20,7 +20,7 @@ class AboutService:
         self.started_at = clock.now()
 
     async def facts(self, *, guild_count: int, guild_id: int | None) -> AboutFacts:
-        mirror_off = None if guild_id is None else await self._outbox.mirror_status(guild_id)
+        mirror_off = None if guild_id is None else await self._outbox.events.mirror_status(guild_id)
         return AboutFacts(
             version=__version__,
             started_at=to_unix(self.started_at),

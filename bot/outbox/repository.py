@@ -1,6 +1,6 @@
-"""The outbox's tables: queued requests (`outbox`), their files (`outbox_files`), where keyed
-messages landed (`message_keys`), the scheduled events the outbox created (`scheduled_events`)
-and where event mirroring is off (`event_mirroring`)."""
+"""The outbox's request tables: queued requests (`outbox`), their files (`outbox_files`), where
+keyed messages landed (`message_keys`) and the highest version per key (`supersede_versions`).
+The event tables are `EventRepository`'s (`event_repository.py`), reached as `.events`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.outbox.batching import Batch, QueuedRow, group_rows
+from bot.outbox.event_repository import EventRepository
 from bot.outbox.message import (
     Attachment,
-    EventDetails,
     MessageEdit,
     MirrorEvent,
     OutgoingMessage,
@@ -22,6 +22,7 @@ from bot.outbox.message import (
     ToMember,
 )
 from bot.outbox.queueing import QueuedDelivery, supersede_key
+from bot.outbox.rows import COLUMNS, finish, queued_row
 from bot.storage.database import Database, Transaction
 
 KEEP_MESSAGE_KEYS = 90 * 24 * 3600  # seconds a keyed message stays editable by its key
@@ -48,14 +49,6 @@ class FailedMessage:
 
 
 @dataclass(frozen=True)
-class MirrorOff:
-    guild_id: int
-    code: int  # 50013: Manage Events is missing; 30038: the server is at 100 events
-    reason: str
-    since: int
-
-
-@dataclass(frozen=True)
 class KeyedMessage:
     """Where the message posted under a key is, or how its send stands."""
 
@@ -64,50 +57,10 @@ class KeyedMessage:
     message_id: int | None = None
 
 
-@dataclass(frozen=True)
-class EventRecord:
-    guild_id: int
-    event_id: int | None  # None: deleted in Discord, and left deleted
-
-
-_COLUMNS = """
-    id, action, channel_id, member_id, fallback_channel_id, guild_id, message_key,
-    target_message_id, event_key, event, content, embed, mention_user_ids, mention_role_ids,
-    merge_key, supersede_key, spacing, replace_files, clear_components, attempts, started_at,
-    created_at, batch_id
-"""
-
-
-def _row(row: sqlite3.Row) -> QueuedRow:
-    return QueuedRow(
-        id=row["id"],
-        action=row["action"],
-        channel_id=row["channel_id"],
-        member_id=row["member_id"],
-        fallback_channel_id=row["fallback_channel_id"],
-        content=row["content"],
-        embed=None if row["embed"] is None else json.loads(row["embed"]),
-        mention_user_ids=tuple(json.loads(row["mention_user_ids"])),
-        mention_role_ids=tuple(json.loads(row["mention_role_ids"])),
-        merge_key=row["merge_key"],
-        attempts=row["attempts"],
-        guild_id=row["guild_id"],
-        message_key=row["message_key"],
-        target_message_id=row["target_message_id"],
-        event_key=row["event_key"],
-        event=None if row["event"] is None else EventDetails(**json.loads(row["event"])),
-        supersede_key=row["supersede_key"],
-        spacing=row["spacing"],
-        replace_files=bool(row["replace_files"]),
-        clear_components=bool(row["clear_components"]),
-        started_at=row["started_at"],
-        created_at=row["created_at"],
-    )
-
-
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.events = EventRepository(db)
 
     # -- queueing ---------------------------------------------------------------------------
 
@@ -187,13 +140,13 @@ class OutboxRepository:
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
                 f"""
-                SELECT {_COLUMNS} FROM outbox
+                SELECT {COLUMNS} FROM outbox
                 WHERE state = 'pending' AND batch_id IS NULL AND send_after <= ?
                 ORDER BY id LIMIT ?
                 """,  # noqa: S608 - constant column list
                 (now, limit),
             )
-            groups = group_rows([_row(row) for row in rows])
+            groups = group_rows([queued_row(row) for row in rows])
             await tx.executemany(
                 "UPDATE outbox SET batch_id = ? WHERE id = ?",
                 [(group[0].id, row.id) for group in groups for row in group],
@@ -204,7 +157,7 @@ class OutboxRepository:
         """Sealed batches due to be sent, oldest first."""
         rows = await self._db.fetchall(
             f"""
-            SELECT {_COLUMNS} FROM outbox
+            SELECT {COLUMNS} FROM outbox
             WHERE batch_id IN (
                 SELECT DISTINCT batch_id FROM outbox
                 WHERE state = 'pending' AND batch_id IS NOT NULL AND send_after <= ?
@@ -216,7 +169,7 @@ class OutboxRepository:
         )
         batches: dict[int, list[QueuedRow]] = {}
         for row in rows:
-            batches.setdefault(row["batch_id"], []).append(_row(row))
+            batches.setdefault(row["batch_id"], []).append(queued_row(row))
         return [Batch(batch_id, tuple(members)) for batch_id, members in batches.items()]
 
     async def next_send_after(self) -> int | None:
@@ -290,7 +243,7 @@ class OutboxRepository:
     ) -> None:
         """Record the batch as done; a send under a key also records where its message is."""
         async with self._db.transaction() as tx:
-            await _finish(tx, batch, "sent", outcome, now, message_id=message_id)
+            await finish(tx, batch, "sent", outcome, now, message_id=message_id)
             if batch.first.action == "send" and message_id is not None:
                 await tx.executemany(
                     """
@@ -309,11 +262,11 @@ class OutboxRepository:
     async def mark_skipped(self, batch: Batch, *, outcome: str, now: int, reason: str) -> None:
         """Done without doing it, on purpose (the message was deleted, mirroring is off)."""
         async with self._db.transaction() as tx:
-            await _finish(tx, batch, "skipped", outcome, now, error=reason)
+            await finish(tx, batch, "skipped", outcome, now, error=reason)
 
     async def mark_failed(self, batch: Batch, *, error: str, now: int) -> None:
         async with self._db.transaction() as tx:
-            await _finish(tx, batch, "failed", None, now, error=error, count_attempt=True)
+            await finish(tx, batch, "failed", None, now, error=error, count_attempt=True)
 
     async def retry_later(
         self, batch: Batch, *, send_after: int, error: str | None, count_attempt: bool
@@ -338,133 +291,6 @@ class OutboxRepository:
                 """,
                 (now, batch.batch_id),
             )
-
-    # -- scheduled events -------------------------------------------------------------------
-
-    async def event_record(self, key: str) -> EventRecord | None:
-        row = await self._db.fetchone(
-            "SELECT guild_id, event_id FROM scheduled_events WHERE event_key = ?", (key,)
-        )
-        return None if row is None else EventRecord(row["guild_id"], row["event_id"])
-
-    async def interrupted_creates(self, key: str) -> list[EventDetails]:
-        """Creates of this event that were sent but never recorded (the bot stopped between
-        Discord's answer and the commit, a send timed out after it landed, or a newer change
-        superseded the row meanwhile): any of them may have made an event."""
-        rows = await self._db.fetchall(
-            """
-            SELECT event FROM outbox
-            WHERE event_key = ? AND action = 'event_mirror' AND started_at IS NOT NULL
-                AND coalesce(outcome, '') NOT IN ('event_created', 'event_adopted')
-            ORDER BY id DESC
-            """,
-            (key,),
-        )
-        return [EventDetails(**json.loads(row["event"])) for row in rows]
-
-    async def record_event(
-        self, batch: Batch, *, guild_id: int, event_id: int, outcome: str, now: int
-    ) -> None:
-        """Remember the event, whatever became of the row meanwhile (a newer change may have
-        superseded it: that change needs this id). An event made (created or found after an
-        interrupted create) shows the server accepts new events: mirroring is on again."""
-        async with self._db.transaction() as tx:
-            await _set_event(tx, batch.first.event_key, guild_id, event_id, now)
-            await _mirror_works(tx, guild_id, made_one=outcome == "event_created")
-            await _resolve_started(tx, batch.first.event_key)
-            await _finish(tx, batch, "sent", outcome, now)
-
-    async def forget_event(self, batch: Batch, *, state: str, outcome: str, now: int) -> None:
-        """The event is deleted by us (or was never made): forget it and close the row."""
-        row = batch.first
-        async with self._db.transaction() as tx:
-            await tx.execute("DELETE FROM scheduled_events WHERE event_key = ?", (row.event_key,))
-            if outcome == "event_removed" and row.guild_id is not None:
-                await _mirror_works(tx, row.guild_id, made_one=False)
-            await _resolve_started(tx, row.event_key)
-            await _finish(tx, batch, state, outcome, now)
-
-    async def removal_interrupted(self, key: str) -> bool:
-        """Whether a delete of this event was sent and never recorded: it may have landed."""
-        row = await self._db.fetchone(
-            """
-            SELECT 1 FROM outbox
-            WHERE event_key = ? AND action = 'event_remove' AND started_at IS NOT NULL
-                AND coalesce(outcome, '') NOT IN ('event_removed', 'event_gone')
-            LIMIT 1
-            """,
-            (key,),
-        )
-        return row is not None
-
-    async def drop_event_record(self, key: str) -> None:
-        """Forget an event id that no longer exists in Discord (our own delete landed)."""
-        async with self._db.transaction() as tx:
-            await tx.execute("DELETE FROM scheduled_events WHERE event_key = ?", (key,))
-            await _resolve_started(tx, key)
-
-    async def recorded_event_ids(self, guild_id: int) -> set[int]:
-        rows = await self._db.fetchall(
-            """
-            SELECT event_id FROM scheduled_events
-            WHERE guild_id = ? AND event_id IS NOT NULL
-            """,
-            (guild_id,),
-        )
-        return {row["event_id"] for row in rows}
-
-    async def event_deleted_in_discord(self, batch: Batch, *, now: int) -> None:
-        """Someone deleted the event in Discord: remember that, so the mirror leaves it deleted
-        rather than bringing it back with the next change."""
-        row = batch.first
-        assert row.guild_id is not None  # the table's CHECK: events name their guild
-        async with self._db.transaction() as tx:
-            await _set_event(tx, row.event_key, row.guild_id, None, now)
-            await _finish(tx, batch, "skipped", "event_gone", now, error="deleted in Discord")
-
-    async def mirror_off(
-        self, batch: Batch, *, guild_id: int, code: int, reason: str, now: int, retry_at: int
-    ) -> None:
-        """Turn event mirroring off for the guild, keeping the reason for /about, and hold the
-        request until `retry_at`."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                """
-                INSERT INTO event_mirroring (guild_id, off_code, off_reason, off_since)
-                VALUES (?, ?, ?, ?)
-                ON CONFLICT (guild_id) DO UPDATE SET off_code = excluded.off_code,
-                    off_reason = excluded.off_reason, off_since = excluded.off_since
-                """,
-                (guild_id, code, reason, now),
-            )
-            await tx.execute(
-                """
-                UPDATE outbox SET send_after = ?, last_error = ?
-                WHERE batch_id = ? AND state = 'pending'
-                """,
-                (retry_at, reason, batch.batch_id),
-            )
-
-    async def mirror_status(self, guild_id: int) -> MirrorOff | None:
-        """Why mirroring is off in this guild, or None when it is on."""
-        row = await self._db.fetchone(
-            """
-            SELECT guild_id, off_code, off_reason, off_since FROM event_mirroring
-            WHERE guild_id = ?
-            """,
-            (guild_id,),
-        )
-        return None if row is None else MirrorOff(*row)
-
-    async def mirrors_off(self, *, limit: int) -> list[MirrorOff]:
-        rows = await self._db.fetchall(
-            """
-            SELECT guild_id, off_code, off_reason, off_since FROM event_mirroring
-            ORDER BY off_since DESC LIMIT ?
-            """,
-            (limit,),
-        )
-        return [MirrorOff(*row) for row in rows]
 
     # -- reports and housekeeping -----------------------------------------------------------
 
@@ -510,7 +336,7 @@ class OutboxRepository:
 
     async def sweep(self, *, sent_before: int, failed_before: int) -> int:
         """Forget finished requests (done and skipped ones after a while, failed ones later),
-        the files of superseded rows, and keyed messages too old to be edited by key."""
+        the files of superseded rows, and keys and versions untouched for 90 days more."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 """
@@ -521,6 +347,10 @@ class OutboxRepository:
             )
             await tx.execute(
                 "DELETE FROM message_keys WHERE posted_at < ?",
+                (sent_before - KEEP_MESSAGE_KEYS,),
+            )
+            await tx.execute(
+                "DELETE FROM supersede_versions WHERE updated_at < ?",
                 (sent_before - KEEP_MESSAGE_KEYS,),
             )
             return await tx.execute(
@@ -609,76 +439,6 @@ async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row
         [(now, row["id"]) for row in replaced],
     )
     return replaced
-
-
-async def _mirror_works(tx: Transaction, guild_id: int, *, made_one: bool) -> None:
-    """A request Discord accepted shows the bot has Manage Events; a new event also shows
-    the server is below the cap."""
-    await tx.execute(
-        "DELETE FROM event_mirroring WHERE guild_id = ? AND (? OR off_code = 50013)",
-        (guild_id, made_one),
-    )
-
-
-async def _resolve_started(tx: Transaction, key: str | None) -> None:
-    """The event's state is known again: earlier sent-but-unrecorded requests no longer need
-    looking for."""
-    await tx.execute(
-        "UPDATE outbox SET started_at = NULL WHERE event_key = ? AND state != 'pending'",
-        (key,),
-    )
-
-
-async def _set_event(
-    tx: Transaction, key: str | None, guild_id: int, event_id: int | None, now: int
-) -> None:
-    await tx.execute(
-        """
-        INSERT INTO scheduled_events (event_key, guild_id, event_id, updated_at)
-        VALUES (?, ?, ?, ?)
-        ON CONFLICT (event_key) DO UPDATE SET
-            guild_id = excluded.guild_id, event_id = excluded.event_id,
-            updated_at = excluded.updated_at
-        """,
-        (key, guild_id, event_id, now),
-    )
-
-
-async def _finish(
-    tx: Transaction,
-    batch: Batch,
-    state: str,
-    outcome: str | None,
-    now: int,
-    *,
-    message_id: int | None = None,
-    error: str | None = None,
-    count_attempt: bool = False,
-) -> None:
-    """Close a batch's rows that are still pending and drop their files, which are no longer
-    needed. A row superseded while it was in flight, and done all the same, is recorded as
-    done: it went out (later edits are spaced from it)."""
-    await tx.execute(
-        """
-        UPDATE outbox SET state = ?, outcome = ?, finished_at = ?,
-            message_id = coalesce(?, message_id), last_error = ?, attempts = attempts + ?
-        WHERE batch_id = ?
-            AND (state = 'pending' OR (? = 'sent' AND outcome = 'superseded'))
-        """,
-        (
-            state,
-            outcome,
-            now,
-            message_id,
-            error,
-            1 if count_attempt else 0,
-            batch.batch_id,
-            state,
-        ),
-    )
-    await tx.executemany(
-        "DELETE FROM outbox_files WHERE outbox_id = ?", [(row.id,) for row in batch.rows]
-    )
 
 
 def _files_of(item: QueuedDelivery) -> tuple[Attachment, ...]:

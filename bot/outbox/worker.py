@@ -293,7 +293,7 @@ class Outbox:
         assert row.event is not None
         guild_id, details = row.guild_id, row.event
         try:
-            record = await self._repository.event_record(row.event_key)
+            record = await self._repository.events.event_record(row.event_key)
             if record is not None and record.event_id is None:
                 await self._repository.mark_skipped(
                     batch,
@@ -313,7 +313,7 @@ class Outbox:
             if event_id is not None:
                 # An adopted event shows the state its interrupted create carried: update it.
                 await self._transport.update_event(guild_id, event_id, details)
-                await self._repository.record_event(
+                await self._repository.events.record_event(
                     batch,
                     guild_id=guild_id,
                     event_id=event_id,
@@ -323,7 +323,7 @@ class Outbox:
                 return
             await self._repository.mark_started(batch, now=self._now())
             event_id = await self._transport.create_event(guild_id, details)
-            await self._repository.record_event(
+            await self._repository.events.record_event(
                 batch,
                 guild_id=guild_id,
                 event_id=event_id,
@@ -331,12 +331,12 @@ class Outbox:
                 now=self._now(),
             )
         except Gone:
-            if await self._repository.removal_interrupted(row.event_key):
+            if await self._repository.events.removal_interrupted(row.event_key):
                 # Our own delete landed before the bot could record it: make the event anew.
-                await self._repository.drop_event_record(row.event_key)
+                await self._repository.events.drop_event_record(row.event_key)
                 await self._postpone(batch, self._now())
             else:
-                await self._repository.event_deleted_in_discord(batch, now=self._now())
+                await self._repository.events.event_deleted_in_discord(batch, now=self._now())
         except (NotAllowed, LimitReached) as refused:
             await self._turn_mirror_off(batch, guild_id, refused)
 
@@ -346,12 +346,12 @@ class Outbox:
         assert row.event_key is not None
         guild_id = row.guild_id
         try:
-            record = await self._repository.event_record(row.event_key)
+            record = await self._repository.events.event_record(row.event_key)
             event_id = None if record is None else record.event_id
             if record is None:  # nothing recorded; a create cut short may still have made one
                 event_id = await self._find_interrupted(row.event_key, guild_id)
             if event_id is None:
-                await self._repository.forget_event(
+                await self._repository.events.forget_event(
                     batch, state="skipped", outcome="event_gone", now=self._now()
                 )
                 return
@@ -360,11 +360,11 @@ class Outbox:
             await self._repository.mark_started(batch, now=self._now())
             await self._limiter.acquire()
             await self._transport.delete_event(guild_id, event_id)
-            await self._repository.forget_event(
+            await self._repository.events.forget_event(
                 batch, state="sent", outcome="event_removed", now=self._now()
             )
         except Gone:
-            await self._repository.forget_event(
+            await self._repository.events.forget_event(
                 batch, state="skipped", outcome="event_gone", now=self._now()
             )
         except (NotAllowed, LimitReached) as refused:
@@ -372,18 +372,18 @@ class Outbox:
 
     async def _find_interrupted(self, key: str, guild_id: int) -> int | None:
         """An event that an earlier create of this key made without its id being recorded."""
-        candidates = await self._repository.interrupted_creates(key)
+        candidates = await self._repository.events.interrupted_creates(key)
         if not candidates:
             return None
         await self._limiter.acquire()
         found = await self._transport.find_events(guild_id, candidates)
-        taken = await self._repository.recorded_event_ids(guild_id)  # another party's twin
+        taken = await self._repository.events.recorded_event_ids(guild_id)  # another party's twin
         return next((event_id for event_id in found if event_id not in taken), None)
 
     async def _held_while_mirror_off(self, batch: Batch, guild_id: int, *, creating: bool) -> bool:
         """While a server's mirror is off, its requests wait for the next try instead of
         being refused again; one that is too old to matter then is dropped, recorded."""
-        off = await self._repository.mirror_status(guild_id)
+        off = await self._repository.events.mirror_status(guild_id)
         if off is None or (off.code == TOO_MANY_EVENTS and not creating):
             return False  # at the cap, existing events can still be changed and removed
         now = self._now()
@@ -414,7 +414,7 @@ class Outbox:
         log.warning("Event mirroring is off in server %s: %s", guild_id, refused)
         now = self._now()
         retry_at = now + self._settings.mirror_retry
-        await self._repository.mirror_off(
+        await self._repository.events.mirror_off(
             batch,
             guild_id=guild_id,
             code=TOO_MANY_EVENTS if at_cap else MISSING_PERMISSIONS,

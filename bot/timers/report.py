@@ -56,7 +56,7 @@ async def timer_report(db: Database) -> list[str]:
         lines += [
             f"  #{m.id} {m.destination} at {_when(m.finished_at)}: {m.last_error}" for m in failed
         ]
-    mirrors_off = await outbox.mirrors_off(limit=SHOWN)
+    mirrors_off = await outbox.events.mirrors_off(limit=SHOWN)
     if mirrors_off:
         lines.append("event mirroring is off in (newest first):")
         lines += [f"  server {m.guild_id} since {_when(m.since)}: {m.reason}" for m in mirrors_off]

@@ -53,7 +53,7 @@ async def settled(resources: Resources, count: int) -> None:
 async def mirror_turned_off(resources: Resources, guild_id: int) -> None:
     repository = OutboxRepository(resources.db)
     deadline = asyncio.get_running_loop().time() + 10
-    while await repository.mirror_status(guild_id) is None:
+    while await repository.events.mirror_status(guild_id) is None:
         assert asyncio.get_running_loop().time() < deadline, "the mirror never turned off"
         await asyncio.sleep(0.02)
 
@@ -131,7 +131,7 @@ async def test_a_session_is_mirrored_as_an_event_kept_in_step_and_removed(
     [event] = sandbox.scheduled_events(guild)
     assert event["name"] == "Frieren ep 5-6"
     assert event["entity_metadata"] == {"location": "https://example.org/watch"}
-    record = await OutboxRepository(resources.db).event_record("party:1")
+    record = await OutboxRepository(resources.db).events.event_record("party:1")
     assert record is not None
     assert record.event_id == int(event["id"])
 

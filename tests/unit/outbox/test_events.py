@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.outbox.event_repository import EventRecord
 from bot.outbox.message import EventDetails, MirrorEvent, RemoveEvent
-from bot.outbox.repository import EventRecord
 from bot.outbox.transport import TemporaryFailure
 from bot.outbox.worker import (
     MIRROR_OFF_AT_CAP,
@@ -35,7 +35,7 @@ async def test_an_event_is_created_once_kept_in_step_and_removed(outbox, discord
     await outbox.drain()
     [(event_id, details)] = discord.events[GUILD].items()
     assert details == session()
-    assert await repo.event_record("party:1") == EventRecord(GUILD, event_id)
+    assert await repo.events.event_record("party:1") == EventRecord(GUILD, event_id)
 
     await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 3600))])
     await outbox.drain()
@@ -44,7 +44,7 @@ async def test_an_event_is_created_once_kept_in_step_and_removed(outbox, discord
     await outbox.queue([RemoveEvent(GUILD, "party:1")])
     await outbox.drain()
     assert discord.events[GUILD] == {}
-    assert await repo.event_record("party:1") is None
+    assert await repo.events.event_record("party:1") is None
     assert await outcomes(db) == [
         ("sent", "event_created"),
         ("sent", "event_updated"),
@@ -77,7 +77,7 @@ async def test_without_manage_events_the_mirror_turns_off_and_waits_for_the_perm
     discord.no_event_permission.add(GUILD)
     await outbox.queue([MirrorEvent(GUILD, "party:1", session())])
     await outbox.drain()
-    off = await repo.mirror_status(GUILD)
+    off = await repo.events.mirror_status(GUILD)
     assert off is not None
     assert (off.code, off.reason) == (50013, MIRROR_OFF_NO_PERMISSION)
     assert await repo.failed(limit=5) == []  # not a failure: the server chose it
@@ -91,7 +91,7 @@ async def test_without_manage_events_the_mirror_turns_off_and_waits_for_the_perm
     discord.no_event_permission.clear()  # an admin grants the permission
     clock.advance(6 * 3600)
     await outbox.drain()
-    assert await repo.mirror_status(GUILD) is None  # on again
+    assert await repo.events.mirror_status(GUILD) is None  # on again
     assert sorted(d.name for d in discord.events[GUILD].values()) == [
         "Frieren ep 5-6",
         "Moving ep 3",
@@ -124,7 +124,7 @@ async def test_a_removal_refused_without_the_permission_happens_once_it_is_back(
     clock.advance(6 * 3600)
     await outbox.drain()
     assert discord.events[GUILD] == {}
-    assert await repo.event_record("party:1") is None
+    assert await repo.events.event_record("party:1") is None
 
 
 async def test_at_the_hundred_event_cap_new_events_wait_and_existing_ones_still_change(
@@ -135,17 +135,17 @@ async def test_at_the_hundred_event_cap_new_events_wait_and_existing_ones_still_
     discord.fill_events(GUILD, 99)
     await outbox.queue([MirrorEvent(GUILD, "party:2", session("Moving ep 3"))])
     await outbox.drain()
-    off = await repo.mirror_status(GUILD)
+    off = await repo.events.mirror_status(GUILD)
     assert off is not None
     assert (off.code, off.reason) == (30038, MIRROR_OFF_AT_CAP)
     assert len(discord.events[GUILD]) == 100
     await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
     await outbox.drain()
-    mine = await repo.event_record("party:1")
+    mine = await repo.events.event_record("party:1")
     assert mine is not None
     assert mine.event_id is not None
     assert discord.events[GUILD][mine.event_id] == session(start=START + 60)
-    assert await repo.mirror_status(GUILD) is not None  # an update does not turn it on
+    assert await repo.events.mirror_status(GUILD) is not None  # an update does not turn it on
 
 
 async def test_other_servers_keep_mirroring_when_one_is_off(outbox, discord, repo):
@@ -155,7 +155,7 @@ async def test_other_servers_keep_mirroring_when_one_is_off(outbox, discord, rep
     )
     await outbox.drain()
     assert len(discord.events[GUILD + 1]) == 1
-    assert await repo.mirror_status(GUILD + 1) is None
+    assert await repo.events.mirror_status(GUILD + 1) is None
 
 
 async def test_a_crash_after_discord_created_the_event_makes_no_second_one(
@@ -168,7 +168,7 @@ async def test_a_crash_after_discord_created_the_event_makes_no_second_one(
 
     await make_outbox(repo, discord, clock).drain()
     [event_id] = discord.events[GUILD]
-    assert await repo.event_record("party:1") == EventRecord(GUILD, event_id)
+    assert await repo.events.event_record("party:1") == EventRecord(GUILD, event_id)
     assert await outcomes(db) == [("sent", "event_adopted")]
 
 
@@ -195,11 +195,11 @@ async def test_an_event_deleted_in_discord_is_left_deleted(outbox, discord, repo
         await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + minutes * 60))])
         await outbox.drain()
     assert discord.events[GUILD] == {}
-    assert await repo.event_record("party:1") == EventRecord(GUILD, None)
+    assert await repo.events.event_record("party:1") == EventRecord(GUILD, None)
     assert (await outcomes(db))[-2:] == [("skipped", "event_gone")] * 2
     await outbox.queue([RemoveEvent(GUILD, "party:1")])
     await outbox.drain()
-    assert await repo.event_record("party:1") is None
+    assert await repo.events.event_record("party:1") is None
 
 
 def test_event_details_are_checked_when_made():
@@ -217,7 +217,7 @@ async def test_a_lower_version_never_brings_back_a_cancelled_party(outbox, disco
     await outbox.queue([MirrorEvent(GUILD, "party:2", session(), version=2)])  # a late, older state
     await outbox.drain()
     assert discord.events.get(GUILD, {}) == {}
-    assert await repo.event_record("party:2") is None
+    assert await repo.events.event_record("party:2") is None
 
 
 async def test_a_held_request_whose_session_passes_is_dropped_not_retried_forever(
@@ -240,11 +240,11 @@ async def test_a_change_that_goes_through_shows_mirroring_works_again(outbox, di
     discord.no_event_permission.add(GUILD)
     await outbox.queue([MirrorEvent(GUILD, "party:1", session(start=START + 60))])
     await outbox.drain()
-    assert await repo.mirror_status(GUILD) is not None
+    assert await repo.events.mirror_status(GUILD) is not None
     discord.no_event_permission.clear()
     clock.advance(6 * 3600)
     await outbox.drain()  # the held update goes through
-    assert await repo.mirror_status(GUILD) is None
+    assert await repo.events.mirror_status(GUILD) is None
 
 
 async def test_a_party_back_on_after_our_delete_landed_unrecorded_gets_a_new_event(
@@ -262,7 +262,7 @@ async def test_a_party_back_on_after_our_delete_landed_unrecorded_gets_a_new_eve
     await restarted.drain()
     await restarted.drain()
     assert list(discord.events[GUILD].values()) == [session(start=START + 3600)]
-    record = await repo.event_record("party:1")
+    record = await repo.events.event_record("party:1")
     assert record is not None
     assert record.event_id in discord.events[GUILD]
 
@@ -276,7 +276,7 @@ async def test_an_interrupted_create_never_adopts_another_partys_twin(outbox, di
     await outbox.drain()
     clock.advance(60)
     await outbox.drain()
-    a, b = await repo.event_record("party:A"), await repo.event_record("party:B")
+    a, b = await repo.events.event_record("party:A"), await repo.events.event_record("party:B")
     assert a is not None
     assert b is not None
     assert a.event_id != b.event_id

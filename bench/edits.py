@@ -20,7 +20,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,31 +31,13 @@ from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
 from bot.rate_limit import RateLimiter
 from bot.storage import migrations
 from bot.storage.database import Database
+from tests.support.clock import FakeClock
 
 VOTES = 1000
 VOTE_GAP = 0.06  # seconds: 1,000 votes in a minute
 DRAIN_EVERY = 10  # votes between two looks by the outbox (it wakes on every queue in the bot)
 HISTORY = 200_000
 CHANNEL, MESSAGE = 10, 99
-
-
-class _SimulatedClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
-        self._monotonic = 0.0
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self._monotonic
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-        self._monotonic += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        self.advance(max(0.0, seconds))
 
 
 class _CountingDiscord:
@@ -124,7 +106,7 @@ async def _one_run(folder: Path, history: int) -> dict[str, Any]:
     db = await Database.open(folder / f"edits-{history}.sqlite3")
     try:
         await migrations.upgrade(db)
-        clock = _SimulatedClock()
+        clock = FakeClock(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
         await _fill_history(db, history, int(clock.now().timestamp()))
         discord = _CountingDiscord()
         repository = OutboxRepository(db)

@@ -27,13 +27,26 @@ class QueuedDelivery:
     merge_key: str | None = None
 
 
+def can_merge(delivery: Delivery) -> bool:
+    """Only plain channel text marked mergeable may share a post. A keyed message never does:
+    it is edited later as a whole."""
+    return (
+        isinstance(delivery, OutgoingMessage)
+        and delivery.mergeable
+        and isinstance(delivery.to, ToChannel)
+        and delivery.embed is None
+        and not delivery.files
+        and delivery.key is None
+    )
+
+
 def merge_key(delivery: Delivery, due_at: int) -> str | None:
-    """Plain channel messages marked mergeable and due in the same minute share a key."""
-    if not isinstance(delivery, OutgoingMessage) or not delivery.mergeable:
-        return None
-    if not isinstance(delivery.to, ToChannel) or delivery.embed is not None or delivery.files:
-        return None
-    return f"{delivery.to.channel_id}:{due_at // MERGE_WINDOW_SECONDS}"
+    """Mergeable messages for one channel due in the same minute share a key."""
+    match delivery:
+        case OutgoingMessage(to=ToChannel(channel_id=channel_id)) if can_merge(delivery):
+            return f"{channel_id}:{due_at // MERGE_WINDOW_SECONDS}"
+        case _:
+            return None
 
 
 def supersede_key(delivery: Delivery) -> str | None:

@@ -21,7 +21,7 @@ from bot.outbox.message import (
     ToChannel,
     ToMember,
 )
-from bot.outbox.queueing import QueuedDelivery, supersede_key
+from bot.outbox.queueing import QueuedDelivery, can_merge, supersede_key
 from bot.outbox.rows import COLUMNS, finish, queued_row
 from bot.storage.database import Database, Transaction
 
@@ -474,8 +474,7 @@ def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dic
             )
             if isinstance(delivery.to, ToChannel):
                 params["channel_id"] = delivery.to.channel_id
-                # A keyed message is edited later as a whole: it never shares a post.
-                if delivery.mergeable and not delivery.files and delivery.key is None:
+                if can_merge(delivery):  # whoever queued it may not have checked
                     params["merge_key"] = item.merge_key
             else:
                 params.update(_dm_params(delivery.to))

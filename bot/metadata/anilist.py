@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from bot.metadata import fields
 from bot.metadata.http_policy import ProviderHttp
 from bot.metadata.models import Medium, NextEpisode, Status, Tag, Title, TitleNames
 from bot.metadata.provider import ProviderBadResponse
@@ -278,14 +279,14 @@ class AniListProvider:
         for node in nodes:
             if not isinstance(node, dict):
                 continue
-            rating = _int(node.get("rating"))
+            rating = fields.number(node.get("rating"))
             if rating is not None and rating <= 0:
                 continue
             recommended = node.get("mediaRecommendation")
             if not isinstance(recommended, dict) or not _wanted(recommended):
                 continue
-            title = title_from_media(recommended)
-            if title.id not in seen:
+            title = _title_or_none(recommended)
+            if title is not None and title.id not in seen:
                 seen.add(title.id)
                 titles.append(title)
         return titles[:limit]
@@ -321,79 +322,77 @@ class AniListProvider:
 
 
 def title_from_media(media: dict[str, Any]) -> Title:
-    """One AniList Media object as a Title. Missing or null fields become None or empty."""
-    media_id = media.get("id")
-    if _int(media_id) is None:
-        raise _bad(f"media object without an integer id: {media_id!r}")
-    names = _dict(media.get("title"))
-    start_date = _dict(media.get("startDate"))
-    cover = _dict(media.get("coverImage"))
+    """One AniList Media object as a Title. A missing or malformed field is left empty.
+
+    Raises ProviderBadResponse only when the media has no usable id.
+    """
+    media_id = fields.identifier(media.get("id"))
+    if media_id is None:
+        raise _bad(f"media object without an integer id: {media.get('id')!r}")
+    names = fields.mapping(media.get("title"))
+    start_date = fields.mapping(media.get("startDate"))
+    cover = fields.mapping(media.get("coverImage"))
     description = media.get("description")
     return Title(
         id=f"{PROVIDER_NAME}:{media_id}",
         medium=Medium.ANIME,
         names=TitleNames(
-            english=_str(names.get("english")),
-            romanized=_str(names.get("romaji")),
-            native=_str(names.get("native")),
-            synonyms=tuple(
-                name for name in (_str(s) for s in _list(media.get("synonyms"))) if name
-            ),
+            english=fields.text(names.get("english")),
+            romanized=fields.text(names.get("romaji")),
+            native=fields.text(names.get("native")),
+            synonyms=fields.texts(media.get("synonyms")),
         ),
         attribution=ANILIST_ATTRIBUTION,
-        year=_int(media.get("seasonYear")) or _int(start_date.get("year")),
-        format=_str(media.get("format")),
-        episodes=_int(media.get("episodes")),
-        episode_minutes=_int(media.get("duration")),
+        year=fields.year(media.get("seasonYear")) or fields.year(start_date.get("year")),
+        format=fields.text(media.get("format"), limit=40),
+        episodes=fields.episodes(media.get("episodes")),
+        episode_minutes=fields.episode_minutes(media.get("duration")),
         status=_STATUSES.get(str(media.get("status")), Status.UNKNOWN),
-        genres=tuple(genre for genre in (_str(g) for g in _list(media.get("genres"))) if genre),
+        genres=fields.texts(media.get("genres"), limit=60),
         tags=_tags(media.get("tags")),
         synopsis=clean_synopsis(description) if isinstance(description, str) else None,
-        cover_url=_str(cover.get("extraLarge")) or _str(cover.get("large")),
-        score=_score(media.get("averageScore"), media.get("meanScore")),
-        popularity=_int(media.get("popularity")),
-        country=_str(media.get("countryOfOrigin")),
+        cover_url=fields.http_url(cover.get("extraLarge")) or fields.http_url(cover.get("large")),
+        score=fields.score(media.get("averageScore"), scale=100)
+        or fields.score(media.get("meanScore"), scale=100),
+        popularity=fields.popularity(media.get("popularity")),
+        country=_country(media.get("countryOfOrigin")),
         next_episode=_next_episode(media.get("nextAiringEpisode")),
-        source_url=_str(media.get("siteUrl")) or f"https://anilist.co/anime/{media_id}",
+        source_url=fields.http_url(media.get("siteUrl")) or f"https://anilist.co/anime/{media_id}",
         # AniList's idMal points at MyAnimeList, which is not a source the bot uses.
         same_as=(),
     )
 
 
 def _tags(raw: Any) -> tuple[Tag, ...]:
-    tags: list[Tag] = []
-    for item in _list(raw):
+    tags: dict[str, Tag] = {}
+    for item in fields.items(raw):
         if not isinstance(item, dict) or item.get("isAdult") is True:
             continue  # adult tags are never shown or scored
-        name = _str(item.get("name"))
-        if name is None:
+        name = fields.text(item.get("name"), limit=60)
+        if name is None or name in tags:
             continue
-        rank = _int(item.get("rank"))
-        tags.append(
-            Tag(
-                name=name,
-                rank=min(max(rank, 0), 100) if rank is not None else Tag.rank,
-                spoiler=item.get("isMediaSpoiler") is True or item.get("isGeneralSpoiler") is True,
-                category=_str(item.get("category")),
-            )
+        rank = fields.integer(item.get("rank"), low=0, high=100)
+        tags[name] = Tag(
+            name=name,
+            rank=rank if rank is not None else Tag.rank,
+            spoiler=item.get("isMediaSpoiler") is True or item.get("isGeneralSpoiler") is True,
+            category=fields.text(item.get("category"), limit=60),
         )
-    return tuple(tags)
+    return tuple(tags.values())[: fields.MAX_LIST]
+
+
+def _country(value: Any) -> str | None:
+    code = fields.text(value, limit=2)
+    return code if code is not None and len(code) == 2 and code.isalpha() else None
 
 
 def _next_episode(raw: Any) -> NextEpisode | None:
-    episode = _dict(raw)
-    number = _int(episode.get("episode"))
-    airs_at = _int(episode.get("airingAt"))
+    episode = fields.mapping(raw)
+    number = fields.episodes(episode.get("episode"))
+    airs_at = fields.integer(episode.get("airingAt"), low=0, high=2**40)
     if number is None or airs_at is None:
         return None
     return NextEpisode(number=number, airs_at=airs_at)
-
-
-def _score(average: Any, mean: Any) -> int | None:
-    score = _int(average)
-    if score is None:
-        score = _int(mean)
-    return None if score is None else min(max(score, 0), 100)
 
 
 def _airing_slots(entries: list[Any]) -> list[AiringSlot]:
@@ -402,23 +401,32 @@ def _airing_slots(entries: list[Any]) -> list[AiringSlot]:
         if not isinstance(entry, dict):
             continue
         media = entry.get("media")
-        episode = _int(entry.get("episode"))
-        airs_at = _int(entry.get("airingAt"))
+        episode = fields.episodes(entry.get("episode"))
+        airs_at = fields.integer(entry.get("airingAt"), low=0, high=2**40)
         if not isinstance(media, dict) or episode is None or airs_at is None:
             log.warning("anilist airing entry without media, episode or time skipped")
             continue
-        if "id" not in media and _int(entry.get("mediaId")) is not None:
+        if "id" not in media and fields.identifier(entry.get("mediaId")) is not None:
             media = {**media, "id": entry["mediaId"]}
-        if _wanted(media):
-            slots.append(
-                AiringSlot(title=title_from_media(media), episode=episode, airs_at=airs_at)
-            )
+        title = _title_or_none(media) if _wanted(media) else None
+        if title is not None:
+            slots.append(AiringSlot(title=title, episode=episode, airs_at=airs_at))
     return slots
 
 
 def _titles(items: list[Any]) -> list[Title]:
-    # A null item is what GraphQL leaves where one entry failed; the rest are still good.
-    return [title_from_media(item) for item in items if isinstance(item, dict) and _wanted(item)]
+    # A null item is what GraphQL leaves where one entry failed; the rest are still good. So is
+    # an item without a usable id: it is skipped, never the whole page.
+    titles = (_title_or_none(item) for item in items if isinstance(item, dict) and _wanted(item))
+    return [title for title in titles if title is not None]
+
+
+def _title_or_none(media: dict[str, Any]) -> Title | None:
+    try:
+        return title_from_media(media)
+    except ProviderBadResponse:
+        log.warning("anilist: skipped a media object without a usable id")
+        return None
 
 
 def _wanted(media: dict[str, Any]) -> bool:
@@ -470,7 +478,8 @@ def _error_messages(body: dict[str, Any] | None) -> list[str]:
             message = error.get("message")
             status = error.get("status")
             text = message if isinstance(message, str) else "unknown error"
-            messages.append(f"{text} ({status})" if _int(status) is not None else text)
+            has_status = fields.number(status) is not None
+            messages.append(f"{text} ({status})" if has_status else text)
         else:
             messages.append(str(error))
     return [m[:_MESSAGE_LIMIT] for m in messages]
@@ -484,21 +493,3 @@ def _snippet(response: httpx.Response) -> str:
 
 def _bad(message: str) -> ProviderBadResponse:
     return ProviderBadResponse(PROVIDER_NAME, message)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

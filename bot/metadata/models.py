@@ -56,8 +56,11 @@ class Tag:
 
 @dataclass(frozen=True)
 class NextEpisode:
+    """The next episode to air. AniList and TVmaze know the instant; TMDB only the day."""
+
     number: int
-    airs_at: int  # Unix seconds, UTC
+    airs_at: int | None = None  # Unix seconds, UTC
+    air_date: str | None = None  # ISO date, when only the day is known: shown with no zone shift
 
 
 @dataclass(frozen=True)

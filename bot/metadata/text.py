@@ -6,7 +6,9 @@ import html
 import re
 
 SYNOPSIS_LIMIT = 700
-_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*p\s*>", re.IGNORECASE)
+# A break tag with the newline that usually follows it is one line break: AniList writes
+# "<br>\n" for a new line and "<br><br>\n" for a new paragraph.
+_BREAK = re.compile(r"(?:<\s*br\s*/?\s*>|</\s*p\s*>)[ \t]*\r?\n?", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SOURCE_NOTE = re.compile(r"\(\s*source:[^)]*\)\s*$", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n+")

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from bot.metadata import fields
 from bot.metadata.http_policy import ProviderHttp
 from bot.metadata.models import Medium, NextEpisode, Status, Title, TitleNames
 from bot.metadata.provider import ProviderBadResponse
@@ -67,14 +68,9 @@ ANIMATION_GENRE = 16
 DISCOVER_EXCLUDED_GENRES = (16, 10764, 10767)
 DISCOVER_MAX_PAGE = 500  # TMDB refuses later pages
 
-# TMDB gives the next episode's date but not its time. K-dramas air in the Korean evening
-# (about 21:00 KST = 12:00 UTC), Netflix drops at 17:00 KST; the real time is unknown. Noon UTC
-# is Korean prime time and, shown as a date, is the same calendar day everywhere from UTC-11 to
-# UTC+11. Callers should display it as a date (`<t:…:D>`), not as a time.
-TMDB_AIR_TIME_UTC = datetime.time(12, 0, tzinfo=datetime.UTC)
-
 _V3_KEY = re.compile(r"[0-9a-fA-F]{32}")
 _ID = re.compile(r"[0-9]{1,10}")
+_POSTER = re.compile(r"/[A-Za-z0-9_.-]{1,200}")
 _SYNONYM_LIMIT = 10
 
 _STATUS = {
@@ -207,34 +203,34 @@ def is_korean(tv: Mapping[str, Any]) -> bool:
     return "KR" in _countries(tv) or tv.get("original_language") == "ko"
 
 
-def title_from_tv(tv: dict[str, Any], *, genre_names: Mapping[int, str] | None = None) -> Title:
+def title_from_tv(tv: dict[str, Any]) -> Title:
     """Normalize a TMDB series: a details body, or a search/discover result (`genre_ids`).
 
-    Raises ValueError when the series has no integer id.
+    A missing or malformed field is left empty. Raises ValueError when the series has no
+    integer id.
     """
-    tv_id = tv.get("id")
-    if not isinstance(tv_id, int) or isinstance(tv_id, bool):
+    tv_id = fields.identifier(tv.get("id"))
+    if tv_id is None:
         raise ValueError("TMDB series without an integer id")
-    genre_ids, genres = _genres(tv, TMDB_TV_GENRES if genre_names is None else genre_names)
+    genre_ids = _genre_ids(tv)
     countries = _countries(tv)
-    language = _str(tv.get("original_language"))
-    names = _names(tv, language)
+    language = _language(tv.get("original_language"))
     return Title(
         id=f"tmdb:{tv_id}",
         medium=_medium(genre_ids, countries, language, korean=is_korean(tv)),
-        names=names,
+        names=_names(tv, language),
         attribution=TMDB_ATTRIBUTION,
-        year=_year(tv.get("first_air_date")),
+        year=fields.year(tv.get("first_air_date")),
         format="TV",
-        episodes=_positive_int(tv.get("number_of_episodes")),
+        episodes=fields.episodes(tv.get("number_of_episodes")),
         episode_minutes=_episode_minutes(tv),
-        status=_STATUS.get(_str(tv.get("status")) or "", Status.UNKNOWN),
-        genres=genres,
+        status=_STATUS.get(fields.text(tv.get("status")) or "", Status.UNKNOWN),
+        genres=tuple(TMDB_TV_GENRES[gid] for gid in genre_ids if gid in TMDB_TV_GENRES),
         keywords=_keywords(tv.get("keywords")),
-        synopsis=clean_synopsis(_str(tv.get("overview"))),
+        synopsis=clean_synopsis(fields.text(tv.get("overview"), limit=20_000)),
         cover_url=_poster(tv.get("poster_path")),
         score=_score(tv.get("vote_average"), tv.get("vote_count")),
-        popularity=_popularity(tv.get("popularity")),
+        popularity=fields.popularity(tv.get("popularity")),
         # origin_country[0], except that a Korean co-production is filed under KR.
         country="KR" if "KR" in countries else (countries[0] if countries else None),
         original_language=language,
@@ -246,8 +242,8 @@ def title_from_tv(tv: dict[str, Any], *, genre_names: Mapping[int, str] | None =
 
 
 def _names(tv: dict[str, Any], language: str | None) -> TitleNames:
-    name = _str(tv.get("name"))
-    original = _str(tv.get("original_name"))
+    name = fields.text(tv.get("name"))
+    original = fields.text(tv.get("original_name"))
     foreign = language is not None and language != "en"
     # Without an English translation TMDB answers en-US with the original title: not English.
     english = None if name == original and foreign else name
@@ -273,28 +269,22 @@ def _alternative_titles(block: Any) -> list[str]:
     return [title.strip() for title in titles if isinstance(title, str) and title.strip()]
 
 
-def _genres(tv: dict[str, Any], names: Mapping[int, str]) -> tuple[list[int], tuple[str, ...]]:
-    """Ids and names from details' `genres[{id, name}]`, else from a result's `genre_ids`."""
-    pairs: list[tuple[int | None, Any]] = []
+def _genre_ids(tv: dict[str, Any]) -> tuple[int, ...]:
+    """Genre ids from details' `genres[{id, name}]`, else from a result's `genre_ids`.
+
+    Only ids are read: the names follow the response language ("드라마" for Drama in ko-KR),
+    so the English name comes from TMDB_TV_GENRES.
+    """
     details = tv.get("genres")
     if isinstance(details, list):
-        for genre in details:
-            if isinstance(genre, dict):
-                gid = genre.get("id")
-                gid = gid if isinstance(gid, int) and not isinstance(gid, bool) else None
-                pairs.append((gid, genre.get("name") or (names.get(gid) if gid else None)))
+        raw = [genre.get("id") for genre in details if isinstance(genre, dict)]
     else:
-        raw_ids = tv.get("genre_ids")
-        for gid in raw_ids if isinstance(raw_ids, list) else ():
-            if isinstance(gid, int) and not isinstance(gid, bool):
-                pairs.append((gid, names.get(gid)))
-    ids = [gid for gid, _ in pairs if gid is not None]
-    labels = dict.fromkeys(n.strip() for _, n in pairs if isinstance(n, str) and n.strip())
-    return ids, tuple(labels)
+        raw = fields.items(tv.get("genre_ids"))
+    return tuple(dict.fromkeys(gid for gid in map(fields.identifier, raw) if gid is not None))
 
 
 def _medium(
-    genre_ids: list[int], countries: list[str], language: str | None, *, korean: bool
+    genre_ids: tuple[int, ...], countries: list[str], language: str | None, *, korean: bool
 ) -> Medium:
     # Animation first: Korean animation is not a K-drama.
     if ANIMATION_GENRE in genre_ids:
@@ -317,27 +307,24 @@ def _keywords(block: Any) -> tuple[str, ...]:
 
 def _episode_minutes(tv: dict[str, Any]) -> int | None:
     """The first listed run time; TMDB often lists none, then the last episode's runtime."""
-    run_times = tv.get("episode_run_time")
-    for minutes in run_times if isinstance(run_times, list) else ():
-        if (value := _positive_int(minutes)) is not None:
+    for minutes in fields.items(tv.get("episode_run_time")):
+        if (value := fields.episode_minutes(minutes)) is not None:
             return value
-    last = tv.get("last_episode_to_air")
-    return _positive_int(last.get("runtime")) if isinstance(last, dict) else None
+    return fields.episode_minutes(fields.mapping(tv.get("last_episode_to_air")).get("runtime"))
 
 
 def _next_episode(raw: Any) -> NextEpisode | None:
-    if not isinstance(raw, dict):
-        return None
-    number = _positive_int(raw.get("episode_number"))
-    air_date = raw.get("air_date")
-    if number is None or not isinstance(air_date, str):
+    """TMDB gives the next episode's date, never its time: kept as a date, not an instant."""
+    episode = fields.mapping(raw)
+    number = fields.episodes(episode.get("episode_number"))
+    air_date = fields.text(episode.get("air_date"), limit=10)
+    if number is None or air_date is None:
         return None
     try:
         day = datetime.date.fromisoformat(air_date)
     except ValueError:
         return None
-    moment = datetime.datetime.combine(day, TMDB_AIR_TIME_UTC)
-    return NextEpisode(number=number, airs_at=int(moment.timestamp()))
+    return NextEpisode(number=number, air_date=day.isoformat())
 
 
 def _title_or_skip(item: dict[str, Any], where: str) -> Title | None:
@@ -369,35 +356,16 @@ def _countries(tv: Mapping[str, Any]) -> list[str]:
 
 
 def _poster(path: Any) -> str | None:
-    return f"{TMDB_IMAGE_BASE}{path}" if isinstance(path, str) and path.startswith("/") else None
+    return f"{TMDB_IMAGE_BASE}{path}" if isinstance(path, str) and _POSTER.fullmatch(path) else None
 
 
 def _score(average: Any, count: Any) -> int | None:
     """TMDB's 0–10 vote average as 0–100; None when nobody has voted."""
-    if isinstance(average, bool) or not isinstance(average, int | float):
+    if fields.number(count) == 0:
         return None
-    if count == 0 or (count is None and average <= 0):
-        return None
-    return max(0, min(100, round(average * 10)))
+    return fields.score(average, scale=10)
 
 
-def _popularity(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        return None
-    return round(value)
-
-
-def _year(value: Any) -> int | None:
-    if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
-        return int(value[:4])
-    return None
-
-
-def _str(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return round(value)
+def _language(value: Any) -> str | None:
+    code = fields.text(value, limit=3)
+    return code.lower() if code is not None and code.isalpha() else None

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.metadata import fields
 from bot.metadata.http_policy import ProviderHttp
 from bot.metadata.models import Medium, NextEpisode, Status, Title, TitleNames
 from bot.metadata.provider import ProviderBadResponse
@@ -167,40 +168,40 @@ def is_korean(show: dict[str, Any]) -> bool:
 def title_from_show(show: dict[str, Any], *, embedded: dict[str, Any] | None = None) -> Title:
     """Normalize a TVmaze show. `embedded` defaults to the show's own `_embedded`.
 
-    Raises ValueError when the show has no integer id.
+    A missing or malformed field is left empty. Raises ValueError when the show has no integer
+    id.
     """
-    show_id = show.get("id")
-    if not isinstance(show_id, int) or isinstance(show_id, bool):
+    show_id = fields.identifier(show.get("id"))
+    if show_id is None:
         raise ValueError("TVmaze show without an integer id")
     if embedded is None:
-        own = show.get("_embedded")
-        embedded = own if isinstance(own, dict) else {}
-    language = _str(show.get("language"))
-    kind = _str(show.get("type"))
-    genres = tuple(g for g in show.get("genres") or () if isinstance(g, str) and g)
+        embedded = fields.mapping(show.get("_embedded"))
+    language = fields.text(show.get("language"), limit=40)
+    kind = fields.text(show.get("type"), limit=40)
+    genres = fields.texts(show.get("genres"), limit=60)
     episodes = embedded.get("episodes")
-    image = _dict(show.get("image"))
-    rating = _dict(show.get("rating"))
+    image = fields.mapping(show.get("image"))
+    rating = fields.mapping(show.get("rating"))
     return Title(
         id=f"tvmaze:{show_id}",
         medium=_medium(kind, genres, korean=is_korean(show)),
-        names=TitleNames(english=_str(show.get("name"))),
+        names=TitleNames(english=fields.text(show.get("name"))),
         attribution=TVMAZE_ATTRIBUTION,
-        year=_year(show.get("premiered")),
+        year=fields.year(show.get("premiered")),
         format=kind,
-        episodes=len(episodes) if isinstance(episodes, list) else None,
-        episode_minutes=_positive_int(show.get("averageRuntime"))
-        or _positive_int(show.get("runtime")),
-        status=_STATUS.get(_str(show.get("status")) or "", Status.UNKNOWN),
+        episodes=fields.episodes(len(episodes)) if isinstance(episodes, list) else None,
+        episode_minutes=fields.episode_minutes(show.get("averageRuntime"))
+        or fields.episode_minutes(show.get("runtime")),
+        status=_STATUS.get(fields.text(show.get("status")) or "", Status.UNKNOWN),
         genres=genres,
-        synopsis=clean_synopsis(_str(show.get("summary"))),
-        cover_url=_str(image.get("original")) or _str(image.get("medium")),
-        score=_score(rating.get("average")),
-        popularity=_nonnegative_int(show.get("weight")),
+        synopsis=clean_synopsis(fields.text(show.get("summary"), limit=20_000)),
+        cover_url=fields.http_url(image.get("original")) or fields.http_url(image.get("medium")),
+        score=fields.score(rating.get("average"), scale=10),
+        popularity=fields.integer(show.get("weight"), low=0, high=100),
         country=_country(show),
         original_language=_LANGUAGE_CODES.get(language or ""),
         next_episode=_next_episode(embedded.get("nextepisode")),
-        source_url=_str(show.get("url")),
+        source_url=fields.http_url(show.get("url")),
         # TVmaze's externals (thetvdb, imdb, tvrage) are not sources watchclub reads.
         same_as=(),
     )
@@ -228,8 +229,8 @@ def _add_scheduled(
         return
     found[episode_id] = ScheduledEpisode(
         title=title,
-        season=_nonnegative_int(episode.get("season")),
-        number=_nonnegative_int(episode.get("number")),
+        season=fields.integer(episode.get("season"), low=0, high=fields.MAX_EPISODES),
+        number=fields.integer(episode.get("number"), low=0, high=fields.MAX_EPISODES),
         airs_at=airs_at,
     )
 
@@ -264,7 +265,7 @@ def _expect_dict(body: Any, where: str) -> dict[str, Any]:
 def _next_episode(raw: Any) -> NextEpisode | None:
     if not isinstance(raw, dict):
         return None
-    number = _nonnegative_int(raw.get("number"))
+    number = fields.integer(raw.get("number"), low=0, high=fields.MAX_EPISODES)
     airs_at = _instant(raw.get("airstamp"))
     if number is None or airs_at is None:
         return None  # a special (no number) or an episode without a known time
@@ -294,36 +295,3 @@ def _channel_country(channel: Any) -> str | None:
     country = channel.get("country")
     code = country.get("code") if isinstance(country, dict) else None
     return code if isinstance(code, str) and len(code) == 2 else None
-
-
-def _score(value: Any) -> int | None:
-    """TVmaze's 0–10 average as 0–100."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return max(0, min(100, round(value * 10)))
-
-
-def _year(value: Any) -> int | None:
-    if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
-        return int(value[:4])
-    return None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _nonnegative_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
-
-
-def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return round(value)

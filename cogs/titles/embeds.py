@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 import discord
@@ -25,15 +26,24 @@ STATUS_NAMES = {
     Status.HIATUS: "On hiatus",
     Status.UNKNOWN: "Unknown",
 }
+# AniList's formats (TV, TV_SHORT, MOVIE, SPECIAL, OVA, ONA, MUSIC) and TVmaze's types
+# ("Scripted", "Animation", ...). A plain TV series needs no label.
+FORMAT_NAMES = {
+    "TV_SHORT": "TV short",
+    "MOVIE": "Movie",
+    "SPECIAL": "Special",
+    "OVA": "OVA",
+    "ONA": "ONA",
+    "MUSIC": "Music video",
+}
+UNLABELLED_FORMATS = frozenset({"TV", "SCRIPTED"})
 EMBED_DESCRIPTION_ROOM = 900
 
 
 def _shape(title: Title) -> str:
     parts = [MEDIUM_NAMES[title.medium]]
-    if title.format and title.format.upper() not in ("TV", "SCRIPTED"):
-        parts.append(
-            title.format.replace("_", " ").title() if title.format.isupper() else title.format
-        )
+    if title.format and title.format.upper() not in UNLABELLED_FORMATS:
+        parts.append(FORMAT_NAMES.get(title.format.upper(), title.format))
     if title.year:
         parts.append(str(title.year))
     if title.episodes:
@@ -48,14 +58,20 @@ def _shape(title: Title) -> str:
 
 def _status(title: Title) -> str:
     text = STATUS_NAMES[title.status]
-    if title.next_episode is not None:
-        airs, number = title.next_episode.airs_at, title.next_episode.number
-        if title.source == "tmdb":
-            # TMDB gives only the air date; the time of day is a placeholder, so show the date.
-            text += f"\nEpisode {number} on <t:{airs}:D>"
-        else:
-            text += f"\nEpisode {number} <t:{airs}:R> (<t:{airs}:f>)"
+    episode = title.next_episode
+    if episode is not None and episode.airs_at is not None:
+        airs = episode.airs_at
+        text += f"\nEpisode {episode.number} <t:{airs}:R> (<t:{airs}:f>)"
+    elif episode is not None and episode.air_date is not None:
+        # Only the day is known. A Discord timestamp would move it to the viewer's zone and
+        # show the day after east of UTC+12, so the date is written out as the source gave it.
+        text += f"\nEpisode {episode.number} on {_calendar_date(episode.air_date)}"
     return text
+
+
+def _calendar_date(iso_date: str) -> str:
+    day = datetime.date.fromisoformat(iso_date)
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _compass_field(reading: CompassReading) -> str:

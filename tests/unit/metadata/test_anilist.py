@@ -581,14 +581,18 @@ def test_missing_english_title_falls_back_to_romaji() -> None:
 
 def test_year_falls_back_to_start_date_and_score_to_mean_score() -> None:
     raw = full_media()
-    raw.update(seasonYear=None, averageScore=None, coverImage={"extraLarge": None, "large": "L"})
+    raw.update(
+        seasonYear=None,
+        averageScore=None,
+        coverImage={"extraLarge": None, "large": "https://img.anili.st/l.jpg"},
+    )
     raw["startDate"] = {"year": 2022, "month": None, "day": None}
 
     title = title_from_media(raw)
 
     assert title.year == 2022
     assert title.score == 91
-    assert title.cover_url == "L"
+    assert title.cover_url == "https://img.anili.st/l.jpg"
 
 
 @pytest.mark.parametrize(
@@ -683,15 +687,17 @@ def test_normalized_titles_survive_the_cache_round_trip() -> None:
     assert Title.from_json(title.to_json()) == title
 
 
-async def test_search_entry_without_id_is_a_bad_response(
+async def test_search_entry_without_id_is_dropped_not_the_whole_answer(
     provider: AniListProvider, api: FakeAniList
 ) -> None:
     api.on(
-        "SearchAnime", ok(page("media", [media(1), {"title": {"romaji": "No id"}}]), HEADERS_200)
+        "SearchAnime",
+        ok(page("media", [media(1), {"title": {"romaji": "No id"}}, media(2)]), HEADERS_200),
     )
 
-    with pytest.raises(ProviderBadResponse, match="id"):
-        await provider.search("x")
+    found = await provider.search("x")
+
+    assert [title.id for title in found] == ["anilist:1", "anilist:2"]
 
 
 # --- failures ---------------------------------------------------------------------------------

@@ -321,8 +321,8 @@ async def test_fetch_normalizes_details(provider, api):
     assert title.episodes == 16
     assert title.episode_minutes == 63  # episode_run_time is empty: the last episode's runtime
     assert title.status is Status.RELEASING
-    # air_date 2025-03-21 has no time of day: noon UTC (21:00 KST) stands in for it
-    assert title.next_episode == NextEpisode(number=9, airs_at=unix("2025-03-21T12:00:00+00:00"))
+    # air_date 2025-03-21 has no time of day: it stays a date, never a made-up instant
+    assert title.next_episode == NextEpisode(number=9, air_date="2025-03-21")
     assert title.cover_url == "https://image.tmdb.org/t/p/w500/ihN3sIsoyMLUs7HCKP4BYqAeyrA.jpg"
     assert title.score == 91
     assert title.popularity == 19
@@ -343,7 +343,7 @@ async def test_fetch_of_a_title_without_an_english_name(provider, api):
     assert title.names.english is None
     assert title.names.native == "폭싹 속았수다"
     assert title.display_name == "폭싹 속았수다"
-    assert title.genres == ("드라마",)
+    assert title.genres == ("Drama",)  # read by id: the ko-KR name "드라마" is not used
     assert title.keywords == ("slow burn romance", "jeju island", "coming of age")
 
 
@@ -541,9 +541,13 @@ def test_medium_follows_country_language_and_animation():
     assert title_from_tv(western).medium is Medium.LIVE_ACTION
 
 
-def test_genre_names_can_be_supplied():
+def test_genres_are_read_by_id_whatever_the_response_language():
     result = load("discover_tv_origin_KR.handbuilt.json")["results"][0]
-    assert title_from_tv(result, genre_names={18: "드라마"}).genres == ("드라마",)
+    korean_details = {
+        **result,
+        "genres": [{"id": 18, "name": "드라마"}, {"id": 35, "name": "코미디"}],
+    }
+    assert title_from_tv(korean_details).genres == ("Drama", "Comedy")
     assert title_from_tv({**result, "genre_ids": [18, 424242]}).genres == ("Drama",)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.compass import read_compass
 from bot.metadata.models import Medium, NextEpisode, Status, Tag, Title, TitleNames
 from cogs.style import BRAND, WARNING
@@ -55,10 +57,21 @@ def test_card_shows_what_a_member_needs():
     assert embed.footer.text == "Data: AniList (anilist.co)"
 
 
-def test_tmdb_next_episode_shows_only_the_date():
-    title = _title(id="tmdb:94796", medium=Medium.KDRAMA)
+def test_a_date_only_air_date_is_written_as_that_date_in_every_zone():
+    # A Discord timestamp would show Sat 6 Dec to a viewer in UTC+13; the source said Fri 5.
+    episode = NextEpisode(number=12, air_date="2025-12-05")
+    title = _title(id="tmdb:94796", medium=Medium.KDRAMA, next_episode=episode)
     fields = _fields(title_card(title, read_compass(title)))
-    assert fields["Status"] == "Airing\nEpisode 12 on <t:1764340200:D>"
+    assert fields["Status"] == "Airing\nEpisode 12 on Fri 5 Dec 2025"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("ONA", "ONA"), ("OVA", "OVA"), ("TV_SHORT", "TV short"), ("MOVIE", "Movie")],
+)
+def test_formats_are_labelled_as_fans_write_them(raw, shown):
+    title = _title(format=raw)
+    assert _fields(title_card(title, read_compass(title)))["Format"].split(" · ")[1] == shown
 
 
 def test_note_turns_the_card_amber_and_comes_first():

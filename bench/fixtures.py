@@ -90,6 +90,7 @@ def synthetic_titles(count: int, rng: random.Random, *, source: str = "anilist")
 class CountingProvider:
     name = "anilist"
     media = frozenset({Medium.ANIME, Medium.KDRAMA})
+    search_gives_details = True
 
     def __init__(self, titles: Sequence[Title], *, delay: float) -> None:
         self._titles = {title.source_id: title for title in titles}

@@ -170,6 +170,7 @@ class AniListProvider:
 
     name = PROVIDER_NAME
     media = frozenset({Medium.ANIME})
+    search_gives_details = True  # search and fetch ask for the same fragment
 
     def __init__(self, http: ProviderHttp) -> None:
         self._http = http

@@ -44,6 +44,13 @@ class TitleProvider(Protocol):
         """Which media this provider is asked about."""
         ...
 
+    @property
+    def search_gives_details(self) -> bool:
+        """True when a search result holds everything a fetch by id would (AniList asks both
+        for the same fields). TMDB and TVmaze results lack the status and the episode count, so
+        their titles are fetched again before a card is shown."""
+        ...
+
     async def search(self, query: str, *, limit: int = 10) -> list[Title]:
         """Best matches first; an empty list when nothing matches."""
         ...

@@ -15,9 +15,14 @@ class CachedTitle:
     title: Title
     fetched_at: int
     fresh_until: int
+    complete: bool  # fetched as details; False for what a search listed
 
     def is_fresh(self, now: int) -> bool:
         return now < self.fresh_until
+
+    def serves_details(self, now: int) -> bool:
+        """True when this copy can stand for the title's details without asking again."""
+        return self.complete and self.is_fresh(now)
 
 
 @dataclass(frozen=True)
@@ -43,13 +48,18 @@ class TitleCacheRepository:
 
     async def get(self, title_id: str, *, now: int) -> CachedTitle | None:
         row = await self._db.fetchone(
-            "SELECT body, fetched_at, fresh_until FROM title_cache"
+            "SELECT body, fetched_at, fresh_until, complete FROM title_cache"
             " WHERE title_id = ? AND purge_at > ?",
             (title_id, now),
         )
         if row is None:
             return None
-        return CachedTitle(Title.from_json(row["body"]), row["fetched_at"], row["fresh_until"])
+        return CachedTitle(
+            Title.from_json(row["body"]),
+            row["fetched_at"],
+            row["fresh_until"],
+            complete=bool(row["complete"]),
+        )
 
     async def get_many(self, title_ids: Sequence[str], *, now: int) -> dict[str, Title]:
         if not title_ids:
@@ -65,19 +75,27 @@ class TitleCacheRepository:
         rows = await self._db.fetchall("SELECT body FROM title_cache WHERE purge_at > ?", (now,))
         return [Title.from_json(row["body"]) for row in rows]
 
-    async def put_titles(self, entries: Sequence[tuple[Title, TitleExpiry]]) -> None:
-        """Store fetched titles in one transaction (a search stores all its results at once)."""
+    async def put_titles(
+        self, entries: Sequence[tuple[Title, TitleExpiry]], *, complete: bool
+    ) -> None:
+        """Store titles in one transaction (a search stores all its results at once).
+
+        `complete` marks details fetched by id. What a search listed (`complete=False`) never
+        replaces a complete row, fresh or stale: the stale details still know more.
+        """
         if not entries:
             return
         async with self._db.transaction() as tx:
             await tx.executemany(
                 """
-                INSERT INTO title_cache (title_id, medium, body, fetched_at, fresh_until, purge_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO title_cache
+                    (title_id, medium, body, fetched_at, fresh_until, purge_at, complete)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (title_id) DO UPDATE SET
                     medium = excluded.medium, body = excluded.body,
                     fetched_at = excluded.fetched_at, fresh_until = excluded.fresh_until,
-                    purge_at = excluded.purge_at
+                    purge_at = excluded.purge_at, complete = excluded.complete
+                WHERE excluded.complete >= title_cache.complete
                 """,
                 [
                     (
@@ -87,6 +105,7 @@ class TitleCacheRepository:
                         expiry.fetched_at,
                         expiry.fresh_until,
                         expiry.purge_at,
+                        int(complete),
                     )
                     for title, expiry in entries
                 ],

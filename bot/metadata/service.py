@@ -194,7 +194,7 @@ class TitleService:
     async def _lookup_provider(self, provider: TitleProvider, title_id: str) -> TitleLookup:
         now = self._now()
         cached = await self._cache.get(title_id, now=now)
-        if cached is not None and cached.is_fresh(now):
+        if cached is not None and cached.serves_details(now):
             return TitleLookup(cached.title)
         try:
             fetched = await self._once(
@@ -216,7 +216,7 @@ class TitleService:
             raise UserFacingError(
                 f"{PROVIDER_LABELS[provider.name]} no longer has that title. Try searching by name."
             )
-        await self._store([fetched])
+        await self._store([fetched], complete=True)
         return TitleLookup(fetched)
 
     # -- searches -------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class TitleService:
                         return found[:limit], notes
                 continue  # the next provider for this medium, if any, then the catalog
             found = [title for title in found if title.medium is medium] or found
-            await self._store(found)
+            await self._store(found, complete=provider.search_gives_details)
             ttl = self._policy.search if found else self._policy.empty_search
             await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
             return found[:limit], notes
@@ -294,9 +294,9 @@ class TitleService:
             # is moot, so mark it read instead of asyncio reporting it at shutdown.
             log.debug("Upstream call %s failed: %s", key, done.exception())
 
-    async def _store(self, titles: Sequence[Title]) -> None:
+    async def _store(self, titles: Sequence[Title], *, complete: bool) -> None:
         entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]
-        await self._cache.put_titles(entries)
+        await self._cache.put_titles(entries, complete=complete)
         self._index.add_all(titles)
 
     def _ttl_for(self, title: Title) -> int:

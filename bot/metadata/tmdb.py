@@ -109,6 +109,7 @@ class TMDBProvider:
 
     name = "tmdb"
     media = frozenset({Medium.KDRAMA})
+    search_gives_details = False  # results lack status, episodes and keywords
 
     def __init__(self, http: ProviderHttp, *, api_key: str) -> None:
         self._http = http

@@ -66,6 +66,7 @@ class TVmazeProvider:
 
     name = "tvmaze"
     media = frozenset({Medium.KDRAMA})
+    search_gives_details = False  # results lack the episode list and next episode
 
     def __init__(self, http: ProviderHttp) -> None:
         self._http = http

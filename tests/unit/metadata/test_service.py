@@ -34,6 +34,7 @@ class FakeProvider:
 
     name: str = "anilist"
     media: frozenset[Medium] = frozenset({Medium.ANIME})
+    search_gives_details: bool = True
     titles: dict[str, Title] = field(default_factory=dict)
     down: bool = False
     delay: float = 0.0

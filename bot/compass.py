@@ -23,6 +23,12 @@ How a score is made
    * TMDB keywords (`KEYWORD_WEIGHTS`) count at full weight. A keyword must match a whole table
      entry ("time travel" matches, "time" does not).
 
+   Romance tags that describe *a* couple rather than a romance-led story (Marriage,
+   Heterosexual, Love Triangle, ...: `ROMANCE_DETAIL_TAGS`) count in full only when the title
+   has romance at its heart, i.e. a genre, tag or keyword named in `ROMANCE_CORE`; otherwise at
+   a quarter (`ROMANCE_SIDE_PLOT_SHARE`). This keeps One Piece's side marriages from making it
+   a slow burn.
+
    A name missing from its own table is looked up in the other two (a catalog *tag* "Romance"
    uses the genre row, a TMDB keyword "love triangle" uses the tag row). Names are compared
    case-insensitively, with hyphens, underscores and runs of spaces treated as one space and
@@ -71,6 +77,9 @@ __all__ = [
     "GENRE_WEIGHTS",
     "KEYWORD_WEIGHTS",
     "MEDIUM_PRIORS",
+    "ROMANCE_CORE",
+    "ROMANCE_DETAIL_TAGS",
+    "ROMANCE_SIDE_PLOT_SHARE",
     "TAG_CATEGORY_WEIGHTS",
     "TAG_WEIGHTS",
     "Axis",
@@ -148,6 +157,10 @@ GENRE_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
 # AniList has no "Slow Burn" tag; the closest are romance-category tags, the Josei/Shoujo
 # demographics, adult workplace settings and quiet slice-of-life themes. Harem and ecchi-ish tags
 # count against slow-burn. Time travel is treated as moderately fantastical.
+#
+# Most romance tags describe *a* romance, not a story about one: One Piece is tagged Marriage
+# and Heterosexual for side characters. Those in ROMANCE_DETAIL_TAGS count in full only when
+# romance is at the heart of the title (see ROMANCE_CORE), else at ROMANCE_SIDE_PLOT_SHARE.
 TAG_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
     {
         # slow-burn side: romance
@@ -177,8 +190,8 @@ TAG_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
         "Primarily Adult Cast": _w(slow_burn=0.25),
         "Coming of Age": _w(slow_burn=0.20),
         "Family Life": _w(slow_burn=0.20),
-        "Tragedy": _w(slow_burn=0.15),
-        "Royal Affairs": _w(slow_burn=0.15),
+        "Tragedy": _w(slow_burn=0.10),
+        "Royal Affairs": _w(slow_burn=0.10),
         # against slow-burn: harem, fan service, violence
         "Female Harem": _w(slow_burn=-0.30),
         "Male Harem": _w(slow_burn=-0.20),
@@ -246,7 +259,10 @@ TAG_CATEGORY_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
 )
 
 # --- TMDB keywords (lowercase), whole-keyword match: full weight ---------------------------------
-# Keywords are noisier than genres, so "romance" counts less than the genre Romance.
+# TMDB TV has no Romance or Fantasy genre (they are movie-only), so for a K-drama from TMDB the
+# keywords carry most of the compass. Keywords are noisier than genres, so "romance" counts a
+# little less than the genre Romance. A keyword missing here is looked up among the tags
+# ("love triangle", "vampire", "time loop").
 KEYWORD_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
     {
         # slow-burn side
@@ -254,33 +270,97 @@ KEYWORD_WEIGHTS: Final[Mapping[str, Weights]] = MappingProxyType(
         "slow burn romance": _w(slow_burn=1.00),
         "office romance": _w(slow_burn=0.80),
         "romance": _w(slow_burn=0.70),
+        "romantic drama": _w(slow_burn=0.70),
+        "love story": _w(slow_burn=0.70),
         "contract marriage": _w(slow_burn=0.70),
+        "contract relationship": _w(slow_burn=0.70),
         "enemies to lovers": _w(slow_burn=0.70),
+        "second chance romance": _w(slow_burn=0.70),
+        "forbidden love": _w(slow_burn=0.60),
+        "fake dating": _w(slow_burn=0.60),
         "first love": _w(slow_burn=0.60),
         "romantic comedy": _w(slow_burn=0.60),
+        "rom com": _w(slow_burn=0.60),
+        "childhood sweetheart": _w(slow_burn=0.50),
         "melodrama": _w(slow_burn=0.50),
         "love": _w(slow_burn=0.40),
+        "lovers": _w(slow_burn=0.40),
+        "healing": _w(slow_burn=0.30),
         "chaebol": _w(slow_burn=0.30),
+        "slice of life": _w(slow_burn=0.25),
         # fantasy side
         "magic": _w(fantasy=0.80),
         "goblin": _w(fantasy=0.80),
+        "dokkaebi": _w(fantasy=0.80),
         "gumiho": _w(fantasy=0.80),
         "nine-tailed fox": _w(fantasy=0.80),
         "isekai": _w(fantasy=0.80),
+        "sorcery": _w(fantasy=0.80),
         "fantasy": _w(fantasy=0.70),
+        "fantasy world": _w(fantasy=0.70),
         "parallel world": _w(fantasy=0.70),
+        "parallel universe": _w(fantasy=0.70),
         "afterlife": _w(fantasy=0.70),
         "grim reaper": _w(fantasy=0.70),
         "mythology": _w(fantasy=0.70),
+        "dragon": _w(fantasy=0.70),
+        "deity": _w(fantasy=0.60),
+        "god": _w(fantasy=0.60),
+        "demon": _w(fantasy=0.60),
         "supernatural": _w(fantasy=0.60),
+        "supernatural power": _w(fantasy=0.60),
+        "superpower": _w(fantasy=0.60),
         "ghost": _w(fantasy=0.60),
         "immortal": _w(fantasy=0.60),
+        "immortality": _w(fantasy=0.60),
         "curse": _w(fantasy=0.60),
+        "spirit": _w(fantasy=0.50),
+        "shaman": _w(fantasy=0.50),
+        "magical realism": _w(fantasy=0.50),
         "reincarnation": _w(fantasy=0.50),
+        "superhuman": _w(fantasy=0.50),
         "time travel": _w(fantasy=0.45),
         "time slip": _w(fantasy=0.45),
+        "body swap": _w(fantasy=0.40),
     }
 )
+
+# --- Is romance the heart of the story? ---------------------------------------------------------
+# A genre, tag or keyword with one of these names says so. Without one, the tags below count at
+# ROMANCE_SIDE_PLOT_SHARE of their weight: they describe a side couple, not a slow burn.
+ROMANCE_CORE: Final = frozenset(
+    {
+        "romance",
+        "slow burn",
+        "slow burn romance",
+        "romantic comedy",
+        "romantic drama",
+        "rom com",
+        "love story",
+        "office romance",
+    }
+)
+ROMANCE_DETAIL_TAGS: Final = frozenset(
+    {
+        "Marriage",
+        "Heterosexual",
+        "Age Gap",
+        "Cohabitation",
+        "Love Triangle",
+        "Unrequited Love",
+        "Fake Relationship",
+        "Arranged Marriage",
+        "Matchmaking",
+        "Boys' Love",
+        "Yuri",
+        "Teens' Love",
+        "Romantic Subtext",
+        "Polyamorous",
+        "Josei",
+        "Shoujo",
+    }
+)
+ROMANCE_SIDE_PLOT_SHARE: Final = 0.25
 
 # --- Medium prior: small, shown as a signal, never enough alone for a high score -----------------
 MEDIUM_PRIORS: Final[Mapping[Medium, Weights]] = MappingProxyType(
@@ -321,6 +401,8 @@ _GENRES: Final = _index(GENRE_WEIGHTS)
 _TAGS: Final = _index(TAG_WEIGHTS)
 _KEYWORDS: Final = _index(KEYWORD_WEIGHTS)
 _CATEGORIES: Final = _index(TAG_CATEGORY_WEIGHTS)
+_ROMANCE_CORE: Final = frozenset(_normalize(name) for name in ROMANCE_CORE)
+_ROMANCE_DETAILS: Final = frozenset(_normalize(name) for name in ROMANCE_DETAIL_TAGS)
 
 # Where each kind of evidence looks, in order: its own table first, then the others.
 _LOOKUP_ORDER: Final[Mapping[str, tuple[Mapping[str, Weights], ...]]] = MappingProxyType(
@@ -431,6 +513,7 @@ def read_compass(title: Title) -> CompassReading:
         if weights is not None:
             offer(key, weights, f"genre {genre.strip()}", "genre", spoiler=False)
 
+    romance_at_heart = _has_romance_at_heart(title)
     for tag in title.tags:
         key = _normalize(tag.name)
         weights = _lookup("tag", key)
@@ -439,7 +522,10 @@ def read_compass(title: Title) -> CompassReading:
         if weights is None:
             continue
         rank = min(100, max(0, int(tag.rank)))
-        scaled = Weights(weights.slow_burn * rank / 100, weights.fantasy * rank / 100)
+        share = rank / 100
+        if key in _ROMANCE_DETAILS and not romance_at_heart:
+            share *= ROMANCE_SIDE_PLOT_SHARE
+        scaled = Weights(weights.slow_burn * share, weights.fantasy * share)
         offer(key, scaled, f"{tag.name.strip()} (rank {rank})", "tag", spoiler=tag.spoiler)
 
     for keyword in title.keywords:
@@ -461,6 +547,11 @@ def read_compass(title: Title) -> CompassReading:
         fantasy=saturate(totals["fantasy"]),
         signals=signals,
     )
+
+
+def _has_romance_at_heart(title: Title) -> bool:
+    names = (*title.genres, *(tag.name for tag in title.tags), *title.keywords)
+    return any(_normalize(name) in _ROMANCE_CORE for name in names)
 
 
 def _lookup(source: str, key: str) -> Weights | None:

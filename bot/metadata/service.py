@@ -20,9 +20,10 @@ from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title
-from bot.metadata.name_index import NameIndex, fold
+from bot.metadata.name_index import Match, NameIndex, fold
 from bot.metadata.provider import ProviderError, TitleProvider
 from bot.metadata.repository import TitleCacheRepository, TitleExpiry
+from bot.metadata.twins import ShowIdentity
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class TitleService:
         self._tasks = tasks
         self._policy = policy or CachePolicy()
         self._index = NameIndex()
-        self._catalog_twins: dict[str, tuple[str, ...]] = {}
+        self._identity = ShowIdentity(catalog)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._prefetch_next: dict[Medium | None, str] = {}
         self.upstream_calls = 0
@@ -104,8 +105,10 @@ class TitleService:
         await self.purge()
         for title in self._catalog:
             self._index.add(title)
-            self._catalog_twins[title.id] = title.same_as
-        self._index.add_all(await self._cache.all_titles(now=now))
+        cached = await self._cache.all_titles(now=now)
+        for title in cached:
+            self._identity.learn(title)
+        self._index.add_all(cached)
 
     async def purge(self) -> int:
         """Drop cached data past its purge date from the database and from autocomplete."""
@@ -124,17 +127,17 @@ class TitleService:
         self, typed: str, *, medium: Medium | None = None, limit: int = 25
     ) -> list[Suggestion]:
         matches = self._index.search(typed, medium=medium, limit=limit * 2)
-        shown_ids = {match.entry.title_id for match in matches}
-        suggestions: list[Suggestion] = []
+        best_of_show: dict[str, Match] = {}
         for match in matches:
-            twins = self._catalog_twins.get(match.entry.title_id, ())
-            if any(twin in shown_ids for twin in twins):
-                continue  # the provider's richer entry for the same show is listed
-            entry = match.entry
-            suggestions.append(
-                Suggestion(entry.title_id, label_for(match.name, entry.medium, entry.year))
-            )
-        suggestions = suggestions[:limit]
+            show = self._identity.show_of(match.entry.title_id)
+            listed = best_of_show.get(show)
+            if listed is None or (_from_catalog(listed) and not _from_catalog(match)):
+                # One line per show; a provider's entry beats the catalog's: it knows more.
+                best_of_show[show] = match
+        suggestions = [
+            Suggestion(m.entry.title_id, label_for(m.name, m.entry.medium, m.entry.year))
+            for m in best_of_show.values()
+        ][:limit]
         if (
             not self.offline
             and len(fold(typed)) >= self._policy.prefetch_min_length
@@ -181,7 +184,8 @@ class TitleService:
         title = self._catalog.get(title_id)
         if title is None:
             raise UserFacingError("That title is not in my catalog. Pick one of the suggestions.")
-        for twin_id in title.same_as:
+        learned = [i for i in self._identity.provider_ids(title.id) if i not in title.same_as]
+        for twin_id in (*title.same_as, *learned):
             provider = self._providers.get(twin_id.split(":", 1)[0])
             if provider is None:
                 continue
@@ -229,7 +233,7 @@ class TitleService:
             return SearchOutcome(())
         media = (medium,) if medium is not None else SEARCHED_MEDIA
         per_medium = await asyncio.gather(*(self._search_medium(typed, m, limit) for m in media))
-        titles = _interleave([found for found, _ in per_medium])[:limit]
+        titles = self._one_per_show(_interleave([found for found, _ in per_medium]))[:limit]
         notes = tuple(
             dict.fromkeys(note for _, medium_notes in per_medium for note in medium_notes)
         )
@@ -275,6 +279,17 @@ class TitleService:
 
     # -- helpers --------------------------------------------------------------------------------
 
+    def _one_per_show(self, titles: Sequence[Title]) -> list[Title]:
+        """The first title of every show, in order: a show listed by two sources counts once."""
+        shows: set[str] = set()
+        unique: list[Title] = []
+        for title in titles:
+            show = self._identity.show_of(title.id)
+            if show not in shows:
+                shows.add(show)
+                unique.append(title)
+        return unique
+
     async def _once(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """Run `call` once for every concurrent caller asking the same question."""
         future = self._inflight.get(key)
@@ -297,6 +312,8 @@ class TitleService:
     async def _store(self, titles: Sequence[Title], *, complete: bool) -> None:
         entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]
         await self._cache.put_titles(entries, complete=complete)
+        for title in titles:
+            self._identity.learn(title)
         self._index.add_all(titles)
 
     def _ttl_for(self, title: Title) -> int:
@@ -320,6 +337,10 @@ class TitleService:
     @staticmethod
     def _offline_note() -> str:
         return "Title sources are unreachable; showing my built-in catalog."
+
+
+def _from_catalog(match: Match) -> bool:
+    return match.entry.title_id.startswith("catalog:")
 
 
 def _interleave(lists: Sequence[Sequence[Title]]) -> list[Title]:

@@ -9,7 +9,13 @@ from bot.clock import Clock, to_unix
 from bot.durations import parse_lead_times
 from bot.guilds.models import GuildSettings
 from bot.guilds.repository import GuildSettingsRepository
-from bot.timezones import resolve_timezone
+from bot.timezones import (
+    ResolvedZone,
+    ZoneChoice,
+    describe_zone,
+    resolve_timezone,
+    suggest_timezones,
+)
 
 
 class GuildSettingsService:
@@ -20,9 +26,19 @@ class GuildSettingsService:
     async def get(self, guild_id: int) -> GuildSettings:
         return await self._repository.get(guild_id)
 
-    async def set_timezone(self, guild_id: int, typed: str, *, by: int) -> GuildSettings:
-        zone = resolve_timezone(typed)
-        return await self._modify(guild_id, by, lambda s: replace(s, timezone=zone))
+    async def set_timezone(self, guild_id: int, typed: str, *, by: int) -> ResolvedZone:
+        """Save the server's default zone; returns the zone saved and how it reads."""
+        resolved = resolve_timezone(typed, at=self._clock.now())
+        await self._modify(guild_id, by, lambda s: replace(s, timezone=resolved.zone))
+        return resolved
+
+    def timezone_choices(self, typed: str) -> list[ZoneChoice]:
+        """Autocomplete for a zone, labelled with each zone's offset now."""
+        return suggest_timezones(typed, at=self._clock.now())
+
+    def describe_timezone(self, zone: str) -> str:
+        """A stored zone with its offset now, as replies show it."""
+        return describe_zone(zone, at=self._clock.now())
 
     async def set_reminder_lead_times(self, guild_id: int, typed: str, *, by: int) -> GuildSettings:
         lead = parse_lead_times(typed)

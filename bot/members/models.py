@@ -18,3 +18,4 @@ class EffectiveTimezone:
 
     zone: str | None
     source: Literal["member", "server", "unset"]
+    label: str | None  # the zone and its offset now, as replies show it

@@ -10,8 +10,7 @@ from bot.client import BotInteraction, WatchClubBot
 from bot.durations import format_lead_times
 from bot.errors import UserFacingError
 from bot.guilds.service import GuildSettingsService
-from bot.timezones import suggest_timezones
-from cogs.guilds.embeds import settings_embed
+from cogs.guilds.embeds import default_timezone_saved, settings_embed
 from cogs.help_sections import help_section
 from cogs.style import confirmation_embed
 
@@ -53,18 +52,21 @@ class GuildSettingsCommands(commands.Cog):
     async def show(self, interaction: BotInteraction) -> None:
         guild = _guild(interaction)
         settings = await self.guild_settings.get(guild.id)
+        zone = settings.timezone
+        label = self.guild_settings.describe_timezone(zone) if zone else None
         await interaction.response.send_message(
-            embed=settings_embed(settings, guild_name=guild.name), ephemeral=True
+            embed=settings_embed(settings, guild_name=guild.name, timezone_label=label),
+            ephemeral=True,
         )
 
     @config.command(name="timezone", description="Set the server's default timezone")
-    @app_commands.describe(zone="An IANA timezone such as Asia/Seoul or America/New_York")
+    @app_commands.describe(zone="A timezone such as Asia/Seoul, America/New_York, KST or UTC+9")
     async def timezone(self, interaction: BotInteraction, zone: str) -> None:
         guild = _guild(interaction)
-        settings = await self.guild_settings.set_timezone(guild.id, zone, by=interaction.user.id)
+        saved = await self.guild_settings.set_timezone(guild.id, zone, by=interaction.user.id)
         await interaction.response.send_message(
             embed=confirmation_embed(
-                f"Default timezone is now `{settings.timezone}`.",
+                default_timezone_saved(saved),
                 "Members who set their own timezone keep it; times always show in each "
                 "viewer's local time.",
             ),
@@ -75,7 +77,10 @@ class GuildSettingsCommands(commands.Cog):
     async def timezone_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in suggest_timezones(current)]
+        return [
+            app_commands.Choice(name=choice.label, value=choice.zone)
+            for choice in self.guild_settings.timezone_choices(current)
+        ]
 
     @config.command(name="channel", description="Where watch parties and results are announced")
     @app_commands.describe(channel="Leave empty to announce in the channel where each party starts")

@@ -6,14 +6,19 @@ import discord
 
 from bot.durations import format_lead_times
 from bot.guilds.models import GuildSettings
+from bot.timezones import ResolvedZone
 from cogs.style import BRAND
 
 
-def settings_embed(settings: GuildSettings, *, guild_name: str) -> discord.Embed:
+def settings_embed(
+    settings: GuildSettings, *, guild_name: str, timezone_label: str | None
+) -> discord.Embed:
+    """`timezone_label` is the default zone with its offset now, such as
+    "Asia/Seoul (UTC+09:00)"; None when no default is set."""
     embed = discord.Embed(title=f"Settings for {guild_name}", colour=BRAND)
     embed.add_field(
         name="Default timezone",
-        value=f"`{settings.timezone}`" if settings.timezone else "not set (members are asked)",
+        value=timezone_label or "not set (members are asked)",
         inline=False,
     )
     embed.add_field(
@@ -44,3 +49,9 @@ def settings_embed(settings: GuildSettings, *, guild_name: str) -> discord.Embed
             inline=False,
         )
     return embed
+
+
+def default_timezone_saved(saved: ResolvedZone) -> str:
+    """The confirmation: which zone was chosen and its offset, and how the text was read."""
+    message = f"Default timezone is now {saved.label}."
+    return f"{message}\n{saved.note}" if saved.note else message

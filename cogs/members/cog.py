@@ -7,9 +7,8 @@ from discord.ext import commands
 
 from bot.client import BotInteraction, WatchClubBot
 from bot.members.service import MemberSettingsService
-from bot.timezones import suggest_timezones
 from cogs.help_sections import help_section
-from cogs.members.embeds import HOW_TIMES_WORK, describe_timezone
+from cogs.members.embeds import HOW_TIMES_WORK, describe_timezone, timezone_saved
 from cogs.style import confirmation_embed
 
 
@@ -21,7 +20,7 @@ class MemberSettingsCommands(commands.Cog):
         name="timezone", description="See or set your own timezone", extras=help_section("settings")
     )
     @app_commands.describe(
-        zone="An IANA timezone such as Asia/Seoul; leave empty to see yours, or type reset"
+        zone="A timezone such as Asia/Seoul, KST or UTC+9; leave empty to see yours, or type reset"
     )
     async def timezone(self, interaction: BotInteraction, zone: str | None = None) -> None:
         member, guild_id = interaction.user.id, interaction.guild_id
@@ -34,7 +33,7 @@ class MemberSettingsCommands(commands.Cog):
             current = await self.member_settings.effective_timezone(member, guild_id)
             message = "Your timezone is cleared. " + describe_timezone(current)
         else:
-            message = f"Your timezone is now `{saved}`."
+            message = timezone_saved(saved)
         await interaction.response.send_message(
             embed=confirmation_embed(message, HOW_TIMES_WORK), ephemeral=True
         )
@@ -43,4 +42,7 @@ class MemberSettingsCommands(commands.Cog):
     async def timezone_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in suggest_timezones(current)]
+        return [
+            app_commands.Choice(name=choice.label, value=choice.zone)
+            for choice in self.member_settings.timezone_choices(current)
+        ]

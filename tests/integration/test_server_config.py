@@ -22,7 +22,7 @@ async def test_admin_sets_every_setting_and_sees_it(bot, sandbox: Sandbox, club)
         "config timezone", member=mina, channel=general, options={"zone": "seoul"}
     )
     assert tz.ephemeral
-    assert tz.embeds[0]["description"] == "Default timezone is now `Asia/Seoul`."
+    assert tz.embeds[0]["description"] == "Default timezone is now Asia/Seoul (UTC+09:00)."
     rem = await sandbox.slash(
         "config reminders", member=mina, channel=general, options={"lead_times": "1d 15m"}
     )
@@ -38,7 +38,7 @@ async def test_admin_sets_every_setting_and_sees_it(bot, sandbox: Sandbox, club)
 
     shown = await sandbox.slash("config show", member=mina, channel=general)
     fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
-    assert fields["Default timezone"] == "`Asia/Seoul`"
+    assert fields["Default timezone"] == "Asia/Seoul (UTC+09:00)"
     assert fields["Announcement channel"] == f"<#{parties.id}>"
     assert fields["Reminders"] == "1d before, 15m before"
     assert fields["Watch-party role"].startswith(f"<@&{role.id}>")
@@ -114,7 +114,61 @@ async def test_timezone_autocomplete_suggests_zones(bot, sandbox: Sandbox, club)
         options={"zone": "seo"},
         focused="zone",
     )
-    assert choices[0] == {"name": "Asia/Seoul", "value": "Asia/Seoul"}
+    assert choices[0] == {"name": "Asia/Seoul (UTC+09:00)", "value": "Asia/Seoul"}
+
+
+async def test_timezone_by_offset_is_saved_and_shown_as_that_offset(bot, sandbox: Sandbox, club):
+    mina, general = club.member("mina"), club.channel("general")
+    choices = await sandbox.autocomplete(
+        "config timezone", member=mina, channel=general, options={"zone": "+09:00"}, focused="zone"
+    )
+    assert {"name": "UTC+09:00 (no daylight saving)", "value": "Etc/GMT-9"} in choices
+    assert not any(choice["value"].startswith("Etc/GMT+") for choice in choices)
+
+    saved = await sandbox.slash(
+        "config timezone", member=mina, channel=general, options={"zone": "UTC+9"}
+    )
+    assert saved.embeds[0]["description"].startswith(
+        "Default timezone is now UTC+09:00 (no daylight saving)."
+    )
+    assert (await _stored(bot, club)).timezone == "Etc/GMT-9"
+    shown = await sandbox.slash("config show", member=mina, channel=general)
+    fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
+    assert fields["Default timezone"] == "UTC+09:00 (no daylight saving)"
+
+
+async def test_ambiguous_cst_asks_which_is_meant(bot, sandbox: Sandbox, club):
+    result = await sandbox.slash(
+        "config timezone",
+        member=club.member("mina"),
+        channel=club.channel("general"),
+        options={"zone": "CST"},
+    )
+    assert result.ephemeral
+    for zone in ("`Asia/Shanghai`", "`America/Chicago`", "`America/Havana`"):
+        assert zone in result.content
+    assert "Nothing was saved." in result.content
+    assert (await _stored(bot, club)).updated_at is None
+
+
+async def test_lead_times_read_full_width_digits_and_refuse_a_repeated_unit(
+    bot, sandbox: Sandbox, club
+):
+    mina, general = club.member("mina"), club.channel("general")
+    repeated = await sandbox.slash(
+        "config reminders", member=mina, channel=general, options={"lead_times": "1h1h"}
+    )
+    assert repeated.content.startswith("`1h1h` gives a unit twice")
+    assert (await _stored(bot, club)).updated_at is None
+
+    wide = await sandbox.slash(
+        "config reminders",
+        member=mina,
+        channel=general,
+        options={"lead_times": "\uff11\uff44 \uff11\uff15\uff4d"},  # full-width "1d 15m"
+    )
+    assert wide.embeds[0]["description"] == "Reminders: 1d before, 15m before."
+    assert (await _stored(bot, club)).reminder_lead_minutes == (1440, 15)
 
 
 async def test_clearing_the_channel(bot, sandbox: Sandbox, club):

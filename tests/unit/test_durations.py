@@ -39,6 +39,29 @@ def test_bad_lead_times_say_what_is_accepted(typed):
     assert "1d 1h 15m" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("\uff11\uff44\u3000\uff11\uff15\uff4d", (1440, 15)),  # full-width "1d 15m"
+        ("\u0661h \u0661\u0665m", (60, 15)),  # Arabic-Indic "1h 15m"
+        ("\u06f2h", (120,)),  # Persian "2h"
+        ("\uff11\uff28\uff13\uff10\uff2d", (90,)),  # full-width "1H30M"
+    ],
+)
+def test_digits_of_any_script_are_read_and_echoed_in_ascii(typed, expected):
+    result = parse_lead_times(typed)
+    assert result == expected
+    assert format_lead_times(result).isascii()
+
+
+@pytest.mark.parametrize("typed", ["1h1h", "1d 1h1m1h", "30m1h30m", "\uff11\uff48\uff11\uff48"])
+def test_the_same_unit_twice_in_one_lead_time_is_refused(typed):
+    with pytest.raises(UserFacingError) as caught:
+        parse_lead_times(typed)
+    assert "gives a unit twice" in caught.value.message
+    assert "1d 1h 15m" in caught.value.message
+
+
 @given(st.text(max_size=40))
 def test_parse_lead_times_never_crashes(typed):
     try:

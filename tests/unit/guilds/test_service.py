@@ -37,8 +37,27 @@ async def test_invalid_input_writes_nothing(config, db):
     with pytest.raises(UserFacingError):
         await config.set_timezone(1, "Atlantis/Capital", by=7)
     with pytest.raises(UserFacingError):
+        await config.set_timezone(1, "CST", by=7)
+    with pytest.raises(UserFacingError):
         await config.set_reminder_lead_times(1, "whenever", by=7)
+    with pytest.raises(UserFacingError):
+        await config.set_reminder_lead_times(1, "1h1h", by=7)
     assert await db.fetchone("SELECT * FROM guild_settings") is None
+
+
+async def test_timezone_by_offset_is_saved_as_the_zone_it_means(config):
+    saved = await config.set_timezone(1, "UTC+9", by=7)
+    assert (saved.zone, saved.label) == ("Etc/GMT-9", "UTC+09:00 (no daylight saving)")
+    assert (await config.get(1)).timezone == "Etc/GMT-9"
+    assert config.describe_timezone("Etc/GMT-9") == "UTC+09:00 (no daylight saving)"
+    assert config.timezone_choices("UTC+9")[0].label == "Asia/Seoul (UTC+09:00)"
+
+
+async def test_lead_times_in_other_scripts_are_read_as_digits(config):
+    await config.set_reminder_lead_times(
+        1, "\uff11\uff44 \u0661\u0665m", by=7
+    )  # full-width 1d, Arabic-Indic 15m
+    assert (await config.get(1)).reminder_lead_minutes == (1440, 15)
 
 
 async def test_clearing_channel_and_role(config):

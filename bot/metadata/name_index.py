@@ -136,12 +136,11 @@ class NameIndex:
         prefix_matches = self._prefix_matches(query, medium)
         found: dict[str, Match] = {}
         if self._forgiving and (target := expand_alias(query)) is not None:
-            # Labelled with the name the member typed when the title has it ("CLOY").
-            typed_names = {m.entry.title_id: m.name for m in prefix_matches if m.quality == EXACT}
+            # Shown by the full name, even when the title also has the alias as a name:
+            # "Attack on Titan" tells a member more than "AoT" does.
             for match in self._prefix_matches(fold(target), medium):
                 if match.quality >= NAME_PREFIX:
-                    name = typed_names.get(match.entry.title_id, match.name)
-                    found.setdefault(match.entry.title_id, replace(match, quality=ALIAS, name=name))
+                    found.setdefault(match.entry.title_id, replace(match, quality=ALIAS))
         for match in prefix_matches:
             found.setdefault(match.entry.title_id, match)
         starts_a_name = any(match.quality >= NAME_PREFIX for match in found.values())

@@ -32,13 +32,13 @@ FUZZY = 0  # close to the name, or to its start, with typos
 
 # Below four letters one typo is a third of the text, and every name looks alike.
 FUZZY_MIN_LENGTH = 4
-# Indel similarity (0-100) to the name's first len(typed) + 1 letters. 75 takes one typo in
-# four letters and about one in five beyond; lower lets unrelated names in.
+# Indel similarity (0-100) to the whole name or to its first len(typed) + 1 letters. 75 takes
+# one typo in four letters and about one in five beyond; lower lets unrelated names in.
 FUZZY_CUTOFF = 75.0
 # Matching only the start of a long name ranks below matching a whole name as well:
 # "goblinn" is the show "Goblin" before "Goblin Night".
 START_ONLY_PENALTY = 5.0
-FUZZY_MAX_CANDIDATES = 500  # names re-scored per lookup, after the cutoff
+FUZZY_MAX_CANDIDATES = 200  # closest names kept per comparison, after the cutoff
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ class NameIndex:
 
     def _fuzzy_matches(self, query: str, medium: Medium | None) -> list[Match]:
         """Whole names close to `query`, or whose start is: "attak on ti" is close to the first
-        twelve letters of "attack on titan". Closest first, then popular first."""
+        twelve letters of "attack on titan", "yona of dawn" to all of "yona of the dawn".
+        Closest first, then popular first."""
         names = self._by_first_letter.get(query[0]) if len(query) >= FUZZY_MIN_LENGTH else None
         if not names:
             return []
@@ -189,17 +190,19 @@ class NameIndex:
         def start_of(name: str) -> str:
             return name[:width]  # the query is never longer, so this leaves it whole
 
-        candidates = process.extract(
-            query,
-            names,
-            scorer=fuzz.ratio,
-            processor=start_of,
-            score_cutoff=FUZZY_CUTOFF,
-            limit=FUZZY_MAX_CANDIDATES,
-        )
+        closeness: dict[str, float] = {}
+        for processor, penalty in ((start_of, START_ONLY_PENALTY), (None, 0.0)):
+            for folded_name, score, _ in process.extract(
+                query,
+                names,
+                scorer=fuzz.ratio,
+                processor=processor,
+                score_cutoff=FUZZY_CUTOFF,
+                limit=FUZZY_MAX_CANDIDATES,
+            ):
+                closeness[folded_name] = max(score - penalty, closeness.get(folded_name, 0.0))
         best: dict[str, tuple[float, Match]] = {}
-        for folded_name, start_score, _ in candidates:
-            score = max(fuzz.ratio(query, folded_name), start_score - START_ONLY_PENALTY)
+        for folded_name, score in closeness.items():
             for title_id, number, generation in self._owners[folded_name]:
                 if self._generation.get(title_id) != generation:
                     continue

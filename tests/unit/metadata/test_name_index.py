@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.metadata.models import Medium, Title, TitleNames
-from bot.metadata.name_index import NameIndex, fold
+from bot.metadata.name_index import ALIAS, EXACT, FUZZY, NAME_PREFIX, NameIndex, fold
 
 
 def _title(title_id: str, english: str, *, medium=Medium.KDRAMA, popularity=0, synonyms=()):
@@ -27,7 +27,7 @@ def test_exact_then_prefix_then_word_prefix():
     index.add(_title("a:2", "Landing", popularity=5))
     index.add(_title("a:3", "Landing Gear Stories", popularity=50))
     assert [m.entry.title_id for m in index.search("landing")] == ["a:2", "a:3", "a:1"]
-    assert index.search("cloy")[0].name == "CLOY"
+    assert index.search("cloy")[0].name == "Crash Landing on You"  # a fan alias: the full name
     assert index.search("you")[0].entry.title_id == "a:1"
 
 
@@ -69,4 +69,90 @@ def test_re_adding_the_same_names_adds_no_keys_and_removal_hides():
     assert all(m.entry.title_id != "a:7" for m in index.search("show", limit=100))
     index.add(_title("a:7", "Back Again"))
     assert index.search("back again")[0].entry.title_id == "a:7"
-    assert index.search("show 7") == []
+    near_misses = index.search("show 7", limit=100)
+    assert all(m.entry.title_id != "a:7" for m in near_misses)
+    assert {m.quality for m in near_misses} == {FUZZY}  # "Show 17" and the like, not "Show 7"
+
+
+def test_a_mistyped_name_is_found_after_every_prefix_match():
+    index = NameIndex()
+    index.add(_title("a:1", "Lovely Runner", popularity=10))
+    index.add(_title("a:2", "Lovely Complex", popularity=99))
+    index.add(_title("a:3", "Lovely Runaway", popularity=5))
+    found = index.search("lovely runer")
+    assert [(m.name, m.quality) for m in found][:1] == [("Lovely Runner", FUZZY)]
+    assert "a:2" not in [m.entry.title_id for m in found]  # not close enough to offer
+    # Still typing: the prefix matches come first, then the near misses, each title once.
+    found = index.search("lovely run")
+    assert [(m.entry.title_id, m.quality) for m in found] == [
+        ("a:1", NAME_PREFIX),
+        ("a:3", NAME_PREFIX),
+    ]
+    found = index.search("lovely runa")
+    assert [m.entry.title_id for m in found] == ["a:3", "a:1"]
+    assert [m.quality for m in found] == [NAME_PREFIX, FUZZY]
+
+
+def test_wrong_spaces_still_match_the_start_of_a_name():
+    index = NameIndex()
+    index.add(_title("a:1", "Spy x Family", medium=Medium.ANIME))
+    index.add(_title("b:1", "Crash Landing on You"))
+    assert index.search("spy xfamily")[0].quality == EXACT
+    assert index.search("crashlanding")[0].entry.title_id == "b:1"
+
+
+def test_fuzzy_matches_keep_the_medium_filter_and_forget_removed_titles():
+    index = NameIndex()
+    index.add(_title("a:1", "Frieren", medium=Medium.ANIME))
+    index.add(_title("b:1", "Friends", medium=Medium.KDRAMA))
+    index.add(_title("b:2", "Frieren", medium=Medium.KDRAMA))
+    assert [m.entry.title_id for m in index.search("frieran", medium=Medium.ANIME)] == ["a:1"]
+    index.remove(["a:1"])
+    assert "a:1" not in [m.entry.title_id for m in index.search("frieran")]
+    index.add(_title("b:2", "Renamed", medium=Medium.KDRAMA))
+    assert index.search("frieran", medium=Medium.KDRAMA) == []
+    index.add(_title("a:1", "Frieren", medium=Medium.ANIME))
+    assert [m.entry.title_id for m in index.search("frieran")] == ["a:1"]
+
+
+def test_stale_fuzzy_names_go_at_compaction():
+    index = NameIndex()
+    index.add_all([_title(f"a:{i}", f"Show {i}") for i in range(40)])
+    index.remove([f"a:{i}" for i in range(30)])
+    index.add_all([_title("b:1", "Other")])  # flushes: most keys are stale, so they are dropped
+    assert "show 3" not in index._owners
+    found = [m.entry.title_id for m in index.search("shw 35")]
+    assert found[0] == "a:35"
+    assert not {f"a:{i}" for i in range(30)} & set(found)
+
+
+def test_a_fan_alias_ranks_first_with_every_title_of_that_name():
+    index = NameIndex()
+    index.add(_title("a:1", "Attack on Titan", medium=Medium.ANIME, popularity=5))
+    index.add(_title("a:2", "Attack on Titan Season 2", medium=Medium.ANIME, popularity=9))
+    index.add(_title("a:3", "Aotearoa Nights", popularity=99))
+    found = index.search("aot")
+    assert [(m.entry.title_id, m.quality) for m in found] == [
+        ("a:1", ALIAS),
+        ("a:2", ALIAS),
+        ("a:3", NAME_PREFIX),
+    ]
+    assert [m.entry.title_id for m in index.search("AoT", medium=Medium.KDRAMA)] == ["a:3"]
+
+
+def test_without_forgiveness_only_prefixes_match():
+    strict = NameIndex(forgiving=False)
+    strict.add(_title("a:1", "Lovely Runner"))
+    strict.add(_title("a:2", "Attack on Titan", synonyms=("AoT",)))
+    assert strict.search("lovely runer") == []
+    assert strict.search("love lyrunner") == []
+    assert [m.name for m in strict.search("aot")] == ["AoT"]
+
+
+def test_hangul_and_kana_prefixes_match():
+    index = NameIndex()
+    index.add(_title("a:1", "Crash Landing on You", synonyms=("사랑의 불시착",)))
+    index.add(_title("a:2", "Frieren", medium=Medium.ANIME, synonyms=("葬送のフリーレン",)))
+    assert index.search("사랑")[0].name == "사랑의 불시착"
+    assert index.search("불시착")[0].entry.title_id == "a:1"  # a word of the name
+    assert index.search("葬送の")[0].name == "葬送のフリーレン"

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.metadata.aliases import expand_alias
 from bot.metadata.folding import fold as fold  # re-exported: callers fold with the index's rules
 from bot.metadata.models import Medium, Title
+from bot.metadata.popularity import relative_popularity
 
 MAX_CANDIDATES = 400  # keys examined per lookup; bounds the cost of one- and two-letter queries
 
@@ -47,7 +48,7 @@ class IndexedTitle:
     display_name: str
     medium: Medium
     year: int | None
-    popularity: int
+    popularity: float  # the share of its own source's titles it beats: comparable across sources
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class NameIndex:
             display_name=title.display_name,
             medium=title.medium,
             year=title.year,
-            popularity=title.popularity or 0,
+            popularity=relative_popularity(title),
         )
         if self._folded.get(title.id) == folded:
             self._names[title.id] = names

@@ -1,8 +1,8 @@
 """The offline title catalog: a curated list of K-dramas and anime bundled with the bot.
 
-The data lives in `catalog.json` next to this module. It is validated when it is loaded, turned
-into `Title` objects once, and searched without any network access, so autocomplete and
-recommendations keep working when every provider is down.
+The data lives in `catalog.json` next to this module. It is validated when it is loaded and
+turned into `Title` objects once. The title service indexes it with the cache (`NameIndex`), so
+autocomplete, search and recommendations keep working when every provider is down.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ import importlib.resources
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
 from bot.metadata.models import Medium, Status, Tag, Title, TitleNames
-from bot.metadata.name_index import fold
 
 CATALOG_ATTRIBUTION: Final = "watchclub catalog"
 CATALOG_VERSION: Final = 1
@@ -336,39 +334,8 @@ def load_catalog() -> tuple[Title, ...]:
     return parse_catalog(raw)
 
 
-# --- search -----------------------------------------------------------------------------------
-
-
-_EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING = range(4)
-
-
-@dataclass(frozen=True)
-class _Name:
-    spaced: str  # " " + normalized, so " " + query finds word starts
-    compact: str  # normalized without spaces, so "kaguyasama" still matches as a prefix
-
-    @classmethod
-    def of(cls, name: str) -> _Name | None:
-        norm = fold(name)
-        if not norm:
-            return None
-        return cls(spaced=" " + norm, compact=norm.replace(" ", ""))
-
-    def rank(self, query: str, compact_query: str) -> int | None:
-        norm = self.spaced[1:]
-        if norm == query or self.compact == compact_query:
-            return _EXACT
-        if norm.startswith(query) or self.compact.startswith(compact_query):
-            return _PREFIX
-        if (" " + query) in self.spaced:
-            return _WORD_PREFIX
-        if query in norm:
-            return _SUBSTRING
-        return None
-
-
 class Catalog:
-    """An in-memory index over catalog titles: lookup by id and ranked name search."""
+    """The catalog's titles, by id. Name search is the service's NameIndex, which holds these."""
 
     def __init__(self, titles: Sequence[Title]) -> None:
         self._titles: tuple[Title, ...] = tuple(titles)
@@ -378,10 +345,6 @@ class Catalog:
         for title in self._titles:
             for ref in title.same_as:
                 self._by_id.setdefault(ref, title)
-        self._names: tuple[tuple[Title, tuple[_Name, ...]], ...] = tuple(
-            (title, tuple(n for n in map(_Name.of, title.names.all()) if n is not None))
-            for title in self._titles
-        )
 
     @classmethod
     def bundled(cls) -> Catalog:
@@ -396,25 +359,3 @@ class Catalog:
     def get(self, title_id: str) -> Title | None:
         """A title by its catalog id ("catalog:…") or by any of its same_as ids ("anilist:1")."""
         return self._by_id.get(title_id.strip())
-
-    def search(self, text: str, *, medium: Medium | None = None, limit: int = 25) -> list[Title]:
-        """Titles whose names match `text`, best first.
-
-        Matching ignores case, accents and punctuation, and spaces too when comparing a whole
-        name or its start ("rezero" finds "Re:ZERO"). Ranking: exact name, then prefix of a name,
-        then prefix of a word in a name, then any substring. Ties go to the newer title, then to
-        the display name.
-        """
-        query = fold(text)
-        if not query or limit <= 0:
-            return []
-        compact_query = query.replace(" ", "")
-        hits: list[tuple[int, int, str, Title]] = []
-        for title, names in self._names:
-            if medium is not None and title.medium is not medium:
-                continue
-            ranks = [r for r in (n.rank(query, compact_query) for n in names) if r is not None]
-            if ranks:
-                hits.append((min(ranks), -(title.year or 0), title.display_name.casefold(), title))
-        hits.sort(key=lambda hit: hit[:3])
-        return [hit[3] for hit in hits[:limit]]

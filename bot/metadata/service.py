@@ -18,9 +18,10 @@ from typing import Any, TypeVar, cast
 from bot.background import BackgroundTasks
 from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
+from bot.metadata.aliases import expand_alias
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title
-from bot.metadata.name_index import Match, NameIndex, fold
+from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
 from bot.metadata.provider import ProviderError, TitleProvider
 from bot.metadata.repository import TitleCacheRepository, TitleExpiry
 from bot.metadata.twins import ShowIdentity
@@ -32,6 +33,7 @@ T = TypeVar("T")
 HOUR = 3600
 DAY = 24 * HOUR
 
+MAX_GUESSES = 3  # the index's typo and alias matches shown after a provider's answer
 PROVIDER_LABELS = {"anilist": "AniList", "tvmaze": "TVmaze", "tmdb": "TMDB", "catalog": "catalog"}
 SEARCHED_MEDIA = (Medium.ANIME, Medium.KDRAMA)
 
@@ -134,14 +136,17 @@ class TitleService:
             if listed is None or (_from_catalog(listed) and not _from_catalog(match)):
                 # One line per show; a provider's entry beats the catalog's: it knows more.
                 best_of_show[show] = match
+        shown = list(best_of_show.values())[:limit]
         suggestions = [
             Suggestion(m.entry.title_id, label_for(m.name, m.entry.medium, m.entry.year))
-            for m in best_of_show.values()
-        ][:limit]
+            for m in shown
+        ]
+        # A near miss does not make the typed text known: only real matches stop a prefetch.
+        known = [m for m in shown if m.quality >= WORD_PREFIX]
         if (
             not self.offline
             and len(fold(typed)) >= self._policy.prefetch_min_length
-            and len(suggestions) < self._policy.prefetch_when_fewer_than
+            and len(known) < self._policy.prefetch_when_fewer_than
         ):
             self._queue_prefetch(typed, medium)
         return suggestions
@@ -242,40 +247,75 @@ class TitleService:
     async def _search_medium(
         self, typed: str, medium: Medium, limit: int
     ) -> tuple[list[Title], list[str]]:
+        # A fan alias is asked for by its title's name: TVmaze and TMDB do not know "cloy".
+        found, notes, answered = await self._ask_providers(
+            expand_alias(typed) or typed, medium, limit
+        )
+        remembered = await self._remembered(typed, medium, limit)
+        if not answered:
+            # Every provider for this medium failed (or none is configured): what the bot
+            # already knows answers, the catalog and saved copies, typos forgiven.
+            failed = [PROVIDER_LABELS[p.name] for p in self.providers_for(medium)]
+            if failed:
+                notes = [
+                    f"{' and '.join(failed)} not answering right now; showing my built-in catalog."
+                ]
+            return [title for title, _ in remembered], notes
+        # Typed with a typo, or as an alias: the provider may not know what was meant, the
+        # index does. Its guesses follow the provider's answer.
+        listed = {title.id for title in found}
+        guesses = [
+            title
+            for title, quality in remembered
+            if quality in (ALIAS, FUZZY) and title.id not in listed
+        ][:MAX_GUESSES]
+        return found[: max(0, limit - len(guesses))] + guesses, notes
+
+    async def _ask_providers(
+        self, query: str, medium: Medium, limit: int
+    ) -> tuple[list[Title], list[str], bool]:
+        """The first provider's answer for `medium`, the notes, and whether anyone answered."""
         notes: list[str] = []
         for provider in self.providers_for(medium):
-            key = f"{provider.name}|{fold(typed)}"
+            key = f"{provider.name}|{fold(query)}"
             now = self._now()
             cached = await self._cache.get_search(key, now=now)
             if cached is not None and cached.is_fresh(now):
                 stored = await self._cache.get_many(cached.title_ids, now=now)
                 if len(stored) == len(cached.title_ids):
-                    return [stored[i] for i in cached.title_ids][:limit], notes
+                    return [stored[i] for i in cached.title_ids][:limit], notes, True
             try:
                 found = await self._once(
-                    f"search|{key}", functools.partial(provider.search, typed, limit=limit)
+                    f"search|{key}", functools.partial(provider.search, query, limit=limit)
                 )
             except ProviderError as error:
-                log.warning("Searching %s for %r failed: %s", provider.name, typed, error)
+                log.warning("Searching %s for %r failed: %s", provider.name, query[:100], error)
                 notes.append(self._stale_note(provider.name))
                 if cached is not None:
                     stored = await self._cache.get_many(cached.title_ids, now=now)
                     found = [stored[i] for i in cached.title_ids if i in stored]
                     if found:
-                        return found[:limit], notes
-                continue  # the next provider for this medium, if any, then the catalog
+                        return found[:limit], notes, True
+                continue  # the next provider for this medium, if any
             found = [title for title in found if title.medium is medium] or found
             await self._store(found, complete=provider.search_gives_details)
             ttl = self._policy.search if found else self._policy.empty_search
             await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
-            return found[:limit], notes
-        # Every provider for this medium failed (or none is configured): the catalog answers.
-        failed = [PROVIDER_LABELS[p.name] for p in self.providers_for(medium)]
-        if failed:
-            notes = [
-                f"{' and '.join(failed)} not answering right now; showing my built-in catalog."
-            ]
-        return self._catalog.search(typed, medium=medium, limit=limit), notes
+            return found[:limit], notes, True
+        return [], notes, False
+
+    async def _remembered(self, typed: str, medium: Medium, limit: int) -> list[tuple[Title, int]]:
+        """Titles the bot already knows (catalog and cache) for `typed`, with match quality."""
+        matches = self._index.search(typed, medium=medium, limit=limit)
+        cached_ids = [m.entry.title_id for m in matches if not _from_catalog(m)]
+        cached = await self._cache.get_many(cached_ids, now=self._now())
+        found: list[tuple[Title, int]] = []
+        for match in matches:
+            title_id = match.entry.title_id
+            title = self._catalog.get(title_id) if _from_catalog(match) else cached.get(title_id)
+            if title is not None:
+                found.append((title, match.quality))
+        return found
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -104,6 +104,11 @@ async def play_script(sandbox: Sandbox, world: World) -> None:
     )
     await sandbox.slash("config show", member=mina, channel=general)
     await sandbox.slash("timezone", member=sora, channel=general, options={"zone": "Asia/Manila"})
+    # Offsets and abbreviations mean what people mean: GMT+9 is Korea's time, not UTC-9.
+    await sandbox.autocomplete(
+        "timezone", member=jun, channel=general, options={"zone": "GMT+9"}, focused="zone"
+    )
+    await sandbox.slash("timezone", member=jun, channel=general, options={"zone": "IST"})
     await sandbox.slash("timezone", member=jun, channel=general)
     await sandbox.slash("about", member=jun, channel=general)
 
@@ -115,6 +120,12 @@ async def play_script(sandbox: Sandbox, world: World) -> None:
         await sandbox.slash(
             "title", member=sora, channel=general, options={"name": choices[0]["value"]}
         )
+    # Typos, fan abbreviations, romanisations and Hangul find the title.
+    for typed in ("lovely runer", "cloy", "shingeki no kyojin", "사랑의 불"):
+        await sandbox.autocomplete(
+            "title", member=sora, channel=general, options={"name": typed}, focused="name"
+        )
+    await sandbox.slash("title", member=sora, channel=general, options={"name": "frieran"})
     picker = await sandbox.slash("title", member=jun, channel=general, options={"name": "love"})
     menu = picker.components[0]["components"][0] if picker.components else None
     if picker.message is not None and menu is not None:

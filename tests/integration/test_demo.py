@@ -15,6 +15,13 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert 'watchclub demo: an evening in the "K-Drama Club" server' in out
     assert "/help" in out
     assert "Story compass" in out
+    # Time zones as people type them, and lookups that forgive typos.
+    assert "suggests: Asia/Seoul (UTC+09:00), Asia/Tokyo (UTC+09:00)" in out
+    assert "`IST` means different times in different places" in out
+    assert "suggests: Lovely Runner · K-drama · 2024" in out
+    assert "suggests: Crash Landing on You · K-drama · 2019" in out
+    assert "suggests: Attack on Titan · anime · 2013" in out
+    assert "/title name:frieran\n  watchclub ›\n      ╭─ Frieren: Beyond Journey's End" in out
     # The reminders scene: one merged message, a DM, and a closed DM moved to the channel.
     assert (
         "Twinkling Watermelon, episode 5, starts in 15 minutes.\n"

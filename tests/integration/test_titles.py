@@ -280,15 +280,16 @@ async def test_a_deferral_after_discords_deadline_is_one_log_line_and_no_second_
 ):
     providers.delay = 2.0  # the bot defers after 1.5 s ...
     sandbox.response_deadline = 1.0  # ... which is too late here: 10062 Unknown interaction
-    with caplog.at_level(logging.WARNING), pytest.raises(InteractionTimeoutError):
-        await sandbox.slash(
-            "title",
-            member=club.member("jun"),
-            channel=club.channel("general"),
-            options={"name": "qqqqqq", "medium": "anime"},
-        )
-    await eventually(lambda: _error_handler_records(caplog))
-    await sandbox.settle()
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(InteractionTimeoutError):
+            await sandbox.slash(
+                "title",
+                member=club.member("jun"),
+                channel=club.channel("general"),
+                options={"name": "qqqqqq", "medium": "anime"},
+            )
+        await eventually(lambda: _error_handler_records(caplog))
+        await sandbox.settle()
     [record] = _error_handler_records(caplog)
     assert record.levelno == logging.WARNING
     assert "Could not reply to /title" in record.getMessage()
@@ -309,16 +310,17 @@ async def test_an_interaction_answered_already_is_one_log_line_and_no_second_rep
         code=40060,
         message="Interaction has already been acknowledged.",
     )
-    with caplog.at_level(logging.WARNING), pytest.raises(InteractionTimeoutError):
-        await sandbox.slash(
-            "title",
-            member=club.member("jun"),
-            channel=club.channel("general"),
-            options={"name": FRIEREN},
-            timeout=1.0,
-        )
-    await eventually(lambda: _error_handler_records(caplog))
-    await sandbox.settle()
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(InteractionTimeoutError):
+            await sandbox.slash(
+                "title",
+                member=club.member("jun"),
+                channel=club.channel("general"),
+                options={"name": FRIEREN},
+                timeout=1.0,
+            )
+        await eventually(lambda: _error_handler_records(caplog))
+        await sandbox.settle()
     [record] = _error_handler_records(caplog)
     assert "Could not reply to /title" in record.getMessage()
     assert "code 40060" in record.getMessage()

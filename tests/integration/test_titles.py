@@ -278,6 +278,9 @@ def _error_handler_records(caplog) -> list[logging.LogRecord]:
 async def test_a_deferral_after_discords_deadline_is_one_log_line_and_no_second_reply(
     bot, sandbox: Sandbox, club, providers, caplog
 ):
+    # This test ends within discord.py's 2 s wait for on_ready; a teardown before it would
+    # leave that event's coroutine unawaited.
+    await bot.wait_until_ready()
     providers.delay = 2.0  # the bot defers after 1.5 s ...
     sandbox.response_deadline = 1.0  # ... which is too late here: 10062 Unknown interaction
     with caplog.at_level(logging.WARNING):
@@ -303,6 +306,7 @@ async def test_a_deferral_after_discords_deadline_is_one_log_line_and_no_second_
 async def test_an_interaction_answered_already_is_one_log_line_and_no_second_reply(
     bot, sandbox: Sandbox, club, caplog
 ):
+    await bot.wait_until_ready()  # as above: the test would end within the wait for on_ready
     sandbox.fail_next(
         "POST",
         "/interactions/{interaction_id}/{interaction_token}/callback",

@@ -7,11 +7,12 @@ import asyncio
 import json
 import sys
 
-from bench import autocomplete, edits, startup, timers
+from bench import autocomplete, edits, providers_down, startup, timers
 
 BENCHMARKS = {
     "autocomplete": autocomplete.run,
     "edits": edits.run,
+    "providers-down": providers_down.run,
     "startup": startup.run,
     "timers": timers.run,
 }

@@ -1,7 +1,10 @@
 """The one place errors from commands and buttons become a reply (DESIGN.md rule 7).
 
-Expected failures (UserFacingError and Discord's own check failures) are shown as they are.
-Anything else is logged with its traceback under a short code, and the user sees only the code.
+Expected failures (UserFacingError and Discord's own check failures) are shown as they are,
+privately, even after a public "thinking…" placeholder. Anything else is logged with its
+traceback under a short code, and the user sees only the code. When the reply itself failed
+(the interaction expired or was answered already, or Discord kept failing), there is nobody to
+tell: that is one line in the log with Discord's code, and no second attempt.
 """
 
 from __future__ import annotations
@@ -22,6 +25,23 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 log = logging.getLogger(__name__)
 
 
+# Set in an interaction's `extras` while a public "thinking…" placeholder stands in for its reply.
+_PUBLIC_PLACEHOLDER = "watchclub.public_placeholder"
+# What the placeholder says for the moment between a private reply and its deletion; it echoes
+# nothing the member typed.
+_PLACEHOLDER_ANSWERED_PRIVATELY = "Answered privately."
+
+# Discord's codes for an interaction that can no longer be answered (discord-wire-protocol.md
+# §2.3): not acknowledged within 3 s, acknowledged already, or its 15-minute token has expired.
+_DEAD_INTERACTION_CODES = {
+    10062: "the interaction expired before it was answered",
+    40060: "the interaction was already answered",
+    50027: "the interaction's token has expired",
+}
+# The interaction endpoints: the callback, follow-ups and edits of the original response.
+_REPLY_ROUTES = ("/interactions/", "/webhooks/")
+
+
 @dataclass(frozen=True)
 class ErrorReply:
     content: str
@@ -34,13 +54,42 @@ def _permission_names(permissions: list[str]) -> str:
     )
 
 
+def echo_input(text: str, limit: int) -> str:
+    """What a member typed, fit to show back to them: one line of at most `limit` characters,
+    with markdown (a backtick, `**`) and mentions (`@everyone`) escaped so they show as typed."""
+    line = " ".join(text.split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(line))
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    if isinstance(error, app_commands.CommandInvokeError):
+        return error.original
+    if isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+        return error.__cause__
+    return error
+
+
+def failed_reply(error: BaseException) -> str | None:
+    """Why the reply to the interaction itself failed, for one line of the log; None if the
+    error is anything else."""
+    original = _unwrap(error)
+    if not isinstance(original, discord.HTTPException):
+        return None
+    why = _DEAD_INTERACTION_CODES.get(original.code)
+    if why is None and isinstance(original, discord.DiscordServerError):
+        url = str(getattr(original.response, "url", ""))
+        if any(route in url for route in _REPLY_ROUTES):
+            why = "Discord kept failing"  # discord.py retried the server errors already
+    if why is None:
+        return None
+    return f"{why} (HTTP {original.status}, code {original.code})"
+
+
 def describe_error(error: BaseException) -> ErrorReply:
     """What the user is told about an error; unexpected ones get a fresh error code."""
-    original: BaseException = error
-    if isinstance(error, app_commands.CommandInvokeError):
-        original = error.original
-    elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
-        original = error.__cause__
+    original = _unwrap(error)
     match original:
         case UserFacingError():
             return ErrorReply(original.message)
@@ -61,7 +110,8 @@ def describe_error(error: BaseException) -> ErrorReply:
             )
         case app_commands.TransformerError():
             return ErrorReply(
-                f"`{str(original.value)[:50]}` is not a valid {original.type.name.lower()} here."
+                f"“{echo_input(str(original.value), 50)}” is not a valid "
+                f"{original.type.name.lower()} here."
             )
         case discord.Forbidden():
             return ErrorReply(
@@ -79,20 +129,61 @@ def describe_error(error: BaseException) -> ErrorReply:
     )
 
 
+def showed_public_placeholder(interaction: discord.Interaction[ClientT]) -> None:
+    """Record that the reply was deferred with a public "thinking…" placeholder."""
+    interaction.extras[_PUBLIC_PLACEHOLDER] = True
+
+
+def filled_placeholder(interaction: discord.Interaction[ClientT]) -> None:
+    """Record that the placeholder became the reply: later messages are follow-ups of their own."""
+    interaction.extras.pop(_PUBLIC_PLACEHOLDER, None)
+
+
+async def reply_privately(interaction: discord.Interaction[ClientT], content: str) -> None:
+    """Tell only the member who acted, whether or not the reply was deferred."""
+    quiet = discord.AllowedMentions.none()
+    if not interaction.response.is_done():
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=quiet)
+        return
+    if interaction.extras.get(_PUBLIC_PLACEHOLDER):
+        # The first follow-up would take the public placeholder's place and its visibility
+        # (discord-wire-protocol.md §2.3). So the placeholder becomes a message first, saying
+        # nothing of the member's input; the private follow-up is then a message of its own;
+        # then the public one goes. (What a follow-up does after deleting the placeholder
+        # outright is undocumented.)
+        await interaction.edit_original_response(
+            content=_PLACEHOLDER_ANSWERED_PRIVATELY, allowed_mentions=quiet
+        )
+        filled_placeholder(interaction)
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=quiet)
+        await interaction.delete_original_response()
+        return
+    await interaction.followup.send(content, ephemeral=True, allowed_mentions=quiet)
+
+
+def _interaction_name(interaction: discord.Interaction[ClientT]) -> str:
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data: dict[str, object] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    return f"component {custom_id}" if custom_id else f"interaction {interaction.id}"
+
+
 async def reply_with_error(interaction: discord.Interaction[ClientT], error: BaseException) -> None:
+    failure = failed_reply(error)
+    if failure is not None:
+        log.warning("Could not reply to %s: %s", _interaction_name(interaction), failure)
+        return
     reply = describe_error(error)
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(
-                reply.content, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-        else:
-            await interaction.response.send_message(
-                reply.content, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-    except discord.HTTPException:
-        # The interaction may have expired; the error itself was already logged if unexpected.
-        log.warning("Could not tell the user about an error", exc_info=True)
+        await reply_privately(interaction, reply.content)
+    except discord.HTTPException as http_error:
+        # The error itself was already logged if it was unexpected.
+        log.warning(
+            "Could not tell the user about an error in %s: %s",
+            _interaction_name(interaction),
+            failed_reply(http_error) or f"HTTP {http_error.status}, code {http_error.code}",
+        )
 
 
 class WatchClubCommandTree(app_commands.CommandTree[ClientT]):

@@ -4,6 +4,7 @@ talks to someone else's API: the metadata providers and the Discord outbox."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,18 +37,26 @@ class RateLimiter:
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock.monotonic())
 
-    async def acquire(self, *, give_up_after: float | None = None) -> bool:
-        """Wait for a free slot. False, without a slot, if a pause longer than
-        `give_up_after` is (or comes) in force: that caller should not sit through it."""
+    async def acquire(self, *, give_up_after: float | None = None) -> float | None:
+        """Wait for a free slot and return when it started (to `refund` it). None, without a
+        slot, if a pause longer than `give_up_after` is (or comes) in force: that caller
+        should not sit through it."""
         async with self._lock:
             while True:
                 if give_up_after is not None and self.paused_for() > give_up_after:
-                    return False
-                wait = self._wait_needed(self._clock.monotonic())
+                    return None
+                now = self._clock.monotonic()
+                wait = self._wait_needed(now)
                 if wait <= 0:
-                    self._starts.append(self._clock.monotonic())
-                    return True
+                    self._starts.append(now)
+                    return now
                 await self._sleep(wait)
+
+    def refund(self, slot: float) -> None:
+        """Give back a slot whose request never reached the other side (no connection was
+        made): it counts against nobody's limit, and a retry must not wait for it."""
+        with contextlib.suppress(ValueError):
+            self._starts.remove(slot)
 
     def _wait_needed(self, now: float) -> float:
         while self._starts and self._starts[0] <= now - self._longest:

@@ -9,6 +9,7 @@ from typing import TypeVar
 import discord
 
 from bot.client import BotInteraction
+from bot.error_handler import filled_placeholder, showed_public_placeholder
 
 T = TypeVar("T")
 
@@ -22,15 +23,24 @@ async def within_deadline(
     """Await `work`; if it is slow, defer the reply first so the interaction stays alive.
 
     A command shows "thinking…"; a button or menu defers silently, so the later edit
-    updates its own message instead of posting a new one.
+    updates its own message instead of posting a new one. An error (UserFacingError) after a
+    public "thinking…" is still answered privately: the error handler knows it is there.
     """
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
-    if not done:
-        if interaction.type is discord.InteractionType.component:
-            await interaction.response.defer()
-        else:
-            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+        if not done:
+            if interaction.type is discord.InteractionType.component:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+                if not ephemeral:
+                    showed_public_placeholder(interaction)
+    except BaseException:
+        # The deferral failed (the interaction expired) or the command was cancelled:
+        # nobody will read the answer.
+        task.cancel()
+        raise
     return await task
 
 
@@ -40,21 +50,18 @@ async def send(
     content: str | None = None,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
-    ephemeral: bool = False,
 ) -> None:
-    """Answer the interaction, or fill in the deferred "thinking…" reply.
+    """Answer the interaction in public, or fill in the deferred "thinking…" reply.
 
-    After a deferral the reply keeps the deferral's visibility: a public "thinking…" cannot
-    become private, so `ephemeral` applies only to replies sent in time.
+    Private answers are errors: raise UserFacingError, and the error handler sends it
+    privately even after a public "thinking…".
     """
     if interaction.response.is_done():
         await interaction.edit_original_response(
             content=content, embed=embed, view=view or discord.utils.MISSING
         )
+        filled_placeholder(interaction)
         return
     await interaction.response.send_message(
-        content=content,
-        embed=embed or discord.utils.MISSING,
-        view=view or discord.utils.MISSING,
-        ephemeral=ephemeral,
+        content=content, embed=embed or discord.utils.MISSING, view=view or discord.utils.MISSING
     )

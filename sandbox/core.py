@@ -85,6 +85,28 @@ class Sandbox:
     ) -> None:
         await self.stop()
 
+    # -- Discord's clocks on interactions -------------------------------------------------------
+
+    @property
+    def response_deadline(self) -> float | None:
+        """Seconds to acknowledge an interaction before it is 10062 Unknown interaction (3 on
+        Discord); None leaves only the token's lifetime."""
+        return self._state.response_deadline
+
+    @response_deadline.setter
+    def response_deadline(self, seconds: float | None) -> None:
+        self._state.response_deadline = seconds
+
+    @property
+    def token_lifetime(self) -> float:
+        """Seconds an interaction's token answers follow-ups and edits (15 minutes on Discord);
+        after that they are 401 with code 50027 Invalid Webhook Token."""
+        return self._state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        self._state.token_lifetime = seconds
+
     # -- where the bot should connect ---------------------------------------------------------
 
     @property

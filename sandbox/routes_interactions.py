@@ -27,7 +27,6 @@ from sandbox.transcript import TranscriptEntry
 
 Json = dict[str, Any]
 
-TOKEN_LIFETIME = 15 * 60
 _ALLOWED = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
     MESSAGE_COMPONENT: {
@@ -181,11 +180,14 @@ async def interaction_callback(ctx: RequestContext) -> Reply:
             ApiError(400, 40060, "Interaction has already been acknowledged."),
         )
     elapsed = time.monotonic() - record.created
-    if state.response_deadline is not None and elapsed > state.response_deadline:
+    deadline = state.token_lifetime
+    if state.response_deadline is not None:
+        deadline = min(deadline, state.response_deadline)
+    if elapsed > deadline:
         raise _reject(
             state,
             record,
-            f"response after {elapsed:.2f}s (Discord allows {state.response_deadline:.0f}s)",
+            f"response after {elapsed:.2f}s (Discord allows {deadline:.0f}s)",
             ApiError(404, 10062, "Unknown interaction"),
         )
     data = body.get("data") or {}
@@ -227,7 +229,9 @@ def _webhook_record(ctx: RequestContext) -> InteractionRecord:
     record = state.interactions.by_token(ctx.params["webhook_token"])
     if ctx.params["webhook_id"] != state.world.application_id or record is None:
         raise unknown("Webhook", 10015)
-    if time.monotonic() - record.created > TOKEN_LIFETIME:
+    if time.monotonic() - record.created > state.token_lifetime:
+        # After 15 minutes every request with the token is refused like this
+        # (discord/discord-api-docs#6851; code 50027 documented in #2461).
         raise ApiError(401, 50027, "Invalid Webhook Token")
     return record
 
@@ -251,10 +255,21 @@ async def post_followup(ctx: RequestContext) -> Reply:
         raise _reject(state, record, "follow-up before any response", unknown("Webhook", 10015))
     body = ctx.body()
     result = record.result
+    original = record.original
+    if original is not None and original.loading and original.deleted:
+        # Undocumented on Discord (discord-wire-protocol.md §2.3), and once answered with
+        # 10008 (discord/discord-api-docs#2739): fill the placeholder before deleting it.
+        raise _reject(
+            state,
+            record,
+            "follow-up after deleting the deferred placeholder",
+            unknown("Message", 10008),
+        )
     try:
-        original = record.original
         if original is not None and original.loading and original.interaction_id == record.id:
-            # The first follow-up after a "thinking…" defer replaces the placeholder, as on Discord.
+            # The first follow-up after a "thinking…" defer replaces the placeholder and keeps
+            # its visibility, whatever flags it asks for, as on Discord
+            # (discord-wire-protocol.md §2.3); later follow-ups choose their own.
             message = await state.edit_message(original, body, ctx.files, nested=True)
         else:
             message = await state.create_message(

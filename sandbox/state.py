@@ -76,6 +76,8 @@ class SandboxState:
         self.world = world
         self.token = token
         self.response_deadline = response_deadline
+        # An interaction's token answers for 15 minutes (discord-wire-protocol.md §2.3).
+        self.token_lifetime = 15 * 60.0
         self.messages = MessageStore()
         self.commands = CommandRegistry(world.ids, world.application_id)
         self.interactions = InteractionRegistry()

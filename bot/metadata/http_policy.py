@@ -4,8 +4,10 @@
   provider, strictly never exceeded; a 429's Retry-After pauses every caller, not only one.
 - `CircuitBreaker`: after consecutive failures the provider is left alone for a cool-down
   (doubling up to a cap), then one trial request decides.
-- `ProviderHttp`: one request through both, retrying 5xx and timeouts with backoff, honouring
-  Retry-After when the wait is short enough for a person waiting on a reply.
+- `ProviderHttp`: one request through both, breaker first (an open one answers at once, without
+  queueing for a rate-limit slot), retrying 5xx and timeouts with backoff, honouring
+  Retry-After when the wait is short enough for a person waiting on a reply. A request that
+  never connected gives its rate-limit slot back.
 Time comes from the injected clock and sleep, so tests run on a fake clock.
 """
 
@@ -145,16 +147,32 @@ class ProviderHttp:
         ProviderRateLimited when the wait is too long for an interactive reply,
         ProviderUnavailable for 401/403, repeated 5xx or timeouts, or an open breaker.
         """
+        retry_wait = 0.0
         for attempt in range(1, self._max_attempts + 1):
-            if self.limiter.paused_for() > self._max_retry_wait:
-                raise ProviderRateLimited(self.name, self.limiter.paused_for())
-            if not await self.limiter.acquire(give_up_after=self._max_retry_wait):
-                raise ProviderRateLimited(self.name, self.limiter.paused_for())
+            # The breaker first: with the provider down, a caller must not sit through a
+            # back-off or queue for a rate-limit slot only to be told then that the provider
+            # is being left alone.
             if not self.breaker.allow():
                 raise ProviderUnavailable(self.name, "circuit open after repeated failures")
-            outcome = "neutral"  # a cancelled or unexpected call must not wedge the breaker
+            # From here on, a refused slot, a cancellation or an unexpected error says nothing
+            # about the provider's health, and must release a half-open trial it was given.
+            outcome = "neutral"
             try:
-                response = await self._client.request(method, url, **kwargs)
+                if retry_wait:
+                    await self._sleep(retry_wait)
+                    retry_wait = 0.0
+                if self.limiter.paused_for() > self._max_retry_wait:
+                    raise ProviderRateLimited(self.name, self.limiter.paused_for())
+                slot = await self.limiter.acquire(give_up_after=self._max_retry_wait)
+                if slot is None:
+                    raise ProviderRateLimited(self.name, self.limiter.paused_for())
+                try:
+                    response = await self._client.request(method, url, **kwargs)
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    # Never sent, so not counted: retries of a refused connection must not
+                    # queue behind their own attempts while the breaker counts them.
+                    self.limiter.refund(slot)
+                    raise
                 status = response.status_code
                 if status == 429:
                     retry_after = parse_retry_after(
@@ -171,7 +189,7 @@ class ProviderHttp:
                         raise ProviderUnavailable(self.name, f"server error {status}")
                     hinted = parse_retry_after(response.headers.get("Retry-After"), self._clock, 0)
                     wait = hinted if 0 < hinted <= self._max_retry_wait else 0
-                    await self._sleep(wait or self._backoff_for(attempt))
+                    retry_wait = wait or self._backoff_for(attempt)
                     continue
                 if status in (401, 403):
                     outcome = "failure"
@@ -188,8 +206,10 @@ class ProviderHttp:
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
                 if attempt == self._max_attempts:
                     raise ProviderUnavailable(self.name, f"{kind} ({type(exc).__name__})") from exc
-                await self._sleep(self._backoff_for(attempt))
+                retry_wait = self._backoff_for(attempt)
             finally:
+                # Recorded before the retry's back-off, so that this call and others see an
+                # opened breaker at once rather than after a sleep.
                 if outcome == "success":
                     self.breaker.record_success()
                 elif outcome == "failure":

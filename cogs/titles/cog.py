@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotInteraction, WatchClubBot
+from bot.errors import UserFacingError
 from bot.metadata.models import Medium
 from bot.metadata.service import TitleLookup, TitleService
 from cogs.help_sections import help_section
@@ -17,10 +18,27 @@ from cogs.titles.embeds import choices_embed, lookup_card, no_match_message
 from cogs.titles.views import TitlePicker
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
+NAME_MAX_LENGTH = 100  # as declared to Discord, which a crafted request need not respect
 MEDIUM_CHOICES = [
     app_commands.Choice(name="Anime", value=Medium.ANIME.value),
     app_commands.Choice(name="K-drama", value=Medium.KDRAMA.value),
 ]
+
+
+def title_query(name: str) -> str:
+    """The typed name, trimmed; a clear private refusal when it is blank or too long."""
+    query = name.strip()
+    if not query:
+        raise UserFacingError(
+            f"Type the name of an anime or K-drama (1 to {NAME_MAX_LENGTH} characters), "
+            "or pick one of the suggestions as you type."
+        )
+    if len(query) > NAME_MAX_LENGTH:
+        raise UserFacingError(
+            f"A title name can be at most {NAME_MAX_LENGTH} characters; "
+            f"that one has {len(query):,}. Try a shorter part of it."
+        )
+    return query
 
 
 class TitleCommands(commands.Cog):
@@ -42,18 +60,19 @@ class TitleCommands(commands.Cog):
     async def title(
         self,
         interaction: BotInteraction,
-        name: app_commands.Range[str, 1, 100],
+        name: app_commands.Range[str, 1, NAME_MAX_LENGTH],
         medium: app_commands.Choice[str] | None = None,
     ) -> None:
+        query = title_query(name)
         wanted = Medium(medium.value) if medium else None
-        if TITLE_ID.match(name):
-            lookup = await within_deadline(interaction, self.titles.lookup(name))
+        if TITLE_ID.match(query):
+            lookup = await within_deadline(interaction, self.titles.lookup(query))
             await send(interaction, embed=lookup_card(lookup))
             return
-        outcome = await within_deadline(interaction, self.titles.search(name, medium=wanted))
+        outcome = await within_deadline(interaction, self.titles.search(query, medium=wanted))
         if not outcome.titles:
-            await send(interaction, content=no_match_message(name, outcome.notes), ephemeral=True)
-            return
+            # Shown privately, as errors are, even after a public "thinking…".
+            raise UserFacingError(no_match_message(query, outcome.notes))
         if len(outcome.titles) == 1:
             only = outcome.titles[0]
             note = outcome.notes[0] if outcome.notes else None
@@ -62,7 +81,7 @@ class TitleCommands(commands.Cog):
         view = discord.ui.View(timeout=None)
         view.add_item(TitlePicker(interaction.user.id, list(outcome.titles)[:25]))
         await send(
-            interaction, embed=choices_embed(name, outcome.titles[:25], outcome.notes), view=view
+            interaction, embed=choices_embed(query, outcome.titles[:25], outcome.notes), view=view
         )
 
     @title.autocomplete("name")
@@ -73,5 +92,7 @@ class TitleCommands(commands.Cog):
         wanted = Medium(medium) if medium in {m.value for m in Medium} else None
         return [
             app_commands.Choice(name=s.label, value=s.title_id)
-            for s in self.titles.suggest(current, medium=wanted)
+            # Capped like the option itself: a longer text matches nothing, and would be
+            # searched for (and logged) whole.
+            for s in self.titles.suggest(current[:NAME_MAX_LENGTH], medium=wanted)
         ]

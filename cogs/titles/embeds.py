@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.compass import CompassReading, explain, meter, read_compass
+from bot.error_handler import echo_input
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.service import TitleLookup
 from cogs.style import BRAND, WARNING
@@ -122,7 +123,7 @@ def title_card(title: Title, reading: CompassReading, *, note: str | None = None
 def choices_embed(typed: str, titles: Sequence[Title], notes: Sequence[str]) -> discord.Embed:
     lines = [f"**{i}.** {t.display_name} · {_shape(t)}" for i, t in enumerate(titles, start=1)]
     embed = discord.Embed(
-        title=f"Titles matching “{typed[:80]}”",
+        title=f"Titles matching “{echo_input(typed, 80)}”",
         description="\n".join(lines)[:4000],
         colour=WARNING if notes else BRAND,
     )
@@ -134,8 +135,8 @@ def choices_embed(typed: str, titles: Sequence[Title], notes: Sequence[str]) -> 
 
 def no_match_message(typed: str, notes: Sequence[str]) -> str:
     message = (
-        f"I found no anime or K-drama called “{typed[:80]}”. Check the spelling, try its English "
-        "or original title, or pick from the suggestions as you type."
+        f"I found no anime or K-drama called “{echo_input(typed, 80)}”. Check the spelling, "
+        "try its English or original title, or pick from the suggestions as you type."
     )
     return " ".join([message, *notes])
 

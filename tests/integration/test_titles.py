@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,9 +10,10 @@ import pytest
 from pydantic import HttpUrl
 
 from bot.config import Settings
-from sandbox import Sandbox
+from sandbox import InteractionTimeoutError, Sandbox
 from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders
 from tests.support.settings import sandbox_settings
+from tests.support.waiting import eventually
 
 FRIEREN = "anilist:154587"
 
@@ -180,10 +182,32 @@ async def test_a_slow_search_shows_thinking_then_the_answer(bot, sandbox: Sandbo
         "title",
         member=club.member("jun"),
         channel=club.channel("general"),
-        options={"name": "qqqqqq", "medium": "anime"},
+        options={"name": "frieren", "medium": "anime"},
     )
     assert result.callback_type == 5
-    assert "I found no anime or K-drama called “qqqqqq”" in result.last_content
+    assert not result.last_message.ephemeral  # a card is for the whole channel
+    assert result.last_embeds[0]["title"] == "Frieren: Beyond Journey’s End"
+
+
+async def test_a_slow_no_match_is_private_and_leaves_nothing_in_public(
+    bot, sandbox: Sandbox, club, providers
+):
+    providers.delay = 2.0  # past the 1.5 s after which the bot shows a public "thinking…"
+    jun, general = club.member("jun"), club.channel("general")
+    result = await sandbox.slash(
+        "title", member=jun, channel=general, options={"name": "qqqqqq", "medium": "anime"}
+    )
+    await sandbox.settle()
+    assert result.callback_type == 5
+    assert result.message is not None
+    assert result.message.deleted  # the public placeholder is gone
+    answer = result.last_message
+    assert answer is not None
+    assert answer.ephemeral
+    assert answer.visible_to == jun.id
+    assert "I found no anime or K-drama called “qqqqqq”" in answer.content
+    assert len(result.followups) == 1  # one private answer, no second reply
+    assert sandbox.messages(general) == []  # nothing left for the channel to read
 
 
 async def test_an_error_after_picking_reaches_the_member(bot, resources, sandbox: Sandbox, club):
@@ -197,3 +221,114 @@ async def test_an_error_after_picking_reaches_the_member(bot, resources, sandbox
     )
     assert picked.ephemeral
     assert "error code" in picked.content
+
+
+async def test_a_blank_name_is_refused_privately_naming_the_limit(
+    bot, sandbox: Sandbox, club, providers
+):
+    result = await sandbox.slash(
+        "title", member=club.member("jun"), channel=club.channel("general"), options={"name": "   "}
+    )
+    assert result.ephemeral
+    assert "1 to 100 characters" in result.content
+    assert providers.requests == []  # nothing was searched
+
+
+async def test_typed_markdown_and_mentions_are_echoed_as_typed(bot, sandbox: Sandbox, club):
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "`qq` **zz @everyone", "medium": "anime"},
+    )
+    assert result.ephemeral
+    assert "“\\`qq\\` \\*\\*zz @\u200beveryone”" in result.content
+    assert not result.message.mention_everyone
+
+
+async def test_a_long_autocomplete_text_is_not_searched_or_logged_whole(
+    bot, resources, sandbox: Sandbox, club, providers, caplog
+):
+    providers.down = True
+    with caplog.at_level(logging.WARNING):
+        await sandbox.autocomplete(
+            "title",
+            member=club.member("jun"),
+            channel=club.channel("general"),
+            options={"name": "x" * 6000},
+            focused="name",
+        )
+        await resources.tasks.wait_idle()
+    assert any("x" * 100 in record.getMessage() for record in caplog.records)  # it was tried
+    assert not any("x" * 101 in record.getMessage() for record in caplog.records)
+
+
+def _reply_requests(sandbox: Sandbox) -> list[str]:
+    return [
+        f"{r.method} {r.route}"
+        for r in sandbox.requests
+        if (r.route or "").startswith(("/interactions/", "/webhooks/"))
+    ]
+
+
+def _error_handler_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "bot.error_handler"]
+
+
+async def test_a_deferral_after_discords_deadline_is_one_log_line_and_no_second_reply(
+    bot, sandbox: Sandbox, club, providers, caplog
+):
+    # This test ends within discord.py's 2 s wait for on_ready; a teardown before it would
+    # leave that event's coroutine unawaited.
+    await bot.wait_until_ready()
+    providers.delay = 2.0  # the bot defers after 1.5 s ...
+    sandbox.response_deadline = 1.0  # ... which is too late here: 10062 Unknown interaction
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(InteractionTimeoutError):
+            await sandbox.slash(
+                "title",
+                member=club.member("jun"),
+                channel=club.channel("general"),
+                options={"name": "qqqqqq", "medium": "anime"},
+            )
+        await eventually(lambda: _error_handler_records(caplog))
+        await sandbox.settle()
+    [record] = _error_handler_records(caplog)
+    assert record.levelno == logging.WARNING
+    assert "Could not reply to /title" in record.getMessage()
+    assert "code 10062" in record.getMessage()
+    assert record.exc_info is None  # no traceback
+    assert _reply_requests(sandbox) == [
+        "POST /interactions/{interaction_id}/{interaction_token}/callback"
+    ]
+
+
+async def test_an_interaction_answered_already_is_one_log_line_and_no_second_reply(
+    bot, sandbox: Sandbox, club, caplog
+):
+    await bot.wait_until_ready()  # as above: the test would end within the wait for on_ready
+    sandbox.fail_next(
+        "POST",
+        "/interactions/{interaction_id}/{interaction_token}/callback",
+        400,
+        code=40060,
+        message="Interaction has already been acknowledged.",
+    )
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(InteractionTimeoutError):
+            await sandbox.slash(
+                "title",
+                member=club.member("jun"),
+                channel=club.channel("general"),
+                options={"name": FRIEREN},
+                timeout=1.0,
+            )
+        await eventually(lambda: _error_handler_records(caplog))
+        await sandbox.settle()
+    [record] = _error_handler_records(caplog)
+    assert "Could not reply to /title" in record.getMessage()
+    assert "code 40060" in record.getMessage()
+    assert record.exc_info is None
+    assert _reply_requests(sandbox) == [
+        "POST /interactions/{interaction_id}/{interaction_token}/callback"
+    ]

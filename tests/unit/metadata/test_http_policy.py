@@ -265,3 +265,68 @@ async def test_request_timeout_is_retried_and_503_retry_after_is_honoured(clock)
     assert (await http.request("GET", "/x")).status_code == 200
     assert len(seen) == 3
     assert clock.sleeps == [0.25, 3.0]
+
+
+def _opened(http: ProviderHttp) -> None:
+    for _ in range(5):
+        http.breaker.record_failure()
+    assert http.breaker.is_open
+
+
+async def test_an_open_breaker_answers_without_waiting_for_a_rate_limit_slot(clock):
+    http, seen = _http(clock, lambda request, n: httpx.Response(200, json={}))
+    http.limiter = RateLimiter((Window(1, 60.0),), clock, clock.sleep)
+    await http.request("GET", "/first")  # the only slot for a minute
+    _opened(http)
+    started = clock.monotonic()
+    with pytest.raises(ProviderUnavailable, match="circuit open"):
+        await http.request("GET", "/second")
+    assert clock.monotonic() == started
+    assert clock.sleeps == []
+    assert [r.url.path for r in seen] == ["/first"]
+
+
+async def test_a_half_open_trial_refused_a_slot_is_released(clock):
+    http, seen = _http(clock, lambda request, n: httpx.Response(200, json={}))
+    _opened(http)
+    clock.advance(30)  # half-open: the next caller is the trial
+    http.limiter.pause_for(60)  # a 429 elsewhere: too long for an interactive reply
+    with pytest.raises(ProviderRateLimited):
+        await http.request("GET", "/trial")
+    clock.advance(61)
+    assert (await http.request("GET", "/next")).status_code == 200  # not refused as "in flight"
+    assert [r.url.path for r in seen] == ["/next"]
+
+
+async def test_the_failure_that_opens_the_breaker_ends_the_call_without_a_back_off(clock):
+    http, seen = _http(clock, lambda request, n: httpx.Response(503))
+    http.breaker = CircuitBreaker(clock, failure_threshold=1)
+    with pytest.raises(ProviderUnavailable, match="circuit open"):
+        await http.request("GET", "/x")
+    assert len(seen) == 1
+    assert clock.sleeps == []
+
+
+async def test_a_refused_connection_gives_its_rate_limit_slot_back(clock):
+    def handler(request, n):
+        if n < 3:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={})
+
+    http, seen = _http(clock, handler, jitter=lambda low, high: high)
+    http.limiter = RateLimiter((Window(1, 60.0),), clock, clock.sleep)
+    assert (await http.request("GET", "/x")).status_code == 200
+    assert len(seen) == 3
+    assert clock.sleeps == [0.5, 1.0]  # the back-offs only: no wait for a slot
+
+
+async def test_a_request_that_was_sent_keeps_its_slot(clock):
+    def handler(request, n):
+        if n == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json={})
+
+    http, _ = _http(clock, handler, jitter=lambda low, high: high)
+    http.limiter = RateLimiter((Window(1, 60.0),), clock, clock.sleep)
+    await http.request("GET", "/x")
+    assert clock.sleeps == [0.5, pytest.approx(59.5)]  # the provider may have counted it

@@ -107,5 +107,5 @@ def test_match_list_and_no_match_text():
     assert embed.colour == WARNING
     assert len(embed) <= 6000
     message = no_match_message("@everyone zzz", ["AniList is down."])
-    assert message.startswith("I found no anime or K-drama called “@everyone zzz”")
+    assert message.startswith("I found no anime or K-drama called “@\u200beveryone zzz”")
     assert message.endswith("AniList is down.")

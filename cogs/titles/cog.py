@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.client import BotInteraction, WatchClubBot
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium
-from bot.metadata.service import TitleLookup, TitleService
+from bot.metadata.service import SearchOutcome, TitleLookup, TitleService
 from cogs.help_sections import help_section
 from cogs.replies import send, within_deadline
 from cogs.titles.embeds import choices_embed, lookup_card, no_match_message
@@ -69,20 +69,30 @@ class TitleCommands(commands.Cog):
             lookup = await within_deadline(interaction, self.titles.lookup(query))
             await send(interaction, embed=lookup_card(lookup))
             return
-        outcome = await within_deadline(interaction, self.titles.search(query, medium=wanted))
-        if not outcome.titles:
-            # Shown privately, as errors are, even after a public "thinking…".
-            raise UserFacingError(no_match_message(query, outcome.notes))
-        if len(outcome.titles) == 1:
-            only = outcome.titles[0]
-            note = outcome.notes[0] if outcome.notes else None
-            await send(interaction, embed=lookup_card(TitleLookup(only, note=note)))
+        outcome, single = await within_deadline(interaction, self._search(query, wanted))
+        if single is not None:
+            await send(interaction, embed=lookup_card(single))
             return
         view = discord.ui.View(timeout=None)
         view.add_item(TitlePicker(interaction.user.id, list(outcome.titles)[:25]))
         await send(
             interaction, embed=choices_embed(query, outcome.titles[:25], outcome.notes), view=view
         )
+
+    async def _search(
+        self, query: str, medium: Medium | None
+    ) -> tuple[SearchOutcome, TitleLookup | None]:
+        """The matches, and for a single match its details: a search result is not a card."""
+        outcome = await self.titles.search(query, medium=medium)
+        if not outcome.titles:
+            # Shown privately, as errors are, even after a public "thinking…".
+            raise UserFacingError(no_match_message(query, outcome.notes))
+        if len(outcome.titles) > 1:
+            return outcome, None
+        lookup = await self.titles.lookup(outcome.titles[0].id)
+        if lookup.note is None and outcome.notes:
+            lookup = TitleLookup(lookup.title, note=outcome.notes[0])
+        return outcome, lookup
 
     @title.autocomplete("name")
     async def title_autocomplete(

@@ -21,7 +21,7 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert "suggests: Lovely Runner · K-drama · 2024" in out
     assert "suggests: Crash Landing on You · K-drama · 2019" in out
     assert "suggests: Attack on Titan · anime · 2013" in out
-    assert "/title name:frieran\n  watchclub ›\n      ╭─ Frieren: Beyond Journey's End" in out
+    assert "/title name:frieran\n  watchclub \u203a\n      ╭─ Frieren: Beyond Journey's End" in out
     # The reminders scene: one merged message, a DM, and a closed DM moved to the channel.
     assert (
         "Twinkling Watermelon, episode 5, starts in 15 minutes.\n"

@@ -140,14 +140,22 @@ async def test_typed_name_searches_and_offers_matches(bot, sandbox: Sandbox, clu
     assert picked.components == []
 
 
-async def test_one_match_goes_straight_to_the_card(bot, sandbox: Sandbox, club):
+async def test_one_match_goes_straight_to_the_card_with_its_details(
+    bot, sandbox: Sandbox, club, providers
+):
     result = await sandbox.slash(
         "title",
         member=club.member("jun"),
         channel=club.channel("general"),
         options={"name": "example k-drama", "medium": "kdrama"},
     )
-    assert result.embeds[0]["title"] == "Example K-Drama"
+    embed = result.embeds[0]
+    assert embed["title"] == "Example K-Drama"
+    # TVmaze's search result has no episode list: the card comes from the show's details.
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert "16 episodes" in fields["Format"]
+    assert fields["Status"].startswith("Airing")
+    assert providers.requests == ["tvmaze search", "tvmaze show"]
 
 
 async def test_no_match_is_explained_privately(bot, sandbox: Sandbox, club):

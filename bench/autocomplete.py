@@ -144,7 +144,7 @@ async def _latency(folder: Path, rng: random.Random) -> dict[str, Any]:
     titles = synthetic_titles(CACHED_TITLES, rng)
     now = to_unix(clock.now())
     expiry = TitleExpiry(fetched_at=now, fresh_until=now + 86400, purge_at=now + 30 * 86400)
-    await repo.put_titles([(title, expiry) for title in titles])
+    await repo.put_titles([(title, expiry) for title in titles], complete=True)
     tasks = BackgroundTasks()
     service = TitleService(repo, Catalog.bundled(), [], clock, tasks)
     started = time.perf_counter()

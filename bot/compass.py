@@ -24,7 +24,8 @@ How a score is made
      entry ("time travel" matches, "time" does not).
 
    Romance tags that describe *a* couple rather than a romance-led story (Marriage,
-   Heterosexual, Love Triangle, ...: `ROMANCE_DETAIL_TAGS`) count in full only when the title
+   Heterosexual, Love Triangle, ...: `ROMANCE_DETAIL_TAGS`, as tags or as TMDB keywords of
+   the same name) count in full only when the title
    has romance at its heart, i.e. a genre, tag or keyword named in `ROMANCE_CORE`; otherwise at
    a quarter (`ROMANCE_SIDE_PLOT_SHARE`). This keeps One Piece's side marriages from making it
    a slow burn.
@@ -531,8 +532,11 @@ def read_compass(title: Title) -> CompassReading:
     for keyword in title.keywords:
         key = _normalize(keyword)
         weights = _lookup("keyword", key)
-        if weights is not None:
-            offer(key, weights, f'keyword "{keyword.strip()}"', "keyword", spoiler=False)
+        if weights is None:
+            continue
+        if key in _ROMANCE_DETAILS and not romance_at_heart:
+            weights = Weights(*(w * ROMANCE_SIDE_PLOT_SHARE for w in weights))
+        offer(key, weights, f'keyword "{keyword.strip()}"', "keyword", spoiler=False)
 
     axis_order = {axis: index for index, axis in enumerate(AXES)}
     signals = tuple(

@@ -207,11 +207,23 @@ class ResolvedZone:
     note: str | None = None
 
 
+_POSIX_OFFSET_NAME = re.compile(r"Etc/GMT[+-][0-9]{1,2}")
+
+
 def resolve_timezone(text: str, *, at: datetime) -> ResolvedZone:
     """The zone for what the user typed, or a UserFacingError saying what works."""
     typed = _normalize(text)
     folded = typed.casefold()
     named = _exact_zone(folded) or _COMMON_NAMES.get(folded)
+    if named is not None and _POSIX_OFFSET_NAME.fullmatch(named):
+        # POSIX names count west as positive: whoever types Etc/GMT+9 may mean UTC+9.
+        actual = _offset_at(named, at)
+        mirrored = f"UTC{int(-actual / timedelta(hours=1)):+d}"
+        note = (
+            f"`{named}` is {format_offset(actual)}: these names invert the sign. "
+            f"If you meant {mirrored}, type `{mirrored}` or your city."
+        )
+        return ResolvedZone(named, describe_zone(named, at=at), note)
     if named is not None:
         return ResolvedZone(named, describe_zone(named, at=at))
     meanings = _ABBREVIATIONS.get(folded)

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from typing import Final
 
 from bot.metadata.folding import fold
+from bot.metadata.models import Medium
 
-# The name a title goes by in English -> what fans also type for it.
-CANONICAL_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+# The name an anime goes by in English -> what fans also type for it.
+ANIME_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     # Anime: fan abbreviations.
     "Attack on Titan": ("aot", "snk", "shingeki", "shingeki no kyojin", "shingeki no kyoujin"),
     "Jujutsu Kaisen": ("jjk",),
@@ -60,6 +61,10 @@ CANONICAL_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "Laid-Back Camp": ("yuru camp",),
     "Natsume's Book of Friends": ("natsume yuujinchou", "natsume yujincho"),
     "The Ancient Magus' Bride": ("mahoutsukai no yome", "mahotsukai no yome"),
+}
+
+# K-dramas, likewise.
+KDRAMA_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     # K-dramas: fan abbreviations and nicknames.
     "Crash Landing on You": ("cloy", "sarangui bulsichak", "sarangeui bulsichak"),
     "Descendants of the Sun": ("dots", "taeyangui huye", "taeyangeui huye"),
@@ -107,7 +112,9 @@ def invert(table: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return by_alias
 
 
+CANONICAL_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {**ANIME_ALIASES, **KDRAMA_ALIASES}
 _BY_ALIAS: Final = invert(CANONICAL_ALIASES)
+_KDRAMA_NAMES: Final = frozenset(KDRAMA_ALIASES)
 
 
 def expand_alias(typed: str) -> str | None:
@@ -116,3 +123,15 @@ def expand_alias(typed: str) -> str | None:
     Use it before asking a provider: "Attack on Titan" finds the show, "aot" does not.
     """
     return _BY_ALIAS.get(alias_key(typed))
+
+
+def alias_medium(typed: str) -> Medium | None:
+    """Whether a fan alias names an anime or a K-drama; None when `typed` is no alias.
+
+    "goblin" is the K-drama Guardian, so only the K-drama providers are asked for it by that
+    name: an anime search for "goblin" must still find Goblin Slayer.
+    """
+    canonical = expand_alias(typed)
+    if canonical is None:
+        return None
+    return Medium.KDRAMA if canonical in _KDRAMA_NAMES else Medium.ANIME

@@ -390,7 +390,7 @@ def _country(value: Any) -> str | None:
 def _next_episode(raw: Any) -> NextEpisode | None:
     episode = fields.mapping(raw)
     number = fields.episodes(episode.get("episode"))
-    airs_at = fields.integer(episode.get("airingAt"), low=0, high=2**40)
+    airs_at = fields.instant(episode.get("airingAt"))
     if number is None or airs_at is None:
         return None
     return NextEpisode(number=number, airs_at=airs_at)
@@ -403,7 +403,7 @@ def _airing_slots(entries: list[Any]) -> list[AiringSlot]:
             continue
         media = entry.get("media")
         episode = fields.episodes(entry.get("episode"))
-        airs_at = fields.integer(entry.get("airingAt"), low=0, high=2**40)
+        airs_at = fields.instant(entry.get("airingAt"))
         if not isinstance(media, dict) or episode is None or airs_at is None:
             log.warning("anilist airing entry without media, episode or time skipped")
             continue

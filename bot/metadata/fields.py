@@ -85,6 +85,15 @@ def year(value: Any) -> int | None:
     return integer(value, low=MIN_YEAR, high=MAX_YEAR)
 
 
+_FIRST_INSTANT: Final = -2_208_988_800  # 1900-01-01 UTC
+_LAST_INSTANT: Final = 4_102_444_800  # 2100-01-01 UTC
+
+
+def instant(value: Any) -> int | None:
+    """Unix seconds within the years a schedule can mean (1900 to 2100)."""
+    return integer(value, low=_FIRST_INSTANT, high=_LAST_INSTANT)
+
+
 def score(value: Any, *, scale: float) -> int | None:
     """A rating on 0..`scale` as 0..100; None when missing, zero or out of range."""
     found = number(value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import enum
 import logging
 import math
 import random
@@ -41,6 +42,14 @@ TVMAZE_WINDOWS = (Window(18, 10.0),)  # at least 20 per 10 s per IP
 TMDB_WINDOWS = (Window(35, 1.0),)  # about 40/s
 
 
+class Admission(enum.Enum):
+    """What the breaker said to one request: only the half-open trial's outcome reopens it."""
+
+    REFUSED = "refused"
+    NORMAL = "normal"
+    TRIAL = "trial"
+
+
 class CircuitBreaker:
     def __init__(
         self,
@@ -63,31 +72,33 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         return self._open_until is not None and self._clock.monotonic() < self._open_until
 
-    def allow(self) -> bool:
+    def allow(self) -> Admission:
         if self._open_until is None:
-            return True
+            return Admission.NORMAL
         if self._clock.monotonic() < self._open_until or self._trial_in_flight:
-            return False
+            return Admission.REFUSED
         self._trial_in_flight = True  # half-open: one request decides
-        return True
+        return Admission.TRIAL
 
     def record_success(self) -> None:
+        # Any success proves the provider answers, the trial's or a straggler's.
         self._failures = 0
         self._open_until = None
         self._trial_in_flight = False
         self._cooldown = self._base_cooldown
 
-    def record_neutral(self) -> None:
+    def record_neutral(self, admission: Admission) -> None:
         """The request says nothing about the provider's health (a 429, a cancellation)."""
-        self._trial_in_flight = False
+        if admission is Admission.TRIAL:
+            self._trial_in_flight = False
 
-    def record_failure(self) -> None:
+    def record_failure(self, admission: Admission) -> None:
         self._failures += 1
-        if self._trial_in_flight:
+        if admission is Admission.TRIAL:
             self._trial_in_flight = False
             self._cooldown = min(self._cooldown * 2, self._max_cooldown)
             self._open_until = self._clock.monotonic() + self._cooldown
-        elif self._failures >= self._threshold:
+        elif self._failures >= self._threshold and not self._trial_in_flight:
             self._open_until = self._clock.monotonic() + self._cooldown
 
 
@@ -152,7 +163,8 @@ class ProviderHttp:
             # The breaker first: with the provider down, a caller must not sit through a
             # back-off or queue for a rate-limit slot only to be told then that the provider
             # is being left alone.
-            if not self.breaker.allow():
+            admission = self.breaker.allow()
+            if admission is Admission.REFUSED:
                 raise ProviderUnavailable(self.name, "circuit open after repeated failures")
             # From here on, a refused slot, a cancellation or an unexpected error says nothing
             # about the provider's health, and must release a half-open trial it was given.
@@ -166,6 +178,10 @@ class ProviderHttp:
                 slot = await self.limiter.acquire(give_up_after=self._max_retry_wait)
                 if slot is None:
                     raise ProviderRateLimited(self.name, self.limiter.paused_for())
+                if admission is Admission.NORMAL and self.breaker.is_open:
+                    # The breaker opened while this call queued for its slot.
+                    self.limiter.refund(slot)
+                    raise ProviderUnavailable(self.name, "circuit open after repeated failures")
                 try:
                     response = await self._client.request(method, url, **kwargs)
                 except (httpx.ConnectError, httpx.ConnectTimeout):
@@ -213,9 +229,9 @@ class ProviderHttp:
                 if outcome == "success":
                     self.breaker.record_success()
                 elif outcome == "failure":
-                    self.breaker.record_failure()
+                    self.breaker.record_failure(admission)
                 else:
-                    self.breaker.record_neutral()
+                    self.breaker.record_neutral(admission)
         raise ProviderError(self.name, "no attempts made")  # max_attempts < 1
 
     def _backoff_for(self, attempt: int) -> float:

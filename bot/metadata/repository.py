@@ -77,15 +77,25 @@ class TitleCacheRepository:
 
     async def put_titles(
         self, entries: Sequence[tuple[Title, TitleExpiry]], *, complete: bool
-    ) -> None:
+    ) -> list[str]:
         """Store titles in one transaction (a search stores all its results at once).
 
         `complete` marks details fetched by id. What a search listed (`complete=False`) never
-        replaces a complete row, fresh or stale: the stale details still know more.
+        replaces a complete row, fresh or stale: the stale details still know more. Returns the
+        ids that were written.
         """
         if not entries:
-            return
+            return []
         async with self._db.transaction() as tx:
+            richer: set[str] = set()
+            if not complete:
+                rows = await tx.fetchall(
+                    "SELECT title_id FROM title_cache WHERE complete = 1"
+                    " AND title_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps([title.id for title, _ in entries]),),
+                )
+                richer = {row["title_id"] for row in rows}
+            entries = [(title, expiry) for title, expiry in entries if title.id not in richer]
             await tx.executemany(
                 """
                 INSERT INTO title_cache
@@ -95,7 +105,6 @@ class TitleCacheRepository:
                     medium = excluded.medium, body = excluded.body,
                     fetched_at = excluded.fetched_at, fresh_until = excluded.fresh_until,
                     purge_at = excluded.purge_at, complete = excluded.complete
-                WHERE excluded.complete >= title_cache.complete
                 """,
                 [
                     (
@@ -110,6 +119,7 @@ class TitleCacheRepository:
                     for title, expiry in entries
                 ],
             )
+        return [title.id for title, _ in entries]
 
     async def get_search(self, search_key: str, *, now: int) -> CachedSearch | None:
         row = await self._db.fetchone(

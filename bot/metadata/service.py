@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 from bot.background import BackgroundTasks
 from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
-from bot.metadata.aliases import expand_alias
+from bot.metadata.aliases import alias_medium, expand_alias
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
@@ -247,27 +247,31 @@ class TitleService:
     async def _search_medium(
         self, typed: str, medium: Medium, limit: int
     ) -> tuple[list[Title], list[str]]:
-        # A fan alias is asked for by its title's name: TVmaze and TMDB do not know "cloy".
-        found, notes, answered = await self._ask_providers(
-            expand_alias(typed) or typed, medium, limit
-        )
+        # A fan alias is asked for by its title's name, of the medium it names: TVmaze and TMDB
+        # do not know "cloy", and AniList must still hear "goblin" as typed.
+        asked = expand_alias(typed) if alias_medium(typed) is medium else None
+        found, notes, answered = await self._ask_providers(asked or typed, medium, limit)
         remembered = await self._remembered(typed, medium, limit)
-        if not answered:
-            # Every provider for this medium failed (or none is configured): what the bot
-            # already knows answers, the catalog and saved copies, typos forgiven.
+        if not answered or not found:
+            # Every provider for this medium failed (or none is configured), or none knew the
+            # text: what the bot already knows answers, the catalog and saved copies, typos
+            # forgiven.
             failed = [PROVIDER_LABELS[p.name] for p in self.providers_for(medium)]
-            if failed:
+            if failed and not answered:
                 notes = [
                     f"{' and '.join(failed)} not answering right now; showing my built-in catalog."
                 ]
             return [title for title, _ in remembered], notes
-        # Typed with a typo, or as an alias: the provider may not know what was meant, the
-        # index does. Its guesses follow the provider's answer.
+        # Typed as an alias, or with a typo the provider answered with other titles: the index
+        # knows what was meant. Its guesses follow the provider's answer. A provider title
+        # named as typed means the text was no typo, and no near misses are added to it.
         listed = {title.id for title in found}
+        typed_is_a_name = any(_starts_a_name(typed, title) for title in found)
         guesses = [
             title
             for title, quality in remembered
-            if quality in (ALIAS, FUZZY) and title.id not in listed
+            if (quality == ALIAS or (quality == FUZZY and not typed_is_a_name))
+            and title.id not in listed
         ][:MAX_GUESSES]
         return found[: max(0, limit - len(guesses))] + guesses, notes
 
@@ -351,10 +355,12 @@ class TitleService:
 
     async def _store(self, titles: Sequence[Title], *, complete: bool) -> None:
         entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]
-        await self._cache.put_titles(entries, complete=complete)
+        written = set(await self._cache.put_titles(entries, complete=complete))
         for title in titles:
             self._identity.learn(title)
-        self._index.add_all(titles)
+        # A search result that did not replace cached details must not replace their names in
+        # autocomplete either.
+        self._index.add_all(title for title in titles if title.id in written)
 
     def _ttl_for(self, title: Title) -> int:
         airing = title.status is Status.RELEASING or title.next_episode is not None
@@ -377,6 +383,11 @@ class TitleService:
     @staticmethod
     def _offline_note() -> str:
         return "Title sources are unreachable; showing my built-in catalog."
+
+
+def _starts_a_name(typed: str, title: Title) -> bool:
+    query = fold(typed)
+    return any(fold(name).startswith(query) for name in title.names.all())
 
 
 def _from_catalog(match: Match) -> bool:

@@ -266,8 +266,8 @@ def _alternative_titles(block: Any) -> list[str]:
     entries = block.get("results", block.get("titles"))
     if not isinstance(entries, list):
         return []
-    titles = (entry.get("title") for entry in entries if isinstance(entry, dict))
-    return [title.strip() for title in titles if isinstance(title, str) and title.strip()]
+    titles = (fields.text(entry.get("title")) for entry in entries if isinstance(entry, dict))
+    return [title for title in titles if title is not None]
 
 
 def _genre_ids(tv: dict[str, Any]) -> tuple[int, ...]:
@@ -300,10 +300,12 @@ def _keywords(block: Any) -> tuple[str, ...]:
     entries = block.get("results", block.get("keywords"))
     if not isinstance(entries, list):
         return ()
-    names = (entry.get("name") for entry in entries if isinstance(entry, dict))
-    return tuple(
-        dict.fromkeys(n.strip().lower() for n in names if isinstance(n, str) and n.strip())
+    names = (
+        fields.text(entry.get("name"), limit=80) for entry in entries if isinstance(entry, dict)
     )
+    return tuple(dict.fromkeys(name.lower() for name in names if name is not None))[
+        : fields.MAX_LIST
+    ]
 
 
 def _episode_minutes(tv: dict[str, Any]) -> int | None:

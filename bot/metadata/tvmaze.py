@@ -281,7 +281,7 @@ def _instant(value: Any) -> int | None:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or not fields.MIN_YEAR <= moment.year <= fields.MAX_YEAR:
         return None
     return int(moment.timestamp())
 

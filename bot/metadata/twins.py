@@ -1,11 +1,12 @@
 """Which ids name the same show, so a K-drama from the catalog and from TVmaze is listed once.
 
 The catalog names some of its titles' provider ids (`same_as`); most K-dramas have none. A
-provider title is also linked to a catalog title when both are the same medium, share a name
-(English, romanized, native or a synonym, compared folded) and premiered within a year of each
-other: TVmaze files a show by its premiere date, the catalog by its broadcast year. Provider
-titles with no catalog twin are linked to each other by medium, display name and year, so TMDB
-and TVmaze answering for one show also count once.
+provider title is also linked to a catalog title when both are the same medium, share a main
+name (English, romanized or native, compared folded; never a synonym, since "Goblin" or
+"Boyfriend" are other shows' names too) and premiered within a year of each other: TVmaze files
+a show by its premiere date, the catalog by its broadcast year. Provider titles with no catalog
+twin are linked to each other by medium, display name and year (a title without a year stays
+on its own), so TMDB and TVmaze answering for one show also count once.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class ShowIdentity:
         if title.id in self._show_of:
             return
         twin = self.catalog_twin(title)
-        self._link(title.id, twin.id if twin is not None else _provider_show_key(title))
+        if twin is not None:
+            self._link(title.id, twin.id)
+        elif title.year is not None:
+            self._link(title.id, _provider_show_key(title))
 
     def catalog_twin(self, title: Title) -> Title | None:
         """The catalog title that is the same show as provider title `title`, if any."""
@@ -65,7 +69,8 @@ class ShowIdentity:
 
 
 def _names(title: Title) -> set[str]:
-    return {folded for folded in map(fold, title.names.all()) if len(folded) >= 2}
+    names = (title.names.english, title.names.romanized, title.names.native)
+    return {folded for folded in (fold(name) for name in names if name) if len(folded) >= 2}
 
 
 def _year_gap(first: int | None, second: int | None) -> int | None:
@@ -73,4 +78,4 @@ def _year_gap(first: int | None, second: int | None) -> int | None:
 
 
 def _provider_show_key(title: Title) -> str:
-    return f"{title.medium.value}|{fold(title.display_name)}|{title.year or ''}"
+    return f"{title.medium.value}|{fold(title.display_name)}|{title.year}"

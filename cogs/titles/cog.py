@@ -19,6 +19,9 @@ from cogs.titles.views import TitlePicker
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 NAME_MAX_LENGTH = 100  # as declared to Discord, which a crafted request need not respect
+DETAILS_UNAVAILABLE = (
+    "Its full details could not be fetched just now; this is what its search listed."
+)
 MEDIUM_CHOICES = [
     app_commands.Choice(name="Anime", value=Medium.ANIME.value),
     app_commands.Choice(name="K-drama", value=Medium.KDRAMA.value),
@@ -89,10 +92,14 @@ class TitleCommands(commands.Cog):
             raise UserFacingError(no_match_message(query, outcome.notes))
         if len(outcome.titles) > 1:
             return outcome, None
-        lookup = await self.titles.lookup(outcome.titles[0].id)
-        if lookup.note is None and outcome.notes:
-            lookup = TitleLookup(lookup.title, note=outcome.notes[0])
-        return outcome, lookup
+        only = outcome.titles[0]
+        note = outcome.notes[0] if outcome.notes else None
+        try:
+            lookup = await self.titles.lookup(only.id)
+        except UserFacingError:
+            # The search just listed it: its listing beats an error about its details.
+            return outcome, TitleLookup(only, note=note or DETAILS_UNAVAILABLE)
+        return outcome, TitleLookup(lookup.title, note=lookup.note or note)
 
     @title.autocomplete("name")
     async def title_autocomplete(

@@ -43,6 +43,7 @@ class FakeProviders:
         show = _load("tvmaze/show_kdrama_embedded.handbuilt.json")
         self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
         self.down = False
+        self.gone_shows: set[int] = set()  # listed by the search, 404 for their details
         self.delay = 0.0  # seconds before each answer, to make the bot defer
         self.requests: list[str] = []
         self._runner: web.AppRunner | None = None
@@ -130,7 +131,8 @@ class FakeProviders:
         self.requests.append("tvmaze show")
         if (refusal := await self._slow_or_down()) is not None:
             return refusal
-        show = self.shows.get(int(request.match_info["show_id"]))
+        show_id = int(request.match_info["show_id"])
+        show = None if show_id in self.gone_shows else self.shows.get(show_id)
         if show is None:
             return web.json_response({"name": "Not Found", "status": 404}, status=404)
         return web.json_response(copy.deepcopy(show))

@@ -158,6 +158,21 @@ async def test_one_match_goes_straight_to_the_card_with_its_details(
     assert providers.requests == ["tvmaze search", "tvmaze show"]
 
 
+async def test_one_match_whose_details_are_gone_shows_its_listing_with_a_note(
+    bot, sandbox: Sandbox, club, providers
+):
+    providers.gone_shows.add(990001)
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "example k-drama", "medium": "kdrama"},
+    )
+    assert not result.ephemeral
+    assert result.embeds[0]["title"] == "Example K-Drama"
+    assert "full details could not be fetched" in result.embeds[0]["description"]
+
+
 async def test_no_match_is_explained_privately(bot, sandbox: Sandbox, club):
     result = await sandbox.slash(
         "title",

@@ -227,3 +227,10 @@ def test_a_side_marriage_is_named_weakly_and_not_as_a_reason() -> None:
     marriage = next(s for s in reading.signals if s.label.startswith("Marriage"))
     assert marriage.weight == pytest.approx(0.50 * 0.63 * 0.25, abs=1e-4)
     assert "Marriage" not in explain(reading, "slow_burn")
+
+
+def test_side_romance_keywords_are_weighed_like_side_romance_tags() -> None:
+    keywords = tmdb(990002, "Pirate Road", [10759, 18], ["marriage", "love triangle", "pirate"])
+    tagged = anilist(990002, "Pirate Road", ["Action", "Drama"], {"Marriage": 100})
+    assert read_compass(keywords).slow_burn < 0.45
+    assert read_compass(tagged).slow_burn < 0.45

@@ -86,7 +86,10 @@ def test_the_literal_etc_name_is_still_offered_with_its_real_offset():
         "Etc/GMT+9", "Etc/GMT+9 = UTC-09:00 (no daylight saving)"
     )
     assert resolve_timezone("Etc/GMT+9", at=WINTER) == ResolvedZone(
-        "Etc/GMT+9", "UTC-09:00 (no daylight saving)"
+        "Etc/GMT+9",
+        "UTC-09:00 (no daylight saving)",
+        "`Etc/GMT+9` is UTC-09:00: these names invert the sign. "
+        "If you meant UTC+9, type `UTC+9` or your city.",
     )
 
 

@@ -93,3 +93,46 @@ async def test_near_misses_do_not_stop_the_background_search(db, clock, tvmaze):
 
     assert len(suggestions) >= 5  # all near misses
     assert tvmaze.searches == ["moonlt bakery"]
+
+
+async def test_an_alias_is_expanded_only_for_the_medium_it_names(db, clock, tvmaze):
+    anilist = FakeProvider()  # AniList's shape: anime only
+    tasks = BackgroundTasks()
+    service = TitleService(
+        TitleCacheRepository(db), Catalog.bundled(), [anilist, tvmaze], clock, tasks
+    )
+    await service.start()
+
+    await service.search("goblin")
+    await tasks.close()
+
+    assert anilist.searches == ["goblin"]  # Goblin Slayer is still findable
+    assert tvmaze.searches == ["Guardian: The Lonely and Great God"]
+
+
+async def test_an_exact_answer_is_not_buried_under_near_misses(db, clock):
+    reply = Title(
+        id="tvmaze:21939",
+        medium=Medium.KDRAMA,
+        names=TitleNames(english="Reply 1988"),
+        attribution="test",
+        year=2015,
+    )
+    provider = FakeProvider(
+        name="tvmaze", media=frozenset({Medium.KDRAMA}), titles={reply.id: reply}
+    )
+    tasks = BackgroundTasks()
+    service = TitleService(TitleCacheRepository(db), Catalog.bundled(), [provider], clock, tasks)
+    await service.start()
+
+    outcome = await service.search("Reply 1988", medium=Medium.KDRAMA)
+    await tasks.close()
+
+    assert [t.id for t in outcome.titles] == [reply.id]  # not Reply 1994 and 1997 too
+
+
+async def test_when_the_provider_knows_nothing_the_catalog_answers(service, tvmaze):
+    outcome = await service.search("Kingdom", medium=Medium.KDRAMA)
+    assert tvmaze.searches == ["Kingdom"]
+    assert outcome.titles[0].id == "catalog:kingdom"
+    assert outcome.notes == ()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.metadata.http_policy import (
+    Admission,
     CircuitBreaker,
     ProviderHttp,
     RateLimiter,
@@ -57,26 +58,66 @@ async def test_pause_holds_everyone_back(clock):
 def test_breaker_opens_half_opens_and_backs_off(clock):
     breaker = CircuitBreaker(clock, failure_threshold=3, cooldown=10, max_cooldown=25)
     for _ in range(3):
-        assert breaker.allow()
-        breaker.record_failure()
+        assert breaker.allow() is Admission.NORMAL
+        breaker.record_failure(Admission.NORMAL)
     assert breaker.is_open
-    assert not breaker.allow()
+    assert breaker.allow() is Admission.REFUSED
     clock.advance(10)
-    assert breaker.allow()  # the one trial request
-    assert not breaker.allow()  # nobody else while it is in flight
-    breaker.record_failure()  # trial failed: cool down twice as long
+    assert breaker.allow() is Admission.TRIAL  # the one trial request
+    assert breaker.allow() is Admission.REFUSED  # nobody else while it is in flight
+    breaker.record_failure(Admission.TRIAL)  # trial failed: cool down twice as long
     clock.advance(19)
-    assert not breaker.allow()
+    assert breaker.allow() is Admission.REFUSED
     clock.advance(1)
-    assert breaker.allow()
-    breaker.record_failure()
+    assert breaker.allow() is Admission.TRIAL
+    breaker.record_failure(Admission.TRIAL)
     clock.advance(24)
-    assert not breaker.allow()  # capped at 25
+    assert breaker.allow() is Admission.REFUSED  # capped at 25
     clock.advance(1)
-    assert breaker.allow()
+    assert breaker.allow() is Admission.TRIAL
     breaker.record_success()
     assert not breaker.is_open
-    assert breaker.allow()
+    assert breaker.allow() is Admission.NORMAL
+
+
+def test_only_the_trial_decides_a_half_open_breaker(clock):
+    breaker = CircuitBreaker(clock, failure_threshold=1, cooldown=10)
+    assert breaker.allow() is Admission.NORMAL  # a straggler admitted while closed
+    breaker.record_failure(Admission.NORMAL)  # someone else's failure opens it
+    clock.advance(10)
+    assert breaker.allow() is Admission.TRIAL
+    breaker.record_neutral(Admission.NORMAL)  # the straggler gives up (a 429)
+    assert breaker.allow() is Admission.REFUSED  # the trial is still the only one
+    breaker.record_failure(Admission.NORMAL)  # a straggler's failure is not the trial's
+    clock.advance(10)
+    assert breaker.allow() is Admission.REFUSED  # not reopened at double length by it
+    breaker.record_failure(Admission.TRIAL)
+    clock.advance(19)
+    assert breaker.allow() is Admission.REFUSED
+    clock.advance(1)
+    assert breaker.allow() is Admission.TRIAL
+
+
+async def test_a_call_queued_while_the_breaker_opens_is_not_sent(clock):
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        http = ProviderHttp(
+            "anilist", client, windows=(Window(1, 60.0),), clock=clock, sleep=clock.sleep
+        )
+        await http.request("GET", "https://a.test/first")  # takes the minute's only slot
+        queued = asyncio.ensure_future(http.request("GET", "https://a.test/queued"))
+        await asyncio.sleep(0)
+        for _ in range(5):
+            http.breaker.record_failure(Admission.NORMAL)  # others fail meanwhile
+        assert http.breaker.is_open
+        with pytest.raises(ProviderUnavailable):
+            await queued
+    assert sent == ["https://a.test/first"]
 
 
 def test_retry_after_forms(clock):
@@ -269,7 +310,7 @@ async def test_request_timeout_is_retried_and_503_retry_after_is_honoured(clock)
 
 def _opened(http: ProviderHttp) -> None:
     for _ in range(5):
-        http.breaker.record_failure()
+        http.breaker.record_failure(Admission.NORMAL)
     assert http.breaker.is_open
 
 

@@ -211,3 +211,23 @@ async def test_tmdb_search_with_1e400_keeps_every_title() -> None:
     assert found[0].popularity is None
     assert found[0].score is None
     assert not math.isinf(found[1].popularity or 0)
+
+
+def test_huge_lists_and_texts_are_capped_and_far_dates_dropped() -> None:
+    details = {
+        **_tmdb_details(),
+        "alternative_titles": {"results": [{"title": "x" * 100_000}, {"title": "Real Name"}]},
+        "keywords": {"results": [{"name": f"keyword {n}"} for n in range(5_000)]},
+    }
+    title = title_from_tv(details)
+    assert "Real Name" in title.names.synonyms
+    assert all(len(name) <= 500 for name in title.names.synonyms)
+    assert len(title.keywords) <= 100
+
+    show = {
+        **_tvmaze_show(),
+        "_embedded": {"nextepisode": {"number": 3, "airstamp": "9999-12-31T00:00:00+00:00"}},
+    }
+    assert title_from_show(show).next_episode is None
+    media = {**_anilist_media(), "nextAiringEpisode": {"episode": 3, "airingAt": 2**39}}
+    assert title_from_media(media).next_episode is None

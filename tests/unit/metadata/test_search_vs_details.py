@@ -31,7 +31,8 @@ LISTED = dataclasses.replace(FULL, status=Status.UNKNOWN, episodes=None)
 
 @dataclasses.dataclass
 class ThinSearchProvider(FakeProvider):
-    """TVmaze's shape: searches list thin titles, a fetch by id gives the details."""
+    """TVmaze's shape: searches list thin titles (an English name, no status or episodes), a
+    fetch by id gives the details."""
 
     name: str = "tvmaze"
     media: frozenset[Medium] = frozenset({Medium.KDRAMA})
@@ -39,7 +40,15 @@ class ThinSearchProvider(FakeProvider):
 
     async def search(self, query: str, *, limit: int = 10) -> list[Title]:
         found = await super().search(query, limit=limit)
-        return [dataclasses.replace(t, status=Status.UNKNOWN, episodes=None) for t in found]
+        return [
+            dataclasses.replace(
+                t,
+                names=TitleNames(english=t.names.english),
+                status=Status.UNKNOWN,
+                episodes=None,
+            )
+            for t in found
+        ]
 
 
 @pytest.fixture
@@ -102,3 +111,16 @@ async def test_during_an_outage_a_search_copy_is_shown_with_a_note(service, thin
 
     assert lookup.title == LISTED
     assert lookup.note is not None
+
+
+async def test_a_search_does_not_replace_the_names_autocomplete_knows(service, thin):
+    detailed = dataclasses.replace(
+        FULL, names=TitleNames(english="Moonlit Bakery", native="달빛 빵집")
+    )
+    thin.titles[FULL.id] = detailed
+    await service.lookup(FULL.id)
+    assert FULL.id in [s.title_id for s in service.suggest("달빛 빵")]
+
+    await service.search("moonlit", medium=Medium.KDRAMA)  # lists it without its native name
+
+    assert FULL.id in [s.title_id for s in service.suggest("달빛 빵")]

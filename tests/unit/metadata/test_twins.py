@@ -41,6 +41,9 @@ TMDB_CLOY_NATIVE_ONLY = kdrama("tmdb:94796", 2019, native="사랑의 불시착")
         (kdrama("tmdb:2", 2019, native="사랑의 불시착"), "catalog:crash-landing-on-you"),
         (kdrama("tvmaze:3", 2005, english="Reply 1988"), None),  # another show of that name
         (kdrama("tvmaze:4", None, english="Reply 1988"), None),  # no year: no proof
+        # A catalog synonym is another show's name too: Encounter was once called Boyfriend.
+        (kdrama("tvmaze:5", 2018, english="Boyfriend"), None),
+        (kdrama("tvmaze:6", 2016, english="Goblin"), None),
     ],
 )
 def test_provider_titles_find_their_catalog_twin_by_name_and_year(title, twin):
@@ -57,6 +60,15 @@ def test_an_anime_is_never_the_twin_of_a_kdrama():
         year=2015,
     )
     assert ShowIdentity(CATALOG).catalog_twin(anime) is None
+
+
+def test_provider_titles_without_a_year_are_never_merged():
+    identity = ShowIdentity(CATALOG)
+    first = kdrama("tvmaze:990002", None, english="Spring")
+    second = kdrama("tmdb:990002", None, english="Spring")
+    identity.learn(first)
+    identity.learn(second)
+    assert identity.show_of(first.id) != identity.show_of(second.id)
 
 
 def test_two_providers_without_a_catalog_entry_are_one_show():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_ASCII_PUNCTUATION = re.compile(r"[^a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -12,6 +15,9 @@ def fold(text: str) -> str:
     voicing marks, since those change the word. Anything that is not a letter or a digit becomes
     a space.
     """
+    if text.isascii():
+        # Most names are plain ASCII: the same result without a Unicode pass per character.
+        return _ASCII_PUNCTUATION.sub(" ", text.lower()).strip()
     out: list[str] = []
     for char in unicodedata.normalize("NFKC", text):
         decomposed = unicodedata.normalize("NFKD", char)

@@ -171,3 +171,14 @@ def test_popularity_is_compared_within_each_source_not_raw():
     found = [m.entry.title_id for m in index.search("moonlight")]
     assert found.index("tvmaze:2") < found.index("anilist:1")
     assert found.index("tmdb:3") < found.index("anilist:1")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_shortcut_folds_as_the_unicode_path_does(text):
+    # The Unicode path, character by character, as fold() does for non-ASCII text.
+    import unicodedata
+
+    out = []
+    for char in unicodedata.normalize("NFKC", text):
+        out.extend(c if c.isalnum() else " " for c in char.casefold())
+    assert fold(text) == " ".join("".join(out).split())

@@ -30,7 +30,7 @@ from bot.background import BackgroundTasks
 from bot.clock import SystemClock
 from bot.metadata.anilist import AniListProvider
 from bot.metadata.catalog import Catalog
-from bot.metadata.http_policy import ANILIST_WINDOWS, TVMAZE_WINDOWS, ProviderHttp
+from bot.metadata.http_policy import ANILIST_WINDOWS, TVMAZE_WINDOWS, Admission, ProviderHttp
 from bot.metadata.provider import ProviderError, ProviderRateLimited, ProviderUnavailable
 from bot.metadata.repository import TitleCacheRepository
 from bot.metadata.service import TitleService
@@ -51,14 +51,15 @@ class LimiterFirstHttp(ProviderHttp):
         for attempt in range(1, self._max_attempts + 1):
             if not await self.limiter.acquire(give_up_after=self._max_retry_wait):
                 raise ProviderRateLimited(self.name, self.limiter.paused_for())
-            if not self.breaker.allow():
+            admission = self.breaker.allow()
+            if admission is Admission.REFUSED:
                 raise ProviderUnavailable(self.name, "circuit open after repeated failures")
             try:
                 response = await self._client.request(method, url, **kwargs)
             except httpx.RequestError as exc:
                 if attempt < self._max_attempts:
                     await self._sleep(self._backoff_for(attempt))  # then counted, as it was
-                self.breaker.record_failure()
+                self.breaker.record_failure(admission)
                 if attempt == self._max_attempts:
                     raise ProviderUnavailable(self.name, "unreachable") from exc
                 continue

@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from bench import autocomplete, edits, providers_down, startup, timers
 
-BENCHMARKS = {
+Benchmark = Callable[..., Coroutine[Any, Any, dict[str, Any]]]
+BENCHMARKS: dict[str, Benchmark] = {
     "autocomplete": autocomplete.run,
     "edits": edits.run,
     "providers-down": providers_down.run,

@@ -31,7 +31,12 @@ from bot.clock import SystemClock
 from bot.metadata.anilist import AniListProvider
 from bot.metadata.catalog import Catalog
 from bot.metadata.http_policy import ANILIST_WINDOWS, TVMAZE_WINDOWS, Admission, ProviderHttp
-from bot.metadata.provider import ProviderError, ProviderRateLimited, ProviderUnavailable
+from bot.metadata.provider import (
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+    TitleProvider,
+)
 from bot.metadata.repository import TitleCacheRepository
 from bot.metadata.service import TitleService
 from bot.metadata.tvmaze import TVmazeProvider
@@ -97,7 +102,7 @@ async def _searches(
         httpx.AsyncClient(transport=httpx.MockTransport(transport)) as anilist,
         httpx.AsyncClient(transport=httpx.MockTransport(transport)) as tvmaze,
     ):
-        providers = [
+        providers: list[TitleProvider] = [
             AniListProvider(
                 http_class("anilist", anilist, windows=ANILIST_WINDOWS, clock=clock, jitter=jitter)
             ),

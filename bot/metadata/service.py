@@ -22,7 +22,7 @@ from bot.metadata.aliases import alias_medium, expand_alias
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
-from bot.metadata.provider import ProviderError, TitleProvider
+from bot.metadata.provider import ProviderError, ProviderUnavailable, TitleProvider
 from bot.metadata.repository import TitleCacheRepository, TitleExpiry
 from bot.metadata.twins import ShowIdentity
 
@@ -45,6 +45,8 @@ class CachePolicy:
     search: int = DAY
     empty_search: int = HOUR  # a "no match" is retried sooner
     keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
+    # How long a member waits on a provider before the answer comes from what the bot knows.
+    answer_within: float = 5.0
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
 
@@ -206,8 +208,8 @@ class TitleService:
         if cached is not None and cached.serves_details(now):
             return TitleLookup(cached.title)
         try:
-            fetched = await self._once(
-                f"fetch|{title_id}", lambda: provider.fetch(title_id.split(":", 1)[1])
+            fetched = await self._answer_in_time(
+                provider, f"fetch|{title_id}", lambda: self._fetch_and_store(provider, title_id)
             )
         except ProviderError as error:
             log.warning("Fetching %s failed: %s", title_id, error)
@@ -225,8 +227,13 @@ class TitleService:
             raise UserFacingError(
                 f"{PROVIDER_LABELS[provider.name]} no longer has that title. Try searching by name."
             )
-        await self._store([fetched], complete=True)
         return TitleLookup(fetched)
+
+    async def _fetch_and_store(self, provider: TitleProvider, title_id: str) -> Title | None:
+        fetched = await provider.fetch(title_id.split(":", 1)[1])
+        if fetched is not None:
+            await self._store([fetched], complete=True)
+        return fetched
 
     # -- searches -------------------------------------------------------------------------------
 
@@ -289,8 +296,10 @@ class TitleService:
                 if len(stored) == len(cached.title_ids):
                     return [stored[i] for i in cached.title_ids][:limit], notes, True
             try:
-                found = await self._once(
-                    f"search|{key}", functools.partial(provider.search, query, limit=limit)
+                found = await self._answer_in_time(
+                    provider,
+                    f"search|{key}",
+                    functools.partial(self._search_and_store, provider, query, medium, limit, key),
                 )
             except ProviderError as error:
                 log.warning("Searching %s for %r failed: %s", provider.name, query[:100], error)
@@ -301,12 +310,18 @@ class TitleService:
                     if found:
                         return found[:limit], notes, True
                 continue  # the next provider for this medium, if any
-            found = [title for title in found if title.medium is medium] or found
-            await self._store(found, complete=provider.search_gives_details)
-            ttl = self._policy.search if found else self._policy.empty_search
-            await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
             return found[:limit], notes, True
         return [], notes, False
+
+    async def _search_and_store(
+        self, provider: TitleProvider, query: str, medium: Medium, limit: int, key: str
+    ) -> list[Title]:
+        found = await provider.search(query, limit=limit)
+        found = [title for title in found if title.medium is medium] or found
+        await self._store(found, complete=provider.search_gives_details)
+        ttl = self._policy.search if found else self._policy.empty_search
+        await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
+        return found
 
     async def _remembered(self, typed: str, medium: Medium, limit: int) -> list[tuple[Title, int]]:
         """Titles the bot already knows (catalog and cache) for `typed`, with match quality."""
@@ -333,6 +348,23 @@ class TitleService:
                 shows.add(show)
                 unique.append(title)
         return unique
+
+    async def _answer_in_time(
+        self, provider: TitleProvider, key: str, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`call`'s answer, or ProviderUnavailable once a member has waited long enough.
+
+        A provider that times out rather than refusing would hold the reply for its client
+        timeouts and retries (up to half a minute) before the breaker opens. The shared call
+        goes on after the member is answered from what the bot knows, and saves its result
+        for the next ask.
+        """
+        try:
+            return await asyncio.wait_for(self._once(key, call), self._policy.answer_within)
+        except TimeoutError as error:
+            raise ProviderUnavailable(
+                provider.name, f"no answer within {self._policy.answer_within:.0f} s"
+            ) from error
 
     async def _once(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """Run `call` once for every concurrent caller asking the same question."""

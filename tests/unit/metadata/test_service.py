@@ -206,3 +206,27 @@ async def test_a_long_running_service_purges_without_a_restart(service, provider
     assert await service.purge() == 1
     assert [s.title_id for s in service.suggest("zephyrine")] == []
     assert await db.fetchone("SELECT * FROM title_cache") is None
+
+
+async def test_a_provider_that_hangs_is_answered_around_and_its_answer_kept(db, clock):
+    slow = FakeProvider(titles={t.id: t for t in (anime(1, "Zephyrine"),)}, delay=0.3)
+    tasks = BackgroundTasks()
+    policy = CachePolicy(answer_within=0.05)
+    service = TitleService(
+        TitleCacheRepository(db), Catalog.bundled(), [slow], clock, tasks, policy
+    )
+    await service.start()
+
+    outcome = await service.search("zephyrine", medium=Medium.ANIME)
+    assert outcome.titles == ()  # nothing known yet, and no waiting for the provider
+    assert outcome.notes == ("AniList not answering right now; showing my built-in catalog.",)
+    with pytest.raises(UserFacingError, match="not answering right now"):
+        await service.lookup("anilist:900001")
+
+    await asyncio.sleep(0.4)  # the shared calls finish on their own and save what they found
+    again = await service.search("zephyrine", medium=Medium.ANIME)
+    assert [t.id for t in again.titles] == ["anilist:900001"]
+    assert (await service.lookup("anilist:900001")).note is None
+    assert slow.searches == ["zephyrine"]
+    assert slow.fetches == ["900001"]
+    await tasks.close()

@@ -30,7 +30,7 @@ from bot.background import BackgroundTasks
 from bot.clock import SystemClock
 from bot.metadata.anilist import AniListProvider
 from bot.metadata.catalog import Catalog
-from bot.metadata.http_policy import ANILIST_WINDOWS, TVMAZE_WINDOWS, Admission, ProviderHttp
+from bot.metadata.http_policy import ANILIST_WINDOWS, TVMAZE_WINDOWS, ProviderHttp
 from bot.metadata.provider import (
     ProviderError,
     ProviderRateLimited,
@@ -57,7 +57,7 @@ class LimiterFirstHttp(ProviderHttp):
             if not await self.limiter.acquire(give_up_after=self._max_retry_wait):
                 raise ProviderRateLimited(self.name, self.limiter.paused_for())
             admission = self.breaker.allow()
-            if admission is Admission.REFUSED:
+            if not admission.allowed:
                 raise ProviderUnavailable(self.name, "circuit open after repeated failures")
             try:
                 response = await self._client.request(method, url, **kwargs)
@@ -68,7 +68,7 @@ class LimiterFirstHttp(ProviderHttp):
                 if attempt == self._max_attempts:
                     raise ProviderUnavailable(self.name, "unreachable") from exc
                 continue
-            self.breaker.record_success()
+            self.breaker.record_success(admission)
             return response
         raise ProviderError(self.name, "no attempts made")
 

@@ -216,14 +216,7 @@ def resolve_timezone(text: str, *, at: datetime) -> ResolvedZone:
     folded = typed.casefold()
     named = _exact_zone(folded) or _COMMON_NAMES.get(folded)
     if named is not None and _POSIX_OFFSET_NAME.fullmatch(named):
-        # POSIX names count west as positive: whoever types Etc/GMT+9 may mean UTC+9.
-        actual = _offset_at(named, at)
-        mirrored = f"UTC{int(-actual / timedelta(hours=1)):+d}"
-        note = (
-            f"`{named}` is {format_offset(actual)}: these names invert the sign. "
-            f"If you meant {mirrored}, type `{mirrored}` or your city."
-        )
-        return ResolvedZone(named, describe_zone(named, at=at), note)
+        return ResolvedZone(named, describe_zone(named, at=at), _posix_sign_note(named, at))
     if named is not None:
         return ResolvedZone(named, describe_zone(named, at=at))
     meanings = _ABBREVIATIONS.get(folded)
@@ -242,6 +235,19 @@ def resolve_timezone(text: str, *, at: datetime) -> ResolvedZone:
         "`Asia/Seoul`, `America/New_York` or `Europe/London`, an abbreviation such as `KST`, "
         f"or an offset such as `UTC+9`.{hint}"
     )
+
+
+def _posix_sign_note(zone: str, at: datetime) -> str | None:
+    """POSIX names count west as positive: whoever types Etc/GMT+9 may mean UTC+9."""
+    actual = _offset_at(zone, at)
+    if not actual:
+        return None
+    mirrored = -actual
+    note = f"`{zone}` is {format_offset(actual)}: these names invert the sign."
+    if _EARLIEST_OFFSET <= mirrored <= _LATEST_OFFSET:
+        typed = f"UTC{int(mirrored / timedelta(hours=1)):+d}"
+        note += f" If you meant {typed}, type `{typed}` or your city."
+    return note
 
 
 def suggest_timezones(text: str, *, at: datetime, limit: int = MAX_CHOICES) -> list[ZoneChoice]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import enum
 import logging
 import math
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -42,12 +42,19 @@ TVMAZE_WINDOWS = (Window(18, 10.0),)  # at least 20 per 10 s per IP
 TMDB_WINDOWS = (Window(35, 1.0),)  # about 40/s
 
 
-class Admission(enum.Enum):
-    """What the breaker said to one request: only the half-open trial's outcome reopens it."""
+@dataclass(frozen=True)
+class Admission:
+    """What the breaker said to one request, and when.
 
-    REFUSED = "refused"
-    NORMAL = "normal"
-    TRIAL = "trial"
+    `opened` is how many times the breaker had opened when the request was let in; `trial`
+    numbers the half-open trial it is, if it is one. Outcomes are weighed against them, so a
+    request let in before the breaker opened, or a trial that is no longer the current one,
+    cannot decide what the breaker does now.
+    """
+
+    allowed: bool
+    opened: int
+    trial: int | None = None
 
 
 class CircuitBreaker:
@@ -66,7 +73,9 @@ class CircuitBreaker:
         self._cooldown = cooldown
         self._failures = 0
         self._open_until: float | None = None
-        self._trial_in_flight = False
+        self._times_opened = 0
+        self._trials = 0
+        self._current_trial: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -74,32 +83,46 @@ class CircuitBreaker:
 
     def allow(self) -> Admission:
         if self._open_until is None:
-            return Admission.NORMAL
-        if self._clock.monotonic() < self._open_until or self._trial_in_flight:
-            return Admission.REFUSED
-        self._trial_in_flight = True  # half-open: one request decides
-        return Admission.TRIAL
+            return Admission(allowed=True, opened=self._times_opened)
+        if self._clock.monotonic() < self._open_until or self._current_trial is not None:
+            return Admission(allowed=False, opened=self._times_opened)
+        self._trials += 1  # half-open: one request decides
+        self._current_trial = self._trials
+        return Admission(allowed=True, opened=self._times_opened, trial=self._trials)
 
-    def record_success(self) -> None:
-        # Any success proves the provider answers, the trial's or a straggler's.
+    def still_admits(self, admission: Admission) -> bool:
+        """False when the breaker has opened since `admission` (e.g. while it queued)."""
+        if admission.trial is not None:
+            return admission.trial == self._current_trial
+        return admission.opened == self._times_opened and self._open_until is None
+
+    def record_success(self, admission: Admission) -> None:
+        del admission  # any success proves the provider answers, a trial's or a straggler's
         self._failures = 0
         self._open_until = None
-        self._trial_in_flight = False
+        self._current_trial = None
         self._cooldown = self._base_cooldown
 
     def record_neutral(self, admission: Admission) -> None:
         """The request says nothing about the provider's health (a 429, a cancellation)."""
-        if admission is Admission.TRIAL:
-            self._trial_in_flight = False
+        if admission.trial is not None and admission.trial == self._current_trial:
+            self._current_trial = None
 
     def record_failure(self, admission: Admission) -> None:
-        self._failures += 1
-        if admission is Admission.TRIAL:
-            self._trial_in_flight = False
+        if admission.trial is not None and admission.trial == self._current_trial:
+            self._current_trial = None
             self._cooldown = min(self._cooldown * 2, self._max_cooldown)
-            self._open_until = self._clock.monotonic() + self._cooldown
-        elif self._failures >= self._threshold and not self._trial_in_flight:
-            self._open_until = self._clock.monotonic() + self._cooldown
+            self._open(self._cooldown)
+        elif admission.trial is None and self.still_admits(admission):
+            self._failures += 1
+            if self._failures >= self._threshold:
+                self._open(self._cooldown)
+        # Otherwise a straggler let in before the breaker last opened, or an old trial:
+        # its failure is already accounted for.
+
+    def _open(self, seconds: float) -> None:
+        self._times_opened += 1
+        self._open_until = self._clock.monotonic() + seconds
 
 
 MAX_RETRY_AFTER = 3600.0  # a broken or hostile header must not silence a provider for good
@@ -164,7 +187,7 @@ class ProviderHttp:
             # back-off or queue for a rate-limit slot only to be told then that the provider
             # is being left alone.
             admission = self.breaker.allow()
-            if admission is Admission.REFUSED:
+            if not admission.allowed:
                 raise ProviderUnavailable(self.name, "circuit open after repeated failures")
             # From here on, a refused slot, a cancellation or an unexpected error says nothing
             # about the provider's health, and must release a half-open trial it was given.
@@ -178,7 +201,7 @@ class ProviderHttp:
                 slot = await self.limiter.acquire(give_up_after=self._max_retry_wait)
                 if slot is None:
                     raise ProviderRateLimited(self.name, self.limiter.paused_for())
-                if admission is Admission.NORMAL and self.breaker.is_open:
+                if not self.breaker.still_admits(admission):
                     # The breaker opened while this call queued for its slot.
                     self.limiter.refund(slot)
                     raise ProviderUnavailable(self.name, "circuit open after repeated failures")
@@ -227,7 +250,7 @@ class ProviderHttp:
                 # Recorded before the retry's back-off, so that this call and others see an
                 # opened breaker at once rather than after a sleep.
                 if outcome == "success":
-                    self.breaker.record_success()
+                    self.breaker.record_success(admission)
                 elif outcome == "failure":
                     self.breaker.record_failure(admission)
                 else:

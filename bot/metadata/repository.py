@@ -89,10 +89,15 @@ class TitleCacheRepository:
         async with self._db.transaction() as tx:
             richer: set[str] = set()
             if not complete:
+                # Details past their purge date are as good as gone: they are neither read nor
+                # worth keeping over a fresh listing.
                 rows = await tx.fetchall(
-                    "SELECT title_id FROM title_cache WHERE complete = 1"
+                    "SELECT title_id FROM title_cache WHERE complete = 1 AND purge_at > ?"
                     " AND title_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps([title.id for title, _ in entries]),),
+                    (
+                        min(expiry.fetched_at for _, expiry in entries),
+                        json.dumps([title.id for title, _ in entries]),
+                    ),
                 )
                 richer = {row["title_id"] for row in rows}
             entries = [(title, expiry) for title, expiry in entries if title.id not in richer]

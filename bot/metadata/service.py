@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from bot.background import BackgroundTasks
 from bot.clock import Clock, to_unix
@@ -49,6 +49,10 @@ class CachePolicy:
     answer_within: float = 5.0
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
+
+
+class DetailsUnavailable(UserFacingError):
+    """The provider could not be asked for a title's details, and no copy is saved."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,7 @@ class TitleService:
             twin = self._catalog.get(title_id)
             if twin is not None:
                 return TitleLookup(twin, note=note)
-            raise UserFacingError(
+            raise DetailsUnavailable(
                 f"{PROVIDER_LABELS[provider.name]} is not answering right now and I have no saved "
                 "copy of this title. Please try again in a minute."
             ) from error
@@ -287,6 +291,8 @@ class TitleService:
     ) -> tuple[list[Title], list[str], bool]:
         """The first provider's answer for `medium`, the notes, and whether anyone answered."""
         notes: list[str] = []
+        # One wait for the whole answer: TMDB and then TVmaze both hanging must not double it.
+        deadline = asyncio.get_running_loop().time() + self._policy.answer_within
         for provider in self.providers_for(medium):
             key = f"{provider.name}|{fold(query)}"
             now = self._now()
@@ -300,6 +306,7 @@ class TitleService:
                     provider,
                     f"search|{key}",
                     functools.partial(self._search_and_store, provider, query, medium, limit, key),
+                    deadline=deadline,
                 )
             except ProviderError as error:
                 log.warning("Searching %s for %r failed: %s", provider.name, query[:100], error)
@@ -350,40 +357,56 @@ class TitleService:
         return unique
 
     async def _answer_in_time(
-        self, provider: TitleProvider, key: str, call: Callable[[], Awaitable[T]]
+        self,
+        provider: TitleProvider,
+        key: str,
+        call: Callable[[], Coroutine[Any, Any, T]],
+        *,
+        deadline: float | None = None,
     ) -> T:
         """`call`'s answer, or ProviderUnavailable once a member has waited long enough.
 
         A provider that times out rather than refusing would hold the reply for its client
         timeouts and retries (up to half a minute) before the breaker opens. The shared call
         goes on after the member is answered from what the bot knows, and saves its result
-        for the next ask.
+        for the next ask. `deadline` (event-loop time) is shared by the providers asked in turn
+        for one answer; by default each gets the whole `answer_within`.
         """
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + self._policy.answer_within
         try:
-            return await asyncio.wait_for(self._once(key, call), self._policy.answer_within)
+            return await asyncio.wait_for(self._once(key, call), max(0.0, deadline - loop.time()))
         except TimeoutError as error:
             raise ProviderUnavailable(
                 provider.name, f"no answer within {self._policy.answer_within:.0f} s"
             ) from error
 
-    async def _once(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
-        """Run `call` once for every concurrent caller asking the same question."""
+    async def _once(self, key: str, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run `call` once for every concurrent caller asking the same question.
+
+        The call is a background task, so shutdown waits for (or cancels) a call whose callers
+        all stopped waiting, instead of it writing to a closed database. A provider's failure
+        is handed to the callers, who report it; only an unexpected error is logged as one.
+        """
         future = self._inflight.get(key)
         if future is None:
+            task = self._tasks.spawn(_settled(call()), name=f"upstream:{key[:80]}")
+            if task is None:
+                raise ProviderUnavailable(key.split("|", 1)[0], "shutting down")
             self.upstream_calls += 1
-            future = asyncio.ensure_future(call())
+            future = task
             self._inflight[key] = future
             future.add_done_callback(lambda done: self._call_finished(key, done))
         # shield: one impatient caller giving up must not cancel the call for the others.
-        return cast(T, await asyncio.shield(future))
+        settled = cast(_Settled[T], await asyncio.shield(future))
+        if settled.error is not None:
+            raise settled.error
+        return cast(T, settled.value)
 
     def _call_finished(self, key: str, done: asyncio.Future[Any]) -> None:
         if self._inflight.get(key) is done:
             del self._inflight[key]
-        if not done.cancelled() and done.exception() is not None:
-            # Every caller may have given up (cancelled); the error was already handled or
-            # is moot, so mark it read instead of asyncio reporting it at shutdown.
-            log.debug("Upstream call %s failed: %s", key, done.exception())
 
     async def _store(self, titles: Sequence[Title], *, complete: bool) -> None:
         entries = [(title, self._expiry(self._ttl_for(title))) for title in titles]
@@ -415,6 +438,21 @@ class TitleService:
     @staticmethod
     def _offline_note() -> str:
         return "Title sources are unreachable; showing my built-in catalog."
+
+
+@dataclass(frozen=True)
+class _Settled(Generic[T]):
+    """How a shared upstream call ended: its value, or the provider's error."""
+
+    value: T | None = None
+    error: ProviderError | None = None
+
+
+async def _settled(call: Coroutine[Any, Any, T]) -> _Settled[T]:
+    try:
+        return _Settled(value=await call)
+    except ProviderError as error:
+        return _Settled(error=error)
 
 
 def _starts_a_name(typed: str, title: Title) -> bool:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.client import BotInteraction, WatchClubBot
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium
-from bot.metadata.service import SearchOutcome, TitleLookup, TitleService
+from bot.metadata.service import DetailsUnavailable, SearchOutcome, TitleLookup, TitleService
 from cogs.help_sections import help_section
 from cogs.replies import send, within_deadline
 from cogs.titles.embeds import choices_embed, lookup_card, no_match_message
@@ -96,7 +96,7 @@ class TitleCommands(commands.Cog):
         note = outcome.notes[0] if outcome.notes else None
         try:
             lookup = await self.titles.lookup(only.id)
-        except UserFacingError:
+        except DetailsUnavailable:
             # The search just listed it: its listing beats an error about its details.
             return outcome, TitleLookup(only, note=note or DETAILS_UNAVAILABLE)
         return outcome, TitleLookup(lookup.title, note=lookup.note or note)

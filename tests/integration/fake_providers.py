@@ -44,6 +44,7 @@ class FakeProviders:
         self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
         self.down = False
         self.gone_shows: set[int] = set()  # listed by the search, 404 for their details
+        self.broken_shows: set[int] = set()  # listed by the search, 503 for their details
         self.delay = 0.0  # seconds before each answer, to make the bot defer
         self.requests: list[str] = []
         self._runner: web.AppRunner | None = None
@@ -132,6 +133,8 @@ class FakeProviders:
         if (refusal := await self._slow_or_down()) is not None:
             return refusal
         show_id = int(request.match_info["show_id"])
+        if show_id in self.broken_shows:
+            return web.json_response({"error": "maintenance"}, status=503)
         show = None if show_id in self.gone_shows else self.shows.get(show_id)
         if show is None:
             return web.json_response({"name": "Not Found", "status": 404}, status=404)

@@ -158,7 +158,22 @@ async def test_one_match_goes_straight_to_the_card_with_its_details(
     assert providers.requests == ["tvmaze search", "tvmaze show"]
 
 
-async def test_one_match_whose_details_are_gone_shows_its_listing_with_a_note(
+async def test_one_match_whose_details_cannot_be_fetched_shows_its_listing_with_a_note(
+    bot, sandbox: Sandbox, club, providers
+):
+    providers.broken_shows.add(990001)
+    result = await sandbox.slash(
+        "title",
+        member=club.member("jun"),
+        channel=club.channel("general"),
+        options={"name": "example k-drama", "medium": "kdrama"},
+    )
+    assert not result.ephemeral
+    assert result.embeds[0]["title"] == "Example K-Drama"
+    assert "TVmaze is not answering right now" in result.embeds[0]["description"]
+
+
+async def test_one_match_the_provider_no_longer_has_is_said_privately(
     bot, sandbox: Sandbox, club, providers
 ):
     providers.gone_shows.add(990001)
@@ -168,9 +183,8 @@ async def test_one_match_whose_details_are_gone_shows_its_listing_with_a_note(
         channel=club.channel("general"),
         options={"name": "example k-drama", "medium": "kdrama"},
     )
-    assert not result.ephemeral
-    assert result.embeds[0]["title"] == "Example K-Drama"
-    assert "full details could not be fetched" in result.embeds[0]["description"]
+    assert result.ephemeral
+    assert "TVmaze no longer has that title" in result.content
 
 
 async def test_no_match_is_explained_privately(bot, sandbox: Sandbox, club):

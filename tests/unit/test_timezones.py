@@ -237,3 +237,15 @@ def test_any_input_resolves_to_a_suggested_zone_or_explains(typed):
         # Validation accepts what autocomplete offers, and the two agree on the zone.
         assert resolved.zone in [choice.zone for choice in choices]
         ZoneInfo(resolved.zone)
+
+
+@pytest.mark.parametrize(
+    ("zone", "note"),
+    [
+        ("Etc/GMT-14", "`Etc/GMT-14` is UTC+14:00: these names invert the sign."),
+        ("Etc/GMT+0", None),
+        ("Etc/GMT-0", None),
+    ],
+)
+def test_the_sign_note_never_suggests_an_impossible_offset(zone, note):
+    assert resolve_timezone(zone, at=WINTER).note == note

@@ -89,7 +89,8 @@ async def test_near_misses_do_not_stop_the_background_search(db, clock, tvmaze):
     await service.start()
 
     suggestions = service.suggest("moonlt bakery", medium=Medium.KDRAMA)
-    await tasks.close()  # waits for the background search
+    await tasks.wait_idle()  # the background search
+    await tasks.close()
 
     assert len(suggestions) >= 5  # all near misses
     assert tvmaze.searches == ["moonlt bakery"]

@@ -58,44 +58,60 @@ async def test_pause_holds_everyone_back(clock):
 def test_breaker_opens_half_opens_and_backs_off(clock):
     breaker = CircuitBreaker(clock, failure_threshold=3, cooldown=10, max_cooldown=25)
     for _ in range(3):
-        assert breaker.allow() is Admission.NORMAL
-        breaker.record_failure(Admission.NORMAL)
+        admission = breaker.allow()
+        assert admission.allowed
+        assert admission.trial is None
+        breaker.record_failure(admission)
     assert breaker.is_open
-    assert breaker.allow() is Admission.REFUSED
+    assert not breaker.allow().allowed
     clock.advance(10)
-    assert breaker.allow() is Admission.TRIAL  # the one trial request
-    assert breaker.allow() is Admission.REFUSED  # nobody else while it is in flight
-    breaker.record_failure(Admission.TRIAL)  # trial failed: cool down twice as long
+    trial = breaker.allow()
+    assert trial.trial is not None  # the one trial request
+    assert not breaker.allow().allowed  # nobody else while it is in flight
+    breaker.record_failure(trial)  # trial failed: cool down twice as long
     clock.advance(19)
-    assert breaker.allow() is Admission.REFUSED
+    assert not breaker.allow().allowed
     clock.advance(1)
-    assert breaker.allow() is Admission.TRIAL
-    breaker.record_failure(Admission.TRIAL)
+    trial = breaker.allow()
+    assert trial.trial is not None
+    breaker.record_failure(trial)
     clock.advance(24)
-    assert breaker.allow() is Admission.REFUSED  # capped at 25
+    assert not breaker.allow().allowed  # capped at 25
     clock.advance(1)
-    assert breaker.allow() is Admission.TRIAL
-    breaker.record_success()
+    trial = breaker.allow()
+    breaker.record_success(trial)
     assert not breaker.is_open
-    assert breaker.allow() is Admission.NORMAL
+    assert breaker.allow() == Admission(allowed=True, opened=3)
 
 
-def test_only_the_trial_decides_a_half_open_breaker(clock):
+def test_only_the_current_trial_decides_a_half_open_breaker(clock):
     breaker = CircuitBreaker(clock, failure_threshold=1, cooldown=10)
-    assert breaker.allow() is Admission.NORMAL  # a straggler admitted while closed
-    breaker.record_failure(Admission.NORMAL)  # someone else's failure opens it
+    straggler = breaker.allow()  # let in while closed, answers late
+    breaker.record_failure(breaker.allow())  # someone else's failure opens it
     clock.advance(10)
-    assert breaker.allow() is Admission.TRIAL
-    breaker.record_neutral(Admission.NORMAL)  # the straggler gives up (a 429)
-    assert breaker.allow() is Admission.REFUSED  # the trial is still the only one
-    breaker.record_failure(Admission.NORMAL)  # a straggler's failure is not the trial's
-    clock.advance(10)
-    assert breaker.allow() is Admission.REFUSED  # not reopened at double length by it
-    breaker.record_failure(Admission.TRIAL)
+    trial = breaker.allow()
+    assert trial.trial is not None
+    breaker.record_neutral(straggler)  # the straggler gives up (a 429)
+    assert not breaker.allow().allowed  # the trial is still the only one
+    breaker.record_failure(straggler)  # a straggler's failure is not the trial's
+    clock.advance(0.5)
+    assert not breaker.is_open  # half-open still: the straggler did not reopen it
+    breaker.record_failure(trial)
     clock.advance(19)
-    assert breaker.allow() is Admission.REFUSED
+    assert not breaker.allow().allowed  # the trial's failure doubled the cooldown
     clock.advance(1)
-    assert breaker.allow() is Admission.TRIAL
+    assert breaker.allow().trial is not None
+
+
+def test_an_old_trial_cannot_reopen_a_breaker_a_later_success_closed(clock):
+    breaker = CircuitBreaker(clock, failure_threshold=1, cooldown=10)
+    breaker.record_failure(breaker.allow())
+    clock.advance(10)
+    old_trial = breaker.allow()
+    breaker.record_success(Admission(allowed=True, opened=0))  # a straggler got through
+    breaker.record_failure(old_trial)
+    assert not breaker.is_open
+    assert breaker.allow().allowed
 
 
 async def test_a_call_queued_while_the_breaker_opens_is_not_sent(clock):
@@ -113,7 +129,7 @@ async def test_a_call_queued_while_the_breaker_opens_is_not_sent(clock):
         queued = asyncio.ensure_future(http.request("GET", "https://a.test/queued"))
         await asyncio.sleep(0)
         for _ in range(5):
-            http.breaker.record_failure(Admission.NORMAL)  # others fail meanwhile
+            http.breaker.record_failure(http.breaker.allow())  # others fail meanwhile
         assert http.breaker.is_open
         with pytest.raises(ProviderUnavailable):
             await queued
@@ -310,7 +326,7 @@ async def test_request_timeout_is_retried_and_503_retry_after_is_honoured(clock)
 
 def _opened(http: ProviderHttp) -> None:
     for _ in range(5):
-        http.breaker.record_failure(Admission.NORMAL)
+        http.breaker.record_failure(http.breaker.allow())
     assert http.breaker.is_open
 
 

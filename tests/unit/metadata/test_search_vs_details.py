@@ -124,3 +124,15 @@ async def test_a_search_does_not_replace_the_names_autocomplete_knows(service, t
     await service.search("moonlit", medium=Medium.KDRAMA)  # lists it without its native name
 
     assert FULL.id in [s.title_id for s in service.suggest("달빛 빵")]
+
+
+async def test_details_past_their_purge_date_do_not_block_a_fresh_listing(service, thin, db, clock):
+    await service.lookup(FULL.id)
+    clock.advance(CachePolicy().keep + 1)  # past purge_at, not yet purged
+
+    await service.search("moonlit", medium=Medium.KDRAMA)
+
+    cached = await TitleCacheRepository(db).get(FULL.id, now=int(clock.now().timestamp()))
+    assert cached is not None
+    assert cached.title == LISTED
+    assert FULL.id in [s.title_id for s in service.suggest("moonlit")]

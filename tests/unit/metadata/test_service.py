@@ -230,3 +230,27 @@ async def test_a_provider_that_hangs_is_answered_around_and_its_answer_kept(db, 
     assert slow.searches == ["zephyrine"]
     assert slow.fetches == ["900001"]
     await tasks.close()
+
+
+async def test_providers_asked_in_turn_share_one_wait(db, clock):
+    hanging = [
+        FakeProvider(name=name, media=frozenset({Medium.KDRAMA}), delay=5.0)
+        for name in ("tmdb", "tvmaze")
+    ]
+    tasks = BackgroundTasks()
+    policy = CachePolicy(answer_within=0.2)
+    service = TitleService(
+        TitleCacheRepository(db), Catalog.bundled(), hanging, clock, tasks, policy
+    )
+    await service.start()
+    outcome = await service.search("reply 1988", medium=Medium.KDRAMA)
+
+    assert outcome.titles[0].id == "catalog:reply-1988"
+    assert outcome.notes == (
+        "TMDB and TVmaze not answering right now; showing my built-in catalog.",
+    )
+    # TMDB used up the wait; TVmaze is not asked for another whole one.
+    assert hanging[0].searches == ["reply 1988"]
+    assert hanging[1].searches == []
+    assert len(tasks) == 1  # the abandoned call is tracked, so shutdown can stop it
+    await tasks.close(grace=0)

@@ -237,6 +237,20 @@ def resolve_timezone(text: str, *, at: datetime) -> ResolvedZone:
     )
 
 
+def names_a_zone(word: str) -> bool:
+    """True when `word` is written as a zone: an IANA name, an abbreviation (even an ambiguous
+    one) or a UTC offset. "8pm KST" and "20:00 +09:00" end in one; "8pm" does not."""
+    folded = _normalize(word).casefold()
+    return bool(
+        folded
+        and (
+            _exact_zone(folded) is not None
+            or folded in _ABBREVIATIONS
+            or _parse_offset(folded) is not None
+        )
+    )
+
+
 def _posix_sign_note(zone: str, at: datetime) -> str | None:
     """POSIX names count west as positive: whoever types Etc/GMT+9 may mean UTC+9."""
     actual = _offset_at(zone, at)

@@ -11,6 +11,7 @@ from bot.timezones import (
     ResolvedZone,
     ZoneChoice,
     describe_zone,
+    names_a_zone,
     resolve_timezone,
     suggest_timezones,
 )
@@ -249,3 +250,22 @@ def test_any_input_resolves_to_a_suggested_zone_or_explains(typed):
 )
 def test_the_sign_note_never_suggests_an_impossible_offset(zone, note):
     assert resolve_timezone(zone, at=WINTER).note == note
+
+
+@pytest.mark.parametrize(
+    ("word", "is_zone"),
+    [
+        ("KST", True),
+        ("ist", True),
+        ("+09:00", True),
+        ("UTC+9", True),
+        ("Asia/Seoul", True),
+        ("8pm", False),
+        ("sat", False),
+        ("pm", False),
+        ("21:00", False),
+        ("9", False),
+    ],
+)
+def test_names_a_zone_tells_a_zone_from_a_time(word, is_zone):
+    assert names_a_zone(word) is is_zone

@@ -1,0 +1,248 @@
+"""Reading the time a member types for a watch party: "fri 8pm", "tomorrow 21:00", "8pm KST".
+
+dateparser reads explicit dates ("5 dec", "2026-12-05", "12월 5일"); everything it gets wrong
+for a scheduler is decided here instead (../shared/reference/libraries.md lists its pitfalls):
+
+- The time of day is read by our own pattern and must be written as one: `21:00`, `8pm`,
+  `7:30 pm`, `noon`, `midnight`. A lone number ("8") or a month ("may") is not a time.
+- A bare time that has passed today means tomorrow, and the reading says so.
+- A weekday means the next one to come, today if its time is still ahead ("next fri" never
+  means today). dateparser would skip today.
+- `tonight 9` is 21:00 today.
+- `in 2 hours` and `in 30 minutes` count from now, in real time, across any clock change.
+- A zone written at the end ("8pm KST", "20:00 +09:00", "8pm Asia/Seoul") wins over the
+  member's; an ambiguous one (IST) is refused with its meanings.
+- A wall time that does not exist that day (clocks spring forward) is refused with the
+  nearest time that does; one that happens twice (clocks fall back) is the first, and the
+  reading says so.
+- A time in the past or more than a year ahead is refused with the reason, and the input is
+  capped at `MAX_LENGTH` characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from dateparser.date import DateDataParser
+
+from bot.errors import UserFacingError
+from bot.timezones import format_offset, names_a_zone, resolve_timezone
+
+MAX_LENGTH: Final = 100
+MAX_AHEAD: Final = timedelta(days=365)
+LANGUAGES: Final = ["en", "ko", "ja"]
+EXAMPLES: Final = "`fri 8pm`, `tomorrow 21:00`, `2026-12-05 20:00`, `in 2 hours` or `8pm KST`"
+
+_WEEKDAYS: Final = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+_TIME: Final = re.compile(
+    r"(?<![\d:])(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)"
+    r"|(?<![\d:])(?P<hour24>\d{1,2}):(?P<minute24>\d{2})(?![\d:])"
+    r"|\b(?P<word>noon|midday|midnight)\b",
+    re.IGNORECASE,
+)
+_TONIGHT_HOUR: Final = re.compile(r"^tonight\s+(?:at\s+)?(?P<hour>\d{1,2})$", re.IGNORECASE)
+_RELATIVE: Final = re.compile(
+    r"^in\s+(?P<amount>\d{1,4}|an?|one|half an?)\s+"
+    r"(?P<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?)$",
+    re.IGNORECASE,
+)
+_FILLER: Final = re.compile(r"\b(?:at|on|this)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReadTime:
+    """What a member's text was read as: an aware start in `zone`, and what to tell them."""
+
+    start: datetime
+    zone: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def unix(self) -> int:
+        return int(self.start.timestamp())
+
+    def preview(self, now: datetime) -> str:
+        """How autocomplete shows the reading: "Fri 5 Dec 20:00 KST · in 4 days"."""
+        local = self.start
+        zone_name = local.tzname() or format_offset(local.utcoffset() or timedelta(0))
+        if zone_name.startswith(("+", "-")):
+            zone_name = format_offset(local.utcoffset() or timedelta(0))
+        return f"{local:%a} {local.day} {local:%b %H:%M} {zone_name} · {_until(self.start, now)}"
+
+
+def read_when(text: str, *, zone: str, now: datetime) -> ReadTime:
+    """The start `text` means, read in `zone` unless it names its own; UserFacingError if none.
+
+    `now` must be aware. The result is aware, in the zone it was read in.
+    """
+    typed = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not typed:
+        raise UserFacingError(f"Type when the party starts, for example {EXAMPLES}.")
+    if len(typed) > MAX_LENGTH:
+        raise UserFacingError(
+            f"A time can be at most {MAX_LENGTH} characters; that one has {len(typed)}. "
+            f"Try {EXAMPLES}."
+        )
+    words = typed.split(" ")
+    if len(words) > 1 and names_a_zone(words[-1]):
+        zone = resolve_timezone(words[-1], at=now).zone  # an ambiguous IST is refused here
+        typed = " ".join(words[:-1])
+    local_now = now.astimezone(ZoneInfo(zone))
+    reading = _read(typed, zone, local_now)
+    _check_range(reading.start, now)
+    return reading
+
+
+def _read(typed: str, zone: str, now: datetime) -> ReadTime:
+    relative = _RELATIVE.match(typed)
+    if relative is not None:
+        start = (now.astimezone(UTC) + _amount(relative)).astimezone(now.tzinfo)
+        return ReadTime(start.replace(second=0, microsecond=0), zone)
+    tonight = _TONIGHT_HOUR.match(typed)
+    if tonight is not None:
+        hour = int(tonight["hour"])
+        if not 1 <= hour <= 12:
+            raise UserFacingError(f"`tonight {hour}` is not an evening hour. Try `tonight 9pm`.")
+        return _at(now.date(), time(hour % 12 + 12), zone, ())
+    found = _TIME.search(typed)
+    if found is None:
+        raise UserFacingError(
+            f"I can't tell what time `{_shown(typed)}` means. Write the time with a colon or "
+            f"am/pm, for example {EXAMPLES}."
+        )
+    wall = _time_of(found)
+    rest = _FILLER.sub(" ", typed[: found.start()] + " " + typed[found.end() :])
+    day_words = " ".join(rest.split()).casefold()
+    day, notes = _day(day_words, wall, now)
+    return _at(day, wall, zone, notes)
+
+
+def _day(words: str, wall: time, now: datetime) -> tuple[date, tuple[str, ...]]:
+    today = now.date()
+    if words in ("", "today", "tonight"):
+        if datetime.combine(today, wall, now.tzinfo) > now:
+            return today, ()
+        if words:
+            raise UserFacingError(f"{wall:%H:%M} today has already passed.")
+        tomorrow = today + timedelta(days=1)
+        return tomorrow, (f"{wall:%H:%M} has passed today, so I read it as tomorrow.",)
+    if words == "tomorrow":
+        return today + timedelta(days=1), ()
+    following = words.startswith("next ")
+    weekday = _WEEKDAYS.get(words.removeprefix("next ").strip())
+    if weekday is not None:
+        ahead = (weekday - today.weekday()) % 7
+        day = today + timedelta(days=ahead)
+        if (ahead == 0 and following) or datetime.combine(day, wall, now.tzinfo) <= now:
+            day += timedelta(days=7)
+        return day, ()
+    return _explicit_day(words, now), ()
+
+
+def _explicit_day(words: str, now: datetime) -> date:
+    parser = DateDataParser(
+        languages=LANGUAGES,
+        settings={
+            "RELATIVE_BASE": now.replace(tzinfo=None),
+            "PREFER_DATES_FROM": "future",
+            "RETURN_TIME_AS_PERIOD": True,
+        },
+    )
+    found = parser.get_date_data(words)
+    if found is None or found.date_obj is None or found.period != "day":
+        raise UserFacingError(
+            f"I can't tell which day `{_shown(words)}` is. Try {EXAMPLES}, or a date like `5 dec`."
+        )
+    day: date = found.date_obj.date()
+    return day
+
+
+def _at(day: date, wall: time, zone: str, notes: tuple[str, ...]) -> ReadTime:
+    """`day` at `wall` in `zone`, refusing a wall time the clocks skip that day."""
+    tz = ZoneInfo(zone)
+    naive = datetime.combine(day, wall)
+    first = naive.replace(tzinfo=tz, fold=0)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        after = first.astimezone(UTC).astimezone(tz)
+        raise UserFacingError(
+            f"{wall:%H:%M} does not exist on {day:%a} {day.day} {day:%b} in {zone}: the clocks "
+            f"jump forward that night. Did you mean {after:%H:%M}?"
+        )
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        notes = (
+            *notes,
+            f"{wall:%H:%M} happens twice on {day:%a} {day.day} {day:%b} in {zone} as the clocks "
+            f"go back; I read the first ({format_offset(first.utcoffset() or timedelta(0))}).",
+        )
+    return ReadTime(first, zone, notes)
+
+
+def _check_range(start: datetime, now: datetime) -> None:
+    if start <= now:
+        raise UserFacingError(
+            f"That reads as <t:{int(start.timestamp())}:f>, which has already passed. "
+            "A watch party needs a time still ahead."
+        )
+    if start - now > MAX_AHEAD:
+        raise UserFacingError(
+            f"That reads as <t:{int(start.timestamp())}:D>, more than a year ahead. "
+            "Schedule parties up to a year in advance."
+        )
+
+
+def _time_of(found: re.Match[str]) -> time:
+    if found["word"]:
+        return time(0) if found["word"].casefold() == "midnight" else time(12)
+    if found["hour24"] is not None:
+        hour, minute = int(found["hour24"]), int(found["minute24"])
+        if hour > 23 or minute > 59:
+            raise UserFacingError(f"`{found[0]}` is not a time of day. Use 00:00 to 23:59.")
+        return time(hour, minute)
+    hour, minute = int(found["hour"]), int(found["minute"] or 0)
+    if not 1 <= hour <= 12 or minute > 59:
+        raise UserFacingError(f"`{found[0]}` is not a time of day. Use 12am to 11:59pm.")
+    afternoon = found["half"].casefold().startswith("p")
+    return time(hour % 12 + (12 if afternoon else 0), minute)
+
+
+def _amount(relative: re.Match[str]) -> timedelta:
+    raw = relative["amount"].casefold()
+    amount = 0.5 if raw.startswith("half") else 1.0 if raw in ("a", "an", "one") else float(raw)
+    unit = relative["unit"].casefold()[0]
+    seconds = {"m": 60, "h": 3600, "d": 86400}[unit]
+    return timedelta(seconds=amount * seconds)
+
+
+def _until(start: datetime, now: datetime) -> str:
+    minutes = int((start - now).total_seconds() // 60)
+    if minutes < 60:
+        return f"in {max(1, minutes)} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"in {hours} h" if minutes % 60 == 0 else f"in {hours} h {minutes % 60} min"
+    return f"in {round(minutes / 1440)} days"
+
+
+def _shown(text: str) -> str:
+    cleaned = text.replace("`", "'")
+    return cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"

@@ -1,0 +1,56 @@
+"""Watch parties as plain data: what a party's sessions are, and which episodes each one shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+
+
+class Weekday(IntEnum):
+    """Python's numbering (`date.weekday()`): Monday is 0."""
+
+    MON = 0
+    TUE = 1
+    WED = 2
+    THU = 3
+    FRI = 4
+    SAT = 5
+    SUN = 6
+
+
+@dataclass(frozen=True)
+class EpisodeRange:
+    """Episodes `first` to `last`, both included; one episode when they are equal."""
+
+    first: int
+    last: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.first <= self.last:
+            raise ValueError(f"not an episode range: {self.first}-{self.last}")
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}\u2013{self.last}"
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """How a series repeats: every day, or every week on `weekdays`, in the party's zone."""
+
+    frequency: str  # "daily" or "weekly"
+    weekdays: tuple[Weekday, ...] = ()  # weekly only; empty means the start's weekday
+
+
+@dataclass(frozen=True)
+class Session:
+    """One sitting of a party. `start` and `end` are aware, in the party's zone."""
+
+    number: int  # 1-based, in order of start
+    start: datetime
+    end: datetime | None = None
+    episodes: EpisodeRange | None = None

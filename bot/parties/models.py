@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Weekday(IntEnum):
@@ -54,3 +54,64 @@ class Session:
     start: datetime
     end: datetime | None = None
     episodes: EpisodeRange | None = None
+
+
+class Rsvp(StrEnum):
+    GOING = "going"
+    MAYBE = "maybe"
+    NOT_GOING = "not_going"
+
+
+class PlaceKind(StrEnum):
+    VOICE = "voice"
+    STAGE = "stage"
+    LINK = "link"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PartyPlan:
+    """What a host confirmed, before it has an id: everything needed to create the party."""
+
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_name: str
+    zone: str
+    sessions: tuple[Session, ...]
+    title_id: str | None = None
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    note: str | None = None
+    repeat: RepeatRule | None = None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session as stored: its party, its instant and its state."""
+
+    party_id: int
+    session: Session
+    sequence: int = 0
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Party:
+    id: int
+    plan: PartyPlan
+    sessions: tuple[StoredSession, ...]
+    created_at: int
+    cancelled: bool = False
+
+    @property
+    def upcoming(self) -> tuple[StoredSession, ...]:
+        return tuple(s for s in self.sessions if not s.cancelled)
+
+
+@dataclass(frozen=True)
+class RsvpCounts:
+    going: int = 0
+    maybe: int = 0
+    not_going: int = 0
+    going_ids: tuple[int, ...] = ()  # earliest answer first

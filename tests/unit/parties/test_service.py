@@ -1,0 +1,152 @@
+"""Creating a watch party and answering it, on a real SQLite file and a fake clock."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import UserFacingError
+from bot.parties.models import (
+    EpisodeRange,
+    PartyPlan,
+    PlaceKind,
+    RepeatRule,
+    Rsvp,
+    RsvpCounts,
+    Session,
+    Weekday,
+)
+from bot.parties.repository import PartyRepository
+from bot.parties.service import PartyService
+from tests.support.clock import FakeClock
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # Fri 19:00 KST
+GUILD, OTHER_GUILD = 111, 222
+HOST, JUN, SORA = 1, 2, 3
+
+
+def plan(**changes) -> PartyPlan:
+    first = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
+    values = {
+        "guild_id": GUILD,
+        "channel_id": 900,
+        "host_id": HOST,
+        "title_name": "Crash Landing on You",
+        "title_id": "catalog:crash-landing-on-you",
+        "zone": "Asia/Seoul",
+        "sessions": (
+            Session(1, first, first + timedelta(minutes=140), EpisodeRange(1, 2)),
+            Session(2, first + timedelta(days=1), None, EpisodeRange(3, 4)),
+        ),
+        "place_kind": PlaceKind.LINK,
+        "place": "https://watch.example/room",
+        "note": "Bring snacks; 라면 optional",
+        "repeat": RepeatRule("weekly", (Weekday.FRI, Weekday.SAT)),
+    }
+    values.update(changes)
+    return PartyPlan(**values)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def service(db, clock) -> PartyService:
+    return PartyService(PartyRepository(db), clock)
+
+
+async def test_a_created_party_reads_back_exactly(service):
+    created = await service.create(plan())
+    loaded = await service.get(GUILD, created.id)
+    assert loaded == created
+    assert loaded.plan == plan()  # zone, wall times, episodes, rule and Hangul all kept
+    assert [s.session.start.tzinfo for s in loaded.sessions] == [SEOUL, SEOUL]
+
+
+async def test_another_servers_party_is_not_found(service):
+    created = await service.create(plan())
+    with pytest.raises(UserFacingError, match=f"no watch party #{created.id} in this server"):
+        await service.get(OTHER_GUILD, created.id)
+    with pytest.raises(UserFacingError):
+        await service.rsvp(OTHER_GUILD, created.id, JUN, Rsvp.GOING)
+
+
+async def test_answers_count_and_a_second_click_changes_the_answer(service):
+    party = await service.create(plan())
+    await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    await service.rsvp(GUILD, party.id, SORA, Rsvp.MAYBE)
+    counts = await service.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
+    assert counts == RsvpCounts(going=2, going_ids=(JUN, SORA))
+    counts = await service.rsvp(GUILD, party.id, JUN, Rsvp.NOT_GOING)
+    assert counts == RsvpCounts(going=1, not_going=1, going_ids=(SORA,))
+    assert await service.rsvp_of(party.id, JUN) is Rsvp.NOT_GOING
+    assert await service.rsvp_of(party.id, HOST) is None
+
+
+async def test_clicking_the_same_answer_again_keeps_when_it_was_given(service, clock):
+    party = await service.create(plan())
+    await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    clock.advance(60)
+    await service.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
+    clock.advance(60)
+    counts = await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    assert counts.going_ids == (JUN, SORA)  # JUN answered first, and still did
+
+
+async def test_a_party_that_has_started_takes_no_answers(service, clock):
+    party = await service.create(plan())
+    clock.advance(timedelta(days=2).total_seconds())
+    with pytest.raises(UserFacingError, match="already started"):
+        await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+
+
+async def test_upcoming_lists_this_servers_parties_soonest_first(service, clock):
+    saturday_9pm = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    later = await service.create(plan(title_name="Goblin", sessions=(Session(1, saturday_9pm),)))
+    sooner = await service.create(plan())
+    await service.create(plan(guild_id=OTHER_GUILD))
+    assert [p.id for p in await service.upcoming(GUILD)] == [sooner.id, later.id]
+    clock.advance(timedelta(hours=12).total_seconds())  # the first session has started
+    assert [p.id for p in await service.upcoming(GUILD)] == [sooner.id, later.id]
+    clock.advance(timedelta(days=1).total_seconds())  # every session has started
+    assert await service.upcoming(GUILD) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"sessions": ()}, "at least one session"),
+        ({"title_name": "  "}, "1 to 100 characters"),
+        ({"title_name": "x" * 101}, "1 to 100 characters"),
+        ({"note": "x" * 501}, "at most 500 characters; that one has 501"),
+        ({"place": "javascript:alert(1)"}, "must start with https://"),
+    ],
+)
+async def test_a_bad_plan_is_refused_and_nothing_is_written(service, db, changes, says):
+    with pytest.raises(UserFacingError, match=None) as refused:
+        await service.create(plan(**changes))
+    assert says in str(refused.value)
+    assert (await db.fetchone("SELECT COUNT(*) AS n FROM watch_parties"))["n"] == 0
+
+
+async def test_sessions_out_of_order_are_refused(service):
+    first, second = plan().sessions
+    swapped = (dataclasses.replace(first, number=2), dataclasses.replace(second, number=1))
+    with pytest.raises(UserFacingError, match="each start after the one before"):
+        await service.create(plan(sessions=tuple(reversed(swapped))))
+
+
+async def test_a_start_that_passed_while_waiting_at_confirm_is_refused(service, clock):
+    clock.advance(timedelta(hours=2).total_seconds())  # now 21:00 KST, after the 20:00 start
+    with pytest.raises(UserFacingError, match="has passed while the plan waited"):
+        await service.create(plan())
+
+
+def test_reading_a_time_uses_the_clock(service):
+    assert service.read_time("fri 8pm", zone="Asia/Seoul").start == plan().sessions[0].start

@@ -6,7 +6,7 @@ from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
 from bot.parties.models import Party, PartyPlan, PlaceKind, Rsvp, RsvpCounts
 from bot.parties.repository import PartyRepository
-from bot.parties.when import ReadTime, read_when
+from bot.when import ReadTime, read_when
 
 MAX_TITLE_NAME = 100
 MAX_NOTE = 500

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserFacingError
-from bot.parties.when import MAX_AHEAD, MAX_LENGTH, read_when
+from bot.when import MAX_AHEAD, MAX_LENGTH, read_when
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")

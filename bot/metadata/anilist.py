@@ -128,6 +128,17 @@ query AiringSchedule($after: Int!, $before: Int!, $page: Int!) {
     + MEDIA_FIELDS
 )
 
+UPCOMING_AIRINGS_QUERY = """
+query AnimeUpcomingAirings($id: Int!, $perPage: Int!) {
+  Media(id: $id, type: ANIME) {
+    id
+    airingSchedule(notYetAired: true, page: 1, perPage: $perPage) {
+      nodes { airingAt episode }
+    }
+  }
+}
+"""
+
 RECOMMENDATIONS_QUERY = (
     """
 query AnimeRecommendations($id: Int!, $perPage: Int!) {
@@ -251,6 +262,28 @@ class AniListProvider:
                     len(slots),
                 )
         return slots
+
+    async def upcoming_airings(self, source_id: str, *, limit: int = 25) -> list[NextEpisode]:
+        """Episodes of this anime not yet aired, soonest first, each at its real air time.
+
+        Watch parties that follow the airing read this again daily, so a moved episode moves
+        its party. [] for an unknown id or a finished show.
+        """
+        media_id = _parse_id(source_id)
+        if media_id is None or limit < 1:
+            return []
+        per_page = min(limit, MAX_PER_PAGE)
+        data = await self._post(UPCOMING_AIRINGS_QUERY, {"id": media_id, "perPage": per_page})
+        media = data.get("Media") if data is not None else None
+        if not isinstance(media, dict):
+            return []
+        nodes = fields.items(fields.mapping(media.get("airingSchedule")).get("nodes"))
+        episodes = {
+            episode.number: episode
+            for episode in (_next_episode(node) for node in nodes)
+            if episode is not None
+        }
+        return sorted(episodes.values(), key=lambda e: (e.airs_at or 0, e.number))[:limit]
 
     async def recommendations(self, source_id: str, *, limit: int = 10) -> list[Title]:
         """What AniList users recommend for this anime, best rated first.
@@ -388,6 +421,7 @@ def _country(value: Any) -> str | None:
 
 
 def _next_episode(raw: Any) -> NextEpisode | None:
+    """`{airingAt, episode}` as a NextEpisode; None when either is missing or absurd."""
     episode = fields.mapping(raw)
     number = fields.episodes(episode.get("episode"))
     airs_at = fields.instant(episode.get("airingAt"))

@@ -115,6 +115,33 @@ class TVmazeProvider:
             return None
         return _title_or_bad(_expect_dict(body, "/shows/{id}"), "/shows/{id}")
 
+    async def episodes(self, source_id: str) -> list[NextEpisode]:
+        """Every regular episode with a known air time, in airing order, numbered from 1 across
+        seasons (a party's "episode 17" is the 17th, whatever the season). [] for an unknown id.
+
+        TVmaze gives each episode's airstamp, unlike TMDB's dates: watch parties that follow
+        the airing of a K-drama read it here.
+        """
+        if not _ID.fullmatch(source_id):
+            return []
+        body = await self._get_json(f"/shows/{int(source_id)}/episodes", {}, missing_ok=True)
+        if body is None:
+            return []
+        aired: list[tuple[int, int, int, int]] = []
+        for item in _expect_list(body, "/shows/{id}/episodes"):
+            if not isinstance(item, dict) or item.get("type", "regular") != "regular":
+                continue
+            airs_at = _instant(item.get("airstamp"))
+            season = fields.integer(item.get("season"), low=0, high=fields.MAX_EPISODES)
+            number = fields.integer(item.get("number"), low=1, high=fields.MAX_EPISODES)
+            if airs_at is not None and season is not None and number is not None:
+                aired.append((season, number, airs_at, len(aired)))
+        aired.sort()
+        return [
+            NextEpisode(number=position, airs_at=airs_at)
+            for position, (_, _, airs_at, _) in enumerate(aired, start=1)
+        ]
+
     async def schedule(self, *, date: datetime.date) -> list[ScheduledEpisode]:
         """Korean episodes airing on `date`: broadcast (country=KR) plus web, by air time.
 

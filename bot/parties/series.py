@@ -101,7 +101,9 @@ def parse_repeat(text: str) -> RepeatRule:
     ]
     if words in (["daily"], ["everyday"], ["every", "day"], ["each", "day"]):
         return RepeatRule("daily")
-    weekly_prefix = next((p for p in _WEEKLY_PREFIXES if words[: len(p)] == p), None)
+    weekly_prefix = next(
+        (prefix for prefix in _WEEKLY_PREFIXES if words[: len(prefix)] == prefix), None
+    )
     if weekly_prefix is not None:
         words = words[len(weekly_prefix) :]
         if not words:
@@ -267,7 +269,7 @@ def _end(
 def _check_episodes_exist(episodes: EpisodeRange | None, last_episode: int | None) -> None:
     if episodes is not None and last_episode is not None and episodes.last > last_episode:
         raise UserFacingError(
-            f"This title has {last_episode} episodes, so episodes {episodes} run past its last."
+            f"This title has {last_episode} episodes, so it has no episode {episodes.last}."
         )
 
 

@@ -45,6 +45,12 @@ class RepeatRule:
     frequency: str  # "daily" or "weekly"
     weekdays: tuple[Weekday, ...] = ()  # weekly only; empty means the start's weekday
 
+    def __post_init__(self) -> None:
+        if self.frequency not in ("daily", "weekly"):
+            raise ValueError(f"not a repeat frequency: {self.frequency!r}")
+        if self.frequency == "daily" and self.weekdays:
+            raise ValueError("a daily rule repeats on every weekday; name weekdays on a weekly one")
+
 
 @dataclass(frozen=True)
 class Session:

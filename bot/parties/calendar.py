@@ -1,0 +1,245 @@
+"""Watch-party sessions as calendar events: an .ics file and a Google Calendar link.
+
+Pure: `CalendarEntry` values in, bytes or a URL out. The service turns sessions into entries
+(a stable UID, the SEQUENCE it raises on each change, the text to show).
+
+- The .ics file is RFC 5545, written by icalendar: times in the party's zone (`DTSTART;TZID=`),
+  or in UTC (`…Z`) when that is the party's zone, with a VTIMEZONE for every zone it names.
+  Calendar apps that subscribe or import match a session by its UID and keep the highest
+  SEQUENCE, so a rescheduled or cancelled session replaces the one they have.
+- The Google Calendar link fills Google's "create event" page. Its parameters are not
+  documented by Google but long established; `ctz` makes `dates` read as wall time in the
+  party's zone. It must fit a Discord link button (512 characters).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+from urllib.parse import quote_plus, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Calendar, Event, Timezone
+
+PRODUCT_ID: Final = "-//watchclub//watch parties//EN"
+GOOGLE_TEMPLATE_URL: Final = "https://calendar.google.com/calendar/render"
+# A link button's url may be at most 512 characters (`ButtonComponentForMessageRequest.url` in
+# Discord's OpenAPI spec), far below the roughly 2,000 that browsers and Google accept.
+LINK_BUTTON_URL_LIMIT: Final = 512
+# When the link is too long, the title is cut after the details but keeps at least this much
+# (encoded: about 40 Latin letters or 13 Hangul syllables), so a long location is cut instead.
+TITLE_MIN_ENCODED: Final = 120
+ELLIPSIS: Final = "…"
+FALLBACK_FILENAME: Final = "watch-party"
+MAX_FILENAME_STEM: Final = 60
+
+# icalendar describes a zone only between two dates, by default 1970 to 2038: slow to build,
+# large, and silent about later parties. Our window is the entries' own span, widened by two
+# days on each side so that every zone's local dates fall inside it (UTC offsets stay within
+# a day).
+_ZONE_WINDOW_MARGIN: Final = timedelta(days=2)
+# RFC 5545 TEXT may hold no control character but tab; line breaks are written as `\n` escapes.
+_CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSAFE_IN_FILENAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
+# Windows refuses these as file names whatever the extension ("con.ics" included).
+_WINDOWS_DEVICE_NAMES: Final = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{digit}" for digit in range(10)}
+    | {f"lpt{digit}" for digit in range(10)}
+)
+
+
+class _ExactTimezone(Timezone):
+    """A VTIMEZONE with every change of offset in its window.
+
+    icalendar (6.1 to 7.3 at least) finds a zone's changes by leaping ahead 64 days at a time
+    while the offset is the same at both ends, so it misses an offset that lasts less, such as
+    Morocco's during Ramadan, and add_missing_timezones() writes a zone that is an hour off for
+    weeks. Leaping at most a day finds every change a real zone has. This narrows a private
+    search plan; test_calendar checks the result against zoneinfo.
+    """
+
+    # A plain list, as in the base class (mypy refuses a ClassVar over it); never mutated.
+    _from_tzinfo_skip_search = [  # noqa: RUF012
+        step for step in Timezone._from_tzinfo_skip_search if step <= timedelta(days=1)
+    ]
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One watch-party session as a calendar event.
+
+    `start` and `end` are aware; they are written as wall time in `zone` (an IANA name)
+    whatever zone they carry. `sequence` starts at 0 and rises on each change of the session.
+    """
+
+    uid: str  # stable for the session, e.g. "party-12-session-3@watchclub"
+    title: str
+    start: datetime
+    end: datetime
+    zone: str
+    description: str
+    location: str | None  # a channel name or a link
+    url: str | None  # where the party is announced
+    sequence: int
+    cancelled: bool
+
+    def __post_init__(self) -> None:
+        if self.start.utcoffset() is None or self.end.utcoffset() is None:
+            raise ValueError(f"calendar times must be aware: {self.start!r}, {self.end!r}")
+        if self.end <= self.start:
+            raise ValueError(f"a session must end after it starts: {self.start} to {self.end}")
+        if self.sequence < 0:
+            raise ValueError(f"SEQUENCE cannot be negative: {self.sequence}")
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"not an IANA time zone: {self.zone!r}") from error
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(ZoneInfo(self.zone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(ZoneInfo(self.zone))
+
+
+def calendar_file(entries: Sequence[CalendarEntry], *, name: str, stamp: datetime) -> bytes:
+    """An RFC 5545 calendar (METHOD:PUBLISH) with one VEVENT per entry, in the given order.
+
+    `name` is the calendar's display name; `stamp` (aware) is every event's DTSTAMP, the moment
+    the file is made. RFC 5545 wants at least one event and a UID only once per file.
+    """
+    if not entries:
+        raise ValueError("a calendar needs at least one entry")
+    uids = [entry.uid for entry in entries]
+    if len(set(uids)) != len(uids):
+        raise ValueError(f"a UID may appear only once in a calendar: {uids}")
+    if stamp.utcoffset() is None:
+        raise ValueError(f"the stamp must be aware: {stamp!r}")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    # NAME is RFC 7986; X-WR-CALNAME is what Apple, Google and Outlook read.
+    calendar.add("name", _calendar_text(name))
+    calendar.add("x-wr-calname", _calendar_text(name))
+    for entry in entries:
+        calendar.add_component(_event(entry, stamp.astimezone(UTC)))
+    # What add_missing_timezones() does, with the exact search and our window. A UTC time is
+    # written as …Z and needs no VTIMEZONE; the others go first, as readers expect.
+    first_day, last_day = _zone_window(entries)
+    for position, tzid in enumerate(sorted(calendar.get_missing_tzids())):
+        timezone = _ExactTimezone.from_tzid(tzid, first_date=first_day, last_date=last_day)
+        calendar.subcomponents.insert(position, timezone)
+    ical: bytes = calendar.to_ical()  # unannotated in icalendar
+    return ical
+
+
+def _event(entry: CalendarEntry, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", entry.local_start)
+    event.add("dtend", entry.local_end)
+    event.add("summary", _calendar_text(entry.title))
+    event.add("description", _calendar_text(entry.description))
+    if entry.location is not None:
+        event.add("location", _calendar_text(entry.location))
+    if entry.url is not None:
+        event.add("url", entry.url)
+    event.add("sequence", entry.sequence)
+    event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    return event
+
+
+def _calendar_text(text: str) -> str:
+    """`text` without the control characters TEXT may not hold, with every line break as \\n.
+
+    icalendar escapes commas, semicolons, backslashes and line breaks itself, but would write
+    control characters as they are, and reads \\r\\n back as \\n.
+    """
+    return _CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _zone_window(entries: Sequence[CalendarEntry]) -> tuple[date, date]:
+    first_start = min(entry.start for entry in entries).astimezone(UTC)
+    last_end = max(entry.end for entry in entries).astimezone(UTC)
+    return (first_start - _ZONE_WINDOW_MARGIN).date(), (last_end + _ZONE_WINDOW_MARGIN).date()
+
+
+def google_calendar_link(entry: CalendarEntry) -> str:
+    """A link that opens Google Calendar's "create event" page filled in with `entry`.
+
+    It fits a Discord link button: when too long, the details are cut first, then the title
+    (down to `TITLE_MIN_ENCODED`), then the location; a cut text ends with an ellipsis, and an
+    emptied one is left out.
+    """
+    parameters = {
+        "action": "TEMPLATE",
+        "text": entry.title,
+        "dates": f"{_google_time(entry.local_start)}/{_google_time(entry.local_end)}",
+        "ctz": entry.zone,
+        "details": entry.description,
+        "location": entry.location or "",
+    }
+    for field in ("details", "text", "location"):
+        excess = len(_google_link(parameters)) - LINK_BUTTON_URL_LIMIT
+        if excess <= 0:
+            break
+        room = len(quote_plus(parameters[field])) - excess
+        if field == "text":
+            room = max(room, TITLE_MIN_ENCODED)
+        parameters[field] = _shortened(parameters[field], room)
+    return _google_link(parameters)
+
+
+def _google_time(moment: datetime) -> str:
+    """Wall time without a zone suffix: Google reads it in the link's `ctz`."""
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def _google_link(parameters: dict[str, str]) -> str:
+    present = {key: value for key, value in parameters.items() if value}
+    return f"{GOOGLE_TEMPLATE_URL}?{urlencode(present)}"
+
+
+def _shortened(text: str, room: int) -> str:
+    """The longest start of `text` that, urlencoded, takes at most `room` characters.
+
+    A cut text ends with an ellipsis; it is empty when not even one character fits beside it.
+    Each character encodes on its own, so the lengths add up.
+    """
+    if len(quote_plus(text)) <= room:
+        return text
+    room -= len(quote_plus(ELLIPSIS))
+    kept: list[str] = []
+    for character in text:
+        room -= len(quote_plus(character))
+        if room < 0:
+            break
+        kept.append(character)
+    start = "".join(kept).rstrip()
+    return start + ELLIPSIS if start else ""
+
+
+def calendar_filename(name: str) -> str:
+    """A file name for a download of `name`: ASCII letters, digits, '.', '_' and '-', then .ics.
+
+    Accents are dropped ("Café" → "Cafe"); a name with nothing left (all Hangul, say) becomes
+    `FALLBACK_FILENAME`.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem = _UNSAFE_IN_FILENAME.sub("-", ascii_name).strip("-._")
+    stem = stem[:MAX_FILENAME_STEM].rstrip("-._")
+    if not stem:
+        stem = FALLBACK_FILENAME
+    elif stem.split(".")[0].lower() in _WINDOWS_DEVICE_NAMES:
+        stem = f"{stem}-{FALLBACK_FILENAME}"
+    return f"{stem}.ics"

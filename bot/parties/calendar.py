@@ -3,8 +3,9 @@
 Pure: `CalendarEntry` values in, bytes or a URL out. The service turns sessions into entries
 (a stable UID, the SEQUENCE it raises on each change, the text to show).
 
-- The .ics file is RFC 5545, written by icalendar: times in the party's zone (`DTSTART;TZID=`),
-  or in UTC (`…Z`) when that is the party's zone, with a VTIMEZONE for every zone it names.
+- The .ics file is RFC 5545, written by icalendar: times in the party's zone (`DTSTART;TZID=`)
+  with a VTIMEZONE for every zone it names, or in UTC (`…Z`) for a party kept in UTC and for
+  a time in the second pass of an hour that the clocks repeat.
   Calendar apps that subscribe or import match a session by its UID and keep the highest
   SEQUENCE, so a rescheduled or cancelled session replaces the one they have.
 - The Google Calendar link fills Google's "create event" page. Its parameters are not
@@ -16,14 +17,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 PRODUCT_ID: Final = "-//watchclub//watch parties//EN"
 GOOGLE_TEMPLATE_URL: Final = "https://calendar.google.com/calendar/render"
@@ -37,11 +38,11 @@ ELLIPSIS: Final = "…"
 FALLBACK_FILENAME: Final = "watch-party"
 MAX_FILENAME_STEM: Final = 60
 
-# icalendar describes a zone only between two dates, by default 1970 to 2038: slow to build,
-# large, and silent about later parties. Our window is the entries' own span, widened by two
-# days on each side so that every zone's local dates fall inside it (UTC offsets stay within
-# a day).
-_ZONE_WINDOW_MARGIN: Final = timedelta(days=2)
+# A VTIMEZONE describes its zone from the day before the first entry to the day after the last.
+_ZONE_WINDOW_MARGIN: Final = timedelta(days=1)
+# Offsets are compared this far apart, and a change between them is narrowed to the second.
+# No zone keeps an offset for less than an hour.
+_ZONE_SCAN_STEP: Final = timedelta(hours=1)
 # RFC 5545 TEXT may hold no control character but tab; line breaks are written as `\n` escapes.
 _CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UNSAFE_IN_FILENAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
@@ -51,22 +52,6 @@ _WINDOWS_DEVICE_NAMES: Final = frozenset(
     | {f"com{digit}" for digit in range(10)}
     | {f"lpt{digit}" for digit in range(10)}
 )
-
-
-class _ExactTimezone(Timezone):
-    """A VTIMEZONE with every change of offset in its window.
-
-    icalendar (6.1 to 7.3 at least) finds a zone's changes by leaping ahead 64 days at a time
-    while the offset is the same at both ends, so it misses an offset that lasts less, such as
-    Morocco's during Ramadan, and add_missing_timezones() writes a zone that is an hour off for
-    weeks. Leaping at most a day finds every change a real zone has. This narrows a private
-    search plan; test_calendar checks the result against zoneinfo.
-    """
-
-    # A plain list, as in the base class (mypy refuses a ClassVar over it); never mutated.
-    _from_tzinfo_skip_search = [  # noqa: RUF012
-        step for step in Timezone._from_tzinfo_skip_search if step <= timedelta(days=1)
-    ]
 
 
 @dataclass(frozen=True)
@@ -91,7 +76,8 @@ class CalendarEntry:
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
             raise ValueError(f"calendar times must be aware: {self.start!r}, {self.end!r}")
-        if self.end <= self.start:
+        # In UTC: Python compares two times of one zone by their wall clocks, fold unseen.
+        if self.end.astimezone(UTC) <= self.start.astimezone(UTC):
             raise ValueError(f"a session must end after it starts: {self.start} to {self.end}")
         if self.sequence < 0:
             raise ValueError(f"SEQUENCE cannot be negative: {self.sequence}")
@@ -100,13 +86,22 @@ class CalendarEntry:
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"not an IANA time zone: {self.zone!r}") from error
 
-    @property
-    def local_start(self) -> datetime:
-        return self.start.astimezone(ZoneInfo(self.zone))
 
-    @property
-    def local_end(self) -> datetime:
-        return self.end.astimezone(ZoneInfo(self.zone))
+def _written_times(entry: CalendarEntry) -> tuple[datetime, datetime]:
+    """The entry's start and end as a calendar should read them.
+
+    That is wall time in the entry's zone, except when either falls in the hour that clocks
+    repeat when they fall back, and is its second pass: a reader takes a repeated wall time for
+    the first (RFC 5545 §3.3.5), an hour early, so both are given in UTC instead.
+    """
+    zone = ZoneInfo(entry.zone)
+    # Through UTC, which also makes a wall time the clocks skip into one they show (astimezone()
+    # into the zone a time already carries would change nothing). From UTC, fold is 1 exactly
+    # on the second pass of a repeated wall time.
+    start, end = (moment.astimezone(UTC).astimezone(zone) for moment in (entry.start, entry.end))
+    if start.fold or end.fold:
+        return start.astimezone(UTC), end.astimezone(UTC)
+    return start, end
 
 
 def calendar_file(entries: Sequence[CalendarEntry], *, name: str, stamp: datetime) -> bytes:
@@ -132,12 +127,11 @@ def calendar_file(entries: Sequence[CalendarEntry], *, name: str, stamp: datetim
     calendar.add("x-wr-calname", _calendar_text(name))
     for entry in entries:
         calendar.add_component(_event(entry, stamp.astimezone(UTC)))
-    # What add_missing_timezones() does, with the exact search and our window. A UTC time is
-    # written as …Z and needs no VTIMEZONE; the others go first, as readers expect.
-    first_day, last_day = _zone_window(entries)
+    # A zone named by a TZID needs a VTIMEZONE (a UTC time, written …Z, needs none). They go
+    # first, as readers expect.
+    window_start, window_end = _zone_window(entries)
     for position, tzid in enumerate(sorted(calendar.get_missing_tzids())):
-        timezone = _ExactTimezone.from_tzid(tzid, first_date=first_day, last_date=last_day)
-        calendar.subcomponents.insert(position, timezone)
+        calendar.subcomponents.insert(position, _vtimezone(tzid, window_start, window_end))
     ical: bytes = calendar.to_ical()  # unannotated in icalendar
     return ical
 
@@ -146,8 +140,9 @@ def _event(entry: CalendarEntry, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", entry.uid)
     event.add("dtstamp", stamp)
-    event.add("dtstart", entry.local_start)
-    event.add("dtend", entry.local_end)
+    start, end = _written_times(entry)
+    event.add("dtstart", start)
+    event.add("dtend", end)
     event.add("summary", _calendar_text(entry.title))
     event.add("description", _calendar_text(entry.description))
     if entry.location is not None:
@@ -168,10 +163,75 @@ def _calendar_text(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _zone_window(entries: Sequence[CalendarEntry]) -> tuple[date, date]:
-    first_start = min(entry.start for entry in entries).astimezone(UTC)
-    last_end = max(entry.end for entry in entries).astimezone(UTC)
-    return (first_start - _ZONE_WINDOW_MARGIN).date(), (last_end + _ZONE_WINDOW_MARGIN).date()
+def _zone_window(entries: Sequence[CalendarEntry]) -> tuple[datetime, datetime]:
+    """From midnight UTC the day before the first start to a day after the last end."""
+    first_start = min(entry.start.astimezone(UTC) for entry in entries)
+    last_end = max(entry.end.astimezone(UTC) for entry in entries)
+    first_day = (first_start - _ZONE_WINDOW_MARGIN).date()
+    return datetime.combine(first_day, time(), UTC), last_end + _ZONE_WINDOW_MARGIN
+
+
+def _vtimezone(tzid: str, window_start: datetime, window_end: datetime) -> Timezone:
+    """A VTIMEZONE for `tzid` that is exact between two UTC moments.
+
+    Not icalendar's `Timezone.from_tzid()`, which add_missing_timezones() uses (6.1 to 7.3 at
+    least): it looks for changes by leaping 64 days while the offset is the same at both ends,
+    so it misses an offset that lasts less, such as Morocco's during Ramadan, and it searches on
+    to the year 9999. Each observance starts at its first onset in the window, in local time
+    before the change, and lists its later onsets as RDATEs.
+    """
+    zone = ZoneInfo(tzid)
+    onsets: dict[tuple[timedelta, timedelta, str | None, bool], list[datetime]] = {}
+    offset_before = _offset(zone, window_start)
+    for change in _offset_changes(zone, window_start, window_end):
+        local = change.astimezone(zone)
+        offset = _offset(zone, change)
+        observance = (offset_before, offset, local.tzname(), bool(local.dst()))
+        onsets.setdefault(observance, []).append((change + offset_before).replace(tzinfo=None))
+        offset_before = offset
+
+    timezone = Timezone()
+    timezone.add("tzid", tzid)
+    for (offset_from, offset_to, name, is_daylight), starts in onsets.items():
+        component = TimezoneDaylight() if is_daylight else TimezoneStandard()
+        component.add("dtstart", starts[0])
+        if len(starts) > 1:
+            component.add("rdate", starts[1:])
+        component.add("tzoffsetfrom", offset_from)
+        component.add("tzoffsetto", offset_to)
+        if name is not None:
+            component.add("tzname", name)
+        timezone.add_component(component)
+    return timezone
+
+
+def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> Iterator[datetime]:
+    """`start`, then each moment up to `end` at which `zone` changes its offset."""
+    yield start
+    moment, offset = start, _offset(zone, start)
+    while moment < end:
+        later = moment + _ZONE_SCAN_STEP
+        later_offset = _offset(zone, later)
+        if later_offset != offset:
+            yield _first_second_with_offset_of(zone, moment, later)
+        moment, offset = later, later_offset
+
+
+def _first_second_with_offset_of(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The first whole second after `before` at which `zone` has the offset it has at `after`."""
+    old_offset = _offset(zone, before)
+    low, high = int(before.timestamp()), int(after.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(zone, datetime.fromtimestamp(middle, UTC)) == old_offset:
+            low = middle
+        else:
+            high = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def google_calendar_link(entry: CalendarEntry) -> str:
@@ -181,10 +241,11 @@ def google_calendar_link(entry: CalendarEntry) -> str:
     (down to `TITLE_MIN_ENCODED`), then the location; a cut text ends with an ellipsis, and an
     emptied one is left out.
     """
+    start, end = _written_times(entry)
     parameters = {
         "action": "TEMPLATE",
         "text": entry.title,
-        "dates": f"{_google_time(entry.local_start)}/{_google_time(entry.local_end)}",
+        "dates": f"{_google_time(start)}/{_google_time(end)}",
         "ctz": entry.zone,
         "details": entry.description,
         "location": entry.location or "",
@@ -201,8 +262,9 @@ def google_calendar_link(entry: CalendarEntry) -> str:
 
 
 def _google_time(moment: datetime) -> str:
-    """Wall time without a zone suffix: Google reads it in the link's `ctz`."""
-    return moment.strftime("%Y%m%dT%H%M%S")
+    """Wall time, which Google reads in the link's `ctz`, or a UTC time marked Z."""
+    wall_time = moment.strftime("%Y%m%dT%H%M%S")
+    return f"{wall_time}Z" if moment.tzinfo is UTC else wall_time
 
 
 def _google_link(parameters: dict[str, str]) -> str:

@@ -46,7 +46,7 @@ _ZONE_SCAN_STEP: Final = timedelta(hours=1)
 # RFC 5545 TEXT may hold no control character but tab; line breaks are written as `\n` escapes.
 _CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UNSAFE_IN_FILENAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
-# Windows refuses these as file names whatever the extension ("con.ics" included).
+# Windows refuses these as a file name's first part, before any dot ("con.ics", "aux.x.ics").
 _WINDOWS_DEVICE_NAMES: Final = frozenset(
     {"con", "prn", "aux", "nul"}
     | {f"com{digit}" for digit in range(10)}
@@ -303,5 +303,5 @@ def calendar_filename(name: str) -> str:
     if not stem:
         stem = FALLBACK_FILENAME
     elif stem.split(".")[0].lower() in _WINDOWS_DEVICE_NAMES:
-        stem = f"{stem}-{FALLBACK_FILENAME}"
+        stem = f"{FALLBACK_FILENAME}-{stem}"
     return f"{stem}.ics"

@@ -565,8 +565,9 @@ def test_a_short_link_is_left_whole() -> None:
         ("", f"{FALLBACK_FILENAME}.ics"),
         ("../../etc/passwd", "etc-passwd.ics"),
         ("...", f"{FALLBACK_FILENAME}.ics"),
-        ("CON", f"CON-{FALLBACK_FILENAME}.ics"),
-        ("aux.party", f"aux.party-{FALLBACK_FILENAME}.ics"),
+        ("CON", f"{FALLBACK_FILENAME}-CON.ics"),
+        ("aux.party", f"{FALLBACK_FILENAME}-aux.party.ics"),
+        ("Comet", "Comet.ics"),
         ("x" * 200, f"{'x' * 60}.ics"),
     ],
 )

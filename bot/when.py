@@ -112,6 +112,35 @@ def read_when(text: str, *, zone: str, now: datetime) -> ReadTime:
     return reading
 
 
+def read_date(text: str, *, zone: str, now: datetime) -> date:
+    """A day as members type it ("5 dec", "2027-01-31", "next fri", "tomorrow"), in `zone`.
+
+    For the last day of a series (`until`): today or later, and within a year.
+    """
+    typed = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    if not typed or len(typed) > MAX_LENGTH:
+        raise UserFacingError(
+            f"Type a day of at most {MAX_LENGTH} characters, such as `5 dec` or `2027-01-31`."
+        )
+    local_now = now.astimezone(ZoneInfo(zone))
+    today = local_now.date()
+    if typed in ("today", "tonight"):
+        return today
+    if typed == "tomorrow":
+        return today + timedelta(days=1)
+    following = typed.startswith("next ")
+    weekday = _WEEKDAYS.get(typed.removeprefix("next ").strip())
+    if weekday is not None:
+        ahead = (weekday - today.weekday()) % 7 or (7 if following else 0)
+        return today + timedelta(days=ahead)
+    day = _explicit_day(typed, local_now)
+    if day < today:
+        raise UserFacingError(f"{day:%a} {day.day} {day:%b %Y} has already passed.")
+    if day - today > MAX_AHEAD:
+        raise UserFacingError(f"{day:%a} {day.day} {day:%b %Y} is more than a year ahead.")
+    return day
+
+
 def _read(typed: str, zone: str, now: datetime) -> ReadTime:
     relative = _RELATIVE.match(typed)
     if relative is not None:

@@ -121,3 +121,35 @@ class RsvpCounts:
     maybe: int = 0
     not_going: int = 0
     going_ids: tuple[int, ...] = ()  # earliest answer first
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """What a member asked for with `/watchparty schedule`, as typed, plus what the bot knows
+    of the title (its last episode and runtime, when known)."""
+
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_name: str
+    when: str
+    zone: str  # the member's zone, else the server's; a zone written in `when` wins
+    title_id: str | None = None
+    last_episode: int | None = None
+    runtime_minutes: int | None = None
+    episodes: str | None = None
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    note: str | None = None
+    repeat: str | None = None
+    sessions: int | None = None
+    until: str | None = None
+    per_session: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedParty:
+    """A plan shown to the member before anything is posted, with how their time was read."""
+
+    plan: PartyPlan
+    notes: tuple[str, ...] = ()

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
-from bot.parties.models import Party, PartyPlan, PlaceKind, Rsvp, RsvpCounts
+from bot.parties.models import (
+    Party,
+    PartyPlan,
+    PlaceKind,
+    PlannedParty,
+    Rsvp,
+    RsvpCounts,
+    ScheduleRequest,
+)
 from bot.parties.repository import PartyRepository
-from bot.when import ReadTime, read_when
+from bot.parties.series import expand_series, parse_episodes, parse_repeat
+from bot.when import ReadTime, read_date, read_when
 
 MAX_TITLE_NAME = 100
 MAX_NOTE = 500
@@ -21,6 +30,42 @@ class PartyService:
     def read_time(self, typed: str, *, zone: str) -> ReadTime:
         """What `typed` means as a start, read in `zone` unless it names its own zone."""
         return read_when(typed, zone=zone, now=self._clock.now())
+
+    def plan(self, request: ScheduleRequest) -> PlannedParty:
+        """Read what the member typed into a plan to confirm. Nothing is written; anything
+        that cannot be read raises UserFacingError saying what is accepted."""
+        now = self._clock.now()
+        reading = read_when(request.when, zone=request.zone, now=now)
+        rule = parse_repeat(request.repeat) if request.repeat else None
+        episodes = parse_episodes(request.episodes) if request.episodes else None
+        until = read_date(request.until, zone=reading.zone, now=now) if request.until else None
+        sessions = expand_series(
+            reading.start,
+            reading.zone,
+            rule,
+            sessions=request.sessions,
+            until=until,
+            episodes=episodes,
+            per_session=request.per_session,
+            last_episode=request.last_episode,
+            runtime_minutes=request.runtime_minutes,
+        )
+        note = request.note.strip() if request.note and request.note.strip() else None
+        plan = PartyPlan(
+            guild_id=request.guild_id,
+            channel_id=request.channel_id,
+            host_id=request.host_id,
+            title_name=request.title_name.strip(),
+            zone=reading.zone,
+            sessions=tuple(sessions),
+            title_id=request.title_id,
+            place_kind=request.place_kind,
+            place=request.place.strip() if request.place else None,
+            note=note,
+            repeat=rule,
+        )
+        _check_plan(plan)
+        return PlannedParty(plan, reading.notes)
 
     async def create(self, plan: PartyPlan) -> Party:
         """Store a confirmed plan. Checked again here: the member may have waited at Confirm

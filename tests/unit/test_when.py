@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserFacingError
-from bot.when import MAX_AHEAD, MAX_LENGTH, read_when
+from bot.when import MAX_AHEAD, MAX_LENGTH, read_date, read_when
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -193,3 +193,38 @@ def test_any_text_is_refused_clearly_or_read_as_a_time_ahead(text, zone, now):
         assert str(refused)
         return
     assert now < reading.start <= now + MAX_AHEAD
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("5 dec", "2026-12-05"),
+        ("2027-01-31", "2027-01-31"),
+        ("today", "2026-12-04"),
+        ("tomorrow", "2026-12-05"),
+        ("fri", "2026-12-04"),
+        ("next fri", "2026-12-11"),
+        ("sat", "2026-12-05"),
+    ],
+)
+def test_reading_a_day(typed, expected):
+    assert read_date(typed, zone="Asia/Seoul", now=FRIDAY_7PM_KST).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("", "Type a day"),
+        ("2026-12-01", "has already passed"),
+        ("2028-06-01", "more than a year ahead"),
+        ("whenever", "I can't tell which day"),
+    ],
+)
+def test_a_day_that_cannot_be_read_is_refused(typed, says):
+    with pytest.raises(UserFacingError) as refused:
+        read_date(typed, zone="Asia/Seoul", now=FRIDAY_7PM_KST)
+    assert says in str(refused.value)
+
+
+def test_a_day_and_month_already_gone_this_year_is_next_years():
+    assert read_date("1 dec", zone="Asia/Seoul", now=FRIDAY_7PM_KST).isoformat() == "2027-12-01"

@@ -16,6 +16,7 @@ from bot.parties.models import (
     RepeatRule,
     Rsvp,
     RsvpCounts,
+    ScheduleRequest,
     Session,
     Weekday,
 )
@@ -150,3 +151,88 @@ async def test_a_start_that_passed_while_waiting_at_confirm_is_refused(service, 
 
 def test_reading_a_time_uses_the_clock(service):
     assert service.read_time("fri 8pm", zone="Asia/Seoul").start == plan().sessions[0].start
+
+
+def request(**changes) -> ScheduleRequest:
+    values = {
+        "guild_id": GUILD,
+        "channel_id": 900,
+        "host_id": HOST,
+        "title_name": "Crash Landing on You",
+        "title_id": "catalog:crash-landing-on-you",
+        "when": "fri 8pm",
+        "zone": "Asia/Seoul",
+        "last_episode": 16,
+        "runtime_minutes": 70,
+    }
+    values.update(changes)
+    return ScheduleRequest(**values)
+
+
+def test_the_issues_series_is_planned_from_what_the_member_typed(service):
+    planned = service.plan(
+        request(episodes="1-16", per_session=2, repeat="every fri and sat", when="fri 8pm KST")
+    )
+    sessions = planned.plan.sessions
+    assert len(sessions) == 8
+    assert [str(s.episodes) for s in sessions] == [
+        "1\u20132",
+        "3\u20134",
+        "5\u20136",
+        "7\u20138",
+        "9\u201310",
+        "11\u201312",
+        "13\u201314",
+        "15\u201316",
+    ]
+    assert [s.start.strftime("%a %d %H:%M") for s in sessions[:3]] == [
+        "Fri 04 20:00",
+        "Sat 05 20:00",
+        "Fri 11 20:00",
+    ]
+    assert sessions[0].end == sessions[0].start + timedelta(minutes=140)
+    assert planned.plan.repeat == RepeatRule("weekly", (Weekday.FRI, Weekday.SAT))
+    assert planned.notes == ()
+
+
+def test_a_single_party_with_episodes_ends_after_them(service):
+    planned = service.plan(request(episodes="5-6", when="tomorrow 21:00"))
+    [session] = planned.plan.sessions
+    assert session.start.isoformat() == "2026-12-05T21:00:00+09:00"
+    assert session.end == session.start + timedelta(minutes=140)
+    assert str(session.episodes) == "5\u20136"
+
+
+def test_a_zone_written_in_when_becomes_the_partys_zone(service):
+    planned = service.plan(request(when="sat 8pm America/New_York", zone="Asia/Seoul"))
+    assert planned.plan.zone == "America/New_York"
+    assert planned.plan.sessions[0].start.isoformat() == "2026-12-05T20:00:00-05:00"
+
+
+def test_a_series_until_a_day(service):
+    planned = service.plan(request(repeat="weekly", until="24 dec"))
+    assert [s.start.day for s in planned.plan.sessions] == [4, 11, 18]
+
+
+def test_the_time_reading_note_is_passed_on(service):
+    planned = service.plan(request(when="6pm"))
+    assert planned.notes == ("18:00 has passed today, so I read it as tomorrow.",)
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"when": "whenever"}, "I can't tell what time"),
+        ({"repeat": "sometimes"}, "Try `daily`"),
+        ({"episodes": "6-5"}, "5-6"),
+        ({"episodes": "1-20"}, "16"),
+        ({"sessions": 3}, "only applies to a series"),
+        ({"repeat": "weekly", "until": "2026-12-01"}, "has already passed"),
+        ({"note": "x" * 501}, "at most 500 characters"),
+        ({"place_kind": PlaceKind.LINK, "place": "not a link"}, "https://"),
+    ],
+)
+def test_what_cannot_be_planned_is_refused_with_the_reason(service, changes, says):
+    with pytest.raises(UserFacingError) as refused:
+        service.plan(request(**changes))
+    assert says in str(refused.value)

@@ -119,6 +119,16 @@ class PartyRepository:
             )
             return await _counts(tx, party_id)
 
+    async def going_at(self, party_id: int, *, at: int) -> tuple[int, ...]:
+        """The members Going at Unix time `at` (who said so by then and still do), earliest
+        answer first."""
+        rows = await self._db.fetchall(
+            "SELECT member_id FROM party_rsvps WHERE party_id = ? AND choice = 'going'"
+            " AND changed_at <= ? ORDER BY changed_at, member_id",
+            (party_id, at),
+        )
+        return tuple(row["member_id"] for row in rows)
+
     async def rsvp_of(self, party_id: int, member_id: int) -> Rsvp | None:
         row = await self._db.fetchone(
             "SELECT choice FROM party_rsvps WHERE party_id = ? AND member_id = ?",

@@ -1,0 +1,147 @@
+"""Watch-party reminders: one durable timer per session and lead time, and what each one says.
+
+A reminder goes to the party's channel at each of the server's lead times and at the start. It
+mentions exactly the members Going at the moment it was due, plus the server's watch-party role,
+and nobody else (DESIGN.md rule 6): a member who turns Going after a lead time has passed is not
+reminded of it afterwards, and one who left is not pinged. A reminder that fires late after
+downtime says so; one whose session has started by then is skipped, as is one whose party or
+session was cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.clock import to_unix
+from bot.durations import format_elapsed, format_minutes
+from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.parties.models import Party, PlaceKind, StoredSession
+from bot.parties.repository import PartyRepository
+from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
+
+KIND: Final = "party.reminder"
+LATE_AFTER: Final = timedelta(seconds=30)
+# Mentions per message: 50 of the longest ids (24 characters with a space) and the headline
+# stay inside the 2,000-character limit; more Going members get a follow-up message.
+MENTIONS_PER_MESSAGE: Final = 50
+PLACE_SHOWN: Final = 300
+
+RoleOf = Callable[[int], Awaitable[int | None]]  # guild id -> the watch-party role, if any
+
+
+def reminder_timers(party: Party, lead_minutes: Sequence[int], *, now: datetime) -> list[NewTimer]:
+    """The timers for every session still ahead: each lead time, then the start itself.
+
+    Keys name the party, session and lead, so scheduling again (after a reschedule) moves the
+    same timers instead of adding more.
+    """
+    leads = sorted({*(m for m in lead_minutes if m > 0), 0}, reverse=True)
+    timers: list[NewTimer] = []
+    for stored in party.upcoming:
+        start = stored.session.start
+        for lead in leads:
+            due = start - timedelta(minutes=lead)
+            if due <= now:
+                continue
+            timers.append(
+                NewTimer(
+                    key=reminder_key(party.id, stored.session.number, lead),
+                    kind=KIND,
+                    due_at=to_unix(due),
+                    payload={
+                        "party_id": party.id,
+                        "guild_id": party.plan.guild_id,
+                        "session": stored.session.number,
+                        "lead_minutes": lead,
+                    },
+                )
+            )
+    return timers
+
+
+def reminder_key(party_id: int, session: int, lead_minutes: int) -> str:
+    return f"party:{party_id}:session:{session}:lead:{lead_minutes}"
+
+
+class PartyReminders:
+    """The timer handler for `party.reminder`."""
+
+    def __init__(self, repository: PartyRepository, role_of: RoleOf) -> None:
+        self._repository = repository
+        self._role_of = role_of
+
+    async def fire(self, fired: FiredTimer) -> TimerOutcome:
+        try:
+            party_id = int(fired.payload["party_id"])
+            guild_id = int(fired.payload["guild_id"])
+            number = int(fired.payload["session"])
+            lead = int(fired.payload["lead_minutes"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentTimerError(f"unreadable party reminder: {error}") from error
+        party = await self._repository.get(party_id, guild_id=guild_id)
+        if party is None or party.cancelled:
+            return TimerOutcome()
+        stored = next((s for s in party.sessions if s.session.number == number), None)
+        if stored is None or stored.cancelled:
+            return TimerOutcome()
+        now = fired.due_at + fired.late_by
+        if lead > 0 and stored.session.start <= now:
+            return TimerOutcome()  # too late to be a reminder: the session has started
+        going = await self._repository.going_at(party_id, at=to_unix(fired.due_at))
+        role = await self._role_of(guild_id)
+        return TimerOutcome(messages=tuple(_messages(party, stored, lead, going, role, fired)))
+
+
+def _messages(
+    party: Party,
+    stored: StoredSession,
+    lead: int,
+    going: Sequence[int],
+    role: int | None,
+    fired: FiredTimer,
+) -> list[OutgoingMessage]:
+    session = stored.session
+    start = int(session.start.timestamp())
+    what = party.plan.title_name
+    if session.episodes is not None:
+        word = "episode" if session.episodes.count == 1 else "episodes"
+        what += f", {word} {session.episodes}"
+    if lead:
+        headline = (
+            f"\u23f0 **{what}** starts in {format_minutes(lead)}: <t:{start}:t> (<t:{start}:R>)."
+        )
+    else:
+        headline = f"\U0001f3ac **{what}** is starting now."
+    if party.plan.place:
+        headline += f"\nWhere: {_place(party)}"
+    if fired.late_by > LATE_AFTER:
+        headline += (
+            f"\n-# Late by {format_elapsed(fired.late_by.total_seconds())}: "
+            "the bot was offline when this was due."
+        )
+    roles = (role,) if role is not None else ()
+    step = MENTIONS_PER_MESSAGE
+    groups = [tuple(going[i : i + step]) for i in range(0, len(going), step)]
+    messages: list[OutgoingMessage] = []
+    for position, members in enumerate(groups or [()]):
+        pings = " ".join([*(f"<@&{r}>" for r in roles), *(f"<@{m}>" for m in members)])
+        text = headline if position == 0 else f"\u2026 {party.plan.title_name}"
+        content = f"{text}\n{pings}".strip()
+        messages.append(
+            OutgoingMessage(
+                ToChannel(party.plan.channel_id),
+                content,
+                mention_user_ids=members,
+                mention_role_ids=roles if position == 0 else (),
+            )
+        )
+    return messages
+
+
+def _place(party: Party) -> str:
+    place = party.plan.place or ""
+    if party.plan.place_kind in (PlaceKind.VOICE, PlaceKind.STAGE) and place.isdigit():
+        return f"<#{place}>"
+    return place if len(place) <= PLACE_SHOWN else place[: PLACE_SHOWN - 1] + "\u2026"

@@ -54,17 +54,18 @@ _WEEKDAYS: Final = {
     for name in names
 }
 _TIME: Final = re.compile(
-    r"(?<![\d:])(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)"
-    r"|(?<![\d:])(?P<hour24>\d{1,2}):(?P<minute24>\d{2})(?![\d:])"
+    r"(?<![\d:.])(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)"
+    r"|(?<![\d:.])(?P<hour24>\d{1,2}):(?P<minute24>\d{2})(?![\d:])"
     r"|\b(?P<word>noon|midday|midnight)\b",
     re.IGNORECASE,
 )
 _TONIGHT_HOUR: Final = re.compile(r"^tonight\s+(?:at\s+)?(?P<hour>\d{1,2})$", re.IGNORECASE)
 _RELATIVE: Final = re.compile(
-    r"^in\s+(?P<amount>\d{1,4}|an?|one|half an?)\s+"
+    r"^in\s+(?P<amount>\d{1,4}(?:\.\d{1,2})?|an?|one|half an?)\s*"
     r"(?P<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?)$",
     re.IGNORECASE,
 )
+_YEAR: Final = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _FILLER: Final = re.compile(r"\b(?:at|on|this)\b", re.IGNORECASE)
 
 
@@ -149,9 +150,11 @@ def _read(typed: str, zone: str, now: datetime) -> ReadTime:
     tonight = _TONIGHT_HOUR.match(typed)
     if tonight is not None:
         hour = int(tonight["hour"])
-        if not 1 <= hour <= 12:
-            raise UserFacingError(f"`tonight {hour}` is not an evening hour. Try `tonight 9pm`.")
-        return _at(now.date(), time(hour % 12 + 12), zone, ())
+        if not 1 <= hour <= 11:
+            raise UserFacingError(
+                f"`tonight {hour}` is not an evening hour. Try `tonight 9pm`, or `midnight`."
+            )
+        return _at(now.date(), time(hour % 12 + 12), zone, (), now)
     found = _TIME.search(typed)
     if found is None:
         raise UserFacingError(
@@ -162,13 +165,13 @@ def _read(typed: str, zone: str, now: datetime) -> ReadTime:
     rest = _FILLER.sub(" ", typed[: found.start()] + " " + typed[found.end() :])
     day_words = " ".join(rest.split()).casefold()
     day, notes = _day(day_words, wall, now)
-    return _at(day, wall, zone, notes)
+    return _at(day, wall, zone, notes, now)
 
 
 def _day(words: str, wall: time, now: datetime) -> tuple[date, tuple[str, ...]]:
     today = now.date()
     if words in ("", "today", "tonight"):
-        if datetime.combine(today, wall, now.tzinfo) > now:
+        if _ahead(today, wall, now):
             return today, ()
         if words:
             raise UserFacingError(f"{wall:%H:%M} today has already passed.")
@@ -181,20 +184,23 @@ def _day(words: str, wall: time, now: datetime) -> tuple[date, tuple[str, ...]]:
     if weekday is not None:
         ahead = (weekday - today.weekday()) % 7
         day = today + timedelta(days=ahead)
-        if (ahead == 0 and following) or datetime.combine(day, wall, now.tzinfo) <= now:
+        if (ahead == 0 and following) or not _ahead(day, wall, now):
             day += timedelta(days=7)
         return day, ()
     return _explicit_day(words, now), ()
 
 
+def _ahead(day: date, wall: time, now: datetime) -> bool:
+    """Whether `day` at `wall` in now's zone is still to come (either pass of a repeated
+    hour), compared as instants: two times in one zone compare by wall clock in Python."""
+    later = datetime.combine(day, wall, now.tzinfo).replace(fold=1)
+    return later.timestamp() > now.timestamp()
+
+
 def _explicit_day(words: str, now: datetime) -> date:
     parser = DateDataParser(
         languages=LANGUAGES,
-        settings={
-            "RELATIVE_BASE": now.replace(tzinfo=None),
-            "PREFER_DATES_FROM": "future",
-            "RETURN_TIME_AS_PERIOD": True,
-        },
+        settings={"RELATIVE_BASE": now.replace(tzinfo=None), "RETURN_TIME_AS_PERIOD": True},
     )
     found = parser.get_date_data(words)
     if found is None or found.date_obj is None or found.period != "day":
@@ -202,11 +208,25 @@ def _explicit_day(words: str, now: datetime) -> date:
             f"I can't tell which day `{_shown(words)}` is. Try {EXAMPLES}, or a date like `5 dec`."
         )
     day: date = found.date_obj.date()
+    if day < now.date() and not _YEAR.search(words):
+        # "5 jan" typed in December means the coming one; a date with its year stays as typed.
+        day = _next_year(day)
     return day
 
 
-def _at(day: date, wall: time, zone: str, notes: tuple[str, ...]) -> ReadTime:
-    """`day` at `wall` in `zone`, refusing a wall time the clocks skip that day."""
+def _next_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _at(day: date, wall: time, zone: str, notes: tuple[str, ...], now: datetime) -> ReadTime:
+    """`day` at `wall` in `zone`, refusing a wall time the clocks skip that day.
+
+    A wall time that happens twice is the first of the two, unless only the second is still
+    ahead (asked during the repeated hour itself).
+    """
     tz = ZoneInfo(zone)
     naive = datetime.combine(day, wall)
     first = naive.replace(tzinfo=tz, fold=0)
@@ -217,13 +237,16 @@ def _at(day: date, wall: time, zone: str, notes: tuple[str, ...]) -> ReadTime:
             f"jump forward that night. Did you mean {after:%H:%M}?"
         )
     second = naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        notes = (
-            *notes,
-            f"{wall:%H:%M} happens twice on {day:%a} {day.day} {day:%b} in {zone} as the clocks "
-            f"go back; I read the first ({format_offset(first.utcoffset() or timedelta(0))}).",
-        )
-    return ReadTime(first, zone, notes)
+    if first.utcoffset() == second.utcoffset():
+        return ReadTime(first, zone, notes)
+    chosen, which = (second, "second") if first.timestamp() <= now.timestamp() else (first, "first")
+    offset = format_offset(chosen.utcoffset() or timedelta(0))
+    notes = (
+        *notes,
+        f"{wall:%H:%M} happens twice on {day:%a} {day.day} {day:%b} in {zone} as the clocks "
+        f"go back; I read the {which} ({offset}).",
+    )
+    return ReadTime(chosen, zone, notes)
 
 
 def _check_range(start: datetime, now: datetime) -> None:

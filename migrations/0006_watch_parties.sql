@@ -1,7 +1,7 @@
 -- Reason: watch parties (issue 10). A party is what a host announced: one title, one place, and
--- one or more sessions (a series). Members answer once per party. Wall times are kept in the
--- party's zone, so a weekly 20:00 stays at 20:00 local across daylight saving; each session's
--- instant is stored too, for ordering and for timers.
+-- one or more sessions (a series). Members answer once per party. A series is expanded in the
+-- wall-clock time of the party's zone (a weekly 20:00 stays at 20:00 local across daylight
+-- saving), and each session is stored as that instant, for ordering and for timers.
 
 CREATE TABLE watch_parties (
     id           INTEGER PRIMARY KEY,
@@ -16,7 +16,8 @@ CREATE TABLE watch_parties (
     note         TEXT,
     repeat_rule  TEXT CHECK (repeat_rule IS NULL OR json_valid(repeat_rule)),
     created_at   INTEGER NOT NULL,
-    cancelled_at INTEGER
+    cancelled_at INTEGER,
+    CHECK ((place_kind = 'none') = (place IS NULL))
 ) STRICT;
 
 CREATE INDEX watch_parties_by_guild ON watch_parties (guild_id, cancelled_at);
@@ -45,3 +46,5 @@ CREATE TABLE party_rsvps (
     changed_at INTEGER NOT NULL,
     PRIMARY KEY (party_id, member_id)
 ) STRICT;
+
+CREATE INDEX party_rsvps_by_member ON party_rsvps (member_id, choice);

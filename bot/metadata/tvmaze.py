@@ -116,8 +116,9 @@ class TVmazeProvider:
         return _title_or_bad(_expect_dict(body, "/shows/{id}"), "/shows/{id}")
 
     async def episodes(self, source_id: str) -> list[NextEpisode]:
-        """Every regular episode with a known air time, in airing order, numbered from 1 across
-        seasons (a party's "episode 17" is the 17th, whatever the season). [] for an unknown id.
+        """Every regular episode with a known air time, in order, numbered from 1 across seasons
+        (a party's "episode 17" is the 17th, whatever the season); specials and season 0 are
+        left out. [] for an unknown id.
 
         TVmaze gives each episode's airstamp, unlike TMDB's dates: watch parties that follow
         the airing of a K-drama read it here.
@@ -127,19 +128,21 @@ class TVmazeProvider:
         body = await self._get_json(f"/shows/{int(source_id)}/episodes", {}, missing_ok=True)
         if body is None:
             return []
-        aired: list[tuple[int, int, int, int]] = []
+        regular: list[tuple[int, int, int | None]] = []
         for item in _expect_list(body, "/shows/{id}/episodes"):
             if not isinstance(item, dict) or item.get("type", "regular") != "regular":
                 continue
-            airs_at = _instant(item.get("airstamp"))
-            season = fields.integer(item.get("season"), low=0, high=fields.MAX_EPISODES)
+            season = fields.integer(item.get("season"), low=1, high=fields.MAX_EPISODES)
             number = fields.integer(item.get("number"), low=1, high=fields.MAX_EPISODES)
-            if airs_at is not None and season is not None and number is not None:
-                aired.append((season, number, airs_at, len(aired)))
-        aired.sort()
+            if season is not None and number is not None:
+                regular.append((season, number, _instant(item.get("airstamp"))))
+        # Numbered before those without a time are left out: an unannounced episode 5 must not
+        # turn episode 6 into "5".
+        regular.sort(key=lambda episode: episode[:2])
         return [
             NextEpisode(number=position, airs_at=airs_at)
-            for position, (_, _, airs_at, _) in enumerate(aired, start=1)
+            for position, (_, _, airs_at) in enumerate(regular, start=1)
+            if airs_at is not None
         ]
 
     async def schedule(self, *, date: datetime.date) -> list[ScheduledEpisode]:

@@ -10,8 +10,9 @@ session was cancelled.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.clock import to_unix
@@ -27,6 +28,7 @@ LATE_AFTER: Final = timedelta(seconds=30)
 # stay inside the 2,000-character limit; more Going members get a follow-up message.
 MENTIONS_PER_MESSAGE: Final = 50
 PLACE_SHOWN: Final = 300
+START_GRACE: Final = timedelta(minutes=10)
 
 RoleOf = Callable[[int], Awaitable[int | None]]  # guild id -> the watch-party role, if any
 
@@ -40,8 +42,10 @@ def reminder_timers(party: Party, lead_minutes: Sequence[int], *, now: datetime)
     leads = sorted({*(m for m in lead_minutes if m > 0), 0}, reverse=True)
     timers: list[NewTimer] = []
     for stored in party.upcoming:
-        start = stored.session.start
-        for lead in leads:
+        # In real time: wall-clock arithmetic in the party's zone is an hour off across a
+        # clock change, and loses which pass of a repeated hour the start is in.
+        start = stored.session.start.astimezone(UTC)
+        for lead, next_lead in zip(leads, [*leads[1:], None], strict=True):
             due = start - timedelta(minutes=lead)
             if due <= now:
                 continue
@@ -55,6 +59,7 @@ def reminder_timers(party: Party, lead_minutes: Sequence[int], *, now: datetime)
                         "guild_id": party.plan.guild_id,
                         "session": stored.session.number,
                         "lead_minutes": lead,
+                        "next_lead_minutes": next_lead,
                     },
                 )
             )
@@ -87,11 +92,23 @@ class PartyReminders:
         if stored is None or stored.cancelled:
             return TimerOutcome()
         now = fired.due_at + fired.late_by
-        if lead > 0 and stored.session.start <= now:
-            return TimerOutcome()  # too late to be a reminder: the session has started
+        if _overtaken(stored, lead, fired.payload.get("next_lead_minutes"), now):
+            return TimerOutcome()
         going = await self._repository.going_at(party_id, at=to_unix(fired.due_at))
         role = await self._role_of(guild_id)
         return TimerOutcome(messages=tuple(_messages(party, stored, lead, going, role, fired)))
+
+
+def _overtaken(stored: StoredSession, lead: int, next_lead: object, now: datetime) -> bool:
+    """Whether this reminder is moot by the time it runs (it ran late, after downtime): its
+    session has started, or the next reminder is due too and says it better. A start
+    reminder stands for `START_GRACE`, then the session is under way."""
+    start = stored.session.start
+    if lead == 0:
+        return now > start + START_GRACE
+    if now >= start:
+        return True
+    return isinstance(next_lead, int) and now >= start - timedelta(minutes=next_lead)
 
 
 def _messages(
@@ -109,8 +126,10 @@ def _messages(
         word = "episode" if session.episodes.count == 1 else "episodes"
         what += f", {word} {session.episodes}"
     if lead:
+        left = math.ceil((session.start - (fired.due_at + fired.late_by)).total_seconds() / 60)
         headline = (
-            f"\u23f0 **{what}** starts in {format_minutes(lead)}: <t:{start}:t> (<t:{start}:R>)."
+            f"\u23f0 **{what}** starts in {format_minutes(max(1, left))}: "
+            f"<t:{start}:t> (<t:{start}:R>)."
         )
     else:
         headline = f"\U0001f3ac **{what}** is starting now."

@@ -25,6 +25,7 @@ _PARTY_COLUMNS = (
     "id, guild_id, channel_id, host_id, title_id, title_name, zone, place_kind, place, note, "
     "repeat_rule, created_at, cancelled_at"
 )
+UNKNOWN_LENGTH = 3 * 3600  # how long a session of unknown length is taken to last
 _SESSION_COLUMNS = (
     "party_id, number, starts_at, ends_at, first_episode, last_episode, sequence, cancelled_at"
 )
@@ -86,17 +87,17 @@ class PartyRepository:
             return await _party(tx, party_id, guild_id)
 
     async def upcoming(self, guild_id: int, *, now: int, limit: int = 25) -> list[Party]:
-        """Parties of this server with a session not cancelled and not yet started, soonest
-        first."""
+        """Parties of this server with a session not cancelled and not yet over (one under
+        way is listed too), soonest first."""
         rows = await self._db.fetchall(
             """
             SELECT p.id, MIN(s.starts_at) AS next_start
             FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id
             WHERE p.guild_id = ? AND p.cancelled_at IS NULL
-              AND s.cancelled_at IS NULL AND s.starts_at > ?
+              AND s.cancelled_at IS NULL AND COALESCE(s.ends_at, s.starts_at + ?) > ?
             GROUP BY p.id ORDER BY next_start, p.id LIMIT ?
             """,
-            (guild_id, now, limit),
+            (guild_id, UNKNOWN_LENGTH, now, limit),
         )
         async with self._db.transaction() as tx:
             found = [await _party(tx, row["id"], guild_id) for row in rows]

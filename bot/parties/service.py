@@ -121,6 +121,8 @@ def _check_plan(plan: PartyPlan) -> None:
         raise UserFacingError(
             f"A note can be at most {MAX_NOTE} characters; that one has {len(plan.note)}."
         )
+    if (plan.place_kind is PlaceKind.NONE) != (plan.place is None):
+        raise UserFacingError("Say where the party is: a voice or stage channel, or a link.")
     if plan.place_kind is PlaceKind.LINK and not _is_link(plan.place):
         raise UserFacingError("A link must start with https:// or http://.")
 

@@ -228,3 +228,30 @@ def test_a_day_that_cannot_be_read_is_refused(typed, says):
 
 def test_a_day_and_month_already_gone_this_year_is_next_years():
     assert read_date("1 dec", zone="Asia/Seoul", now=FRIDAY_7PM_KST).isoformat() == "2027-12-01"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("8.30pm", "2026-12-04T20:30:00+09:00"),
+        ("in 1h", "2026-12-04T20:00:00+09:00"),
+        ("in 90m", "2026-12-04T20:30:00+09:00"),
+        ("in 2.5 hours", "2026-12-04T21:30:00+09:00"),
+        ("dec 4 9pm", "2026-12-04T21:00:00+09:00"),  # today's own date is today, not next year's
+    ],
+)
+def test_more_ways_members_write_it(typed, expected):
+    assert read(typed).start.isoformat() == expected
+
+
+def test_tonight_12_is_refused_as_ambiguous():
+    with pytest.raises(UserFacingError, match="not an evening hour"):
+        read("tonight 12")
+
+
+def test_a_time_later_in_a_repeated_hour_is_still_today():
+    # 01:30 EST, the second pass of the night the clocks go back: 01:45 is 15 minutes ahead.
+    now = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    reading = read_when("1:45am", zone="America/New_York", now=now)
+    assert reading.start.date().isoformat() == "2026-11-01"
+    assert reading.start.astimezone(UTC) > now

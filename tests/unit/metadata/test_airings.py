@@ -35,15 +35,18 @@ async def test_tvmaze_episodes_in_airing_order_numbered_across_seasons():
         {**episodes[0], "id": 1, "season": 2, "number": 1, "airstamp": "2027-01-01T12:00:00+00:00"}
     ]
     special = [{**episodes[0], "id": 2, "type": "significant_special", "number": None}]
-    unknown_time = [{**episodes[0], "id": 3, "season": 2, "number": 2, "airstamp": None}]
-    listed = episodes + second_season + special + unknown_time
+    # An episode not yet given a time, in the middle: the ones after it keep their numbers.
+    unknown_time = {**episodes[4], "airstamp": None}
+    season_zero = [{**episodes[0], "id": 4, "season": 0, "number": 1}]
+    listed = [*episodes[:4], unknown_time, *episodes[5:], *second_season, *special, *season_zero]
     random.Random(7).shuffle(listed)
     seen: list[httpx.Request] = []
     async with _client({"/shows/990001/episodes": (200, listed)}, seen) as client:
         http = ProviderHttp("tvmaze", client, windows=TVMAZE_WINDOWS, clock=FakeClock())
         found = await TVmazeProvider(http).episodes("990001")
 
-    assert [e.number for e in found] == list(range(1, len(episodes) + 2))
+    numbers = [e.number for e in found]
+    assert numbers == [n for n in range(1, len(episodes) + 2) if n != 5]
     first = episodes[0]["airstamp"]
     assert found[0] == NextEpisode(number=1, airs_at=_unix(first))
     assert found[-1] == NextEpisode(

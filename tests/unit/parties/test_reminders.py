@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -123,6 +124,7 @@ async def test_a_late_reminder_says_so_and_one_after_the_start_is_skipped(servic
     reminders = PartyReminders(repository, no_role)
 
     late = await reminders.fire(fired(party.id, 1, 60, due, late=timedelta(minutes=20)))
+    assert "starts in 40m" in late.messages[0].content  # the time really left
     assert "Late by 20m" in late.messages[0].content
     too_late = await reminders.fire(fired(party.id, 1, 60, due, late=timedelta(minutes=61)))
     assert too_late.messages == ()
@@ -158,3 +160,46 @@ async def test_an_unreadable_reminder_is_dead_not_retried(repository):
     broken = FiredTimer(1, "party:x", KIND, NOW, {"party_id": "x"}, 1, timedelta(0))
     with pytest.raises(PermanentTimerError):
         await PartyReminders(repository, no_role).fire(broken)
+
+
+async def test_after_downtime_only_the_nearest_reminder_goes_out(service, repository):
+    party = await service.create(plan())
+    start = party.sessions[0].session.start.astimezone(UTC)
+    [hour, quarter, at_start] = [
+        t
+        for t in reminder_timers(party, (60, 15), now=NOW - timedelta(hours=1))
+        if ":session:1:" in t.key
+    ]
+    reminders = PartyReminders(repository, no_role)
+    back_at = start - timedelta(minutes=10)  # both the 1h and the 15m reminders are overdue
+
+    def run(timer):
+        due = datetime.fromtimestamp(timer.due_at, UTC)
+        return FiredTimer(1, timer.key, KIND, due, timer.payload, 1, back_at - due)
+
+    assert (await reminders.fire(run(hour))).messages == ()
+    [message] = (await reminders.fire(run(quarter))).messages
+    assert "starts in 10m" in message.content
+    hours_late = dataclasses.replace(run(at_start), late_by=timedelta(hours=3))
+    assert (await reminders.fire(hours_late)).messages == ()  # well under way: skipped
+
+
+async def test_reminders_are_due_in_real_time_across_a_clock_change(service):
+    # 8 Mar 2026: New York springs forward at 02:00; a 03:30 EDT session's 1h reminder is at
+    # 01:30 EST, an hour of real time before, not at 02:30 (which does not exist).
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 3, 8, 3, 30, tzinfo=new_york)
+    clock_now = datetime(2026, 3, 1, tzinfo=UTC)
+    party = await service.create(plan(zone="America/New_York", sessions=(plan().sessions[0],)))
+    moved = dataclasses.replace(
+        party.sessions[0], session=dataclasses.replace(party.sessions[0].session, start=start)
+    )
+    party = dataclasses.replace(party, sessions=(moved,))
+    due = {
+        t.key: datetime.fromtimestamp(t.due_at, UTC)
+        for t in reminder_timers(party, (60,), now=clock_now)
+    }
+    assert due[reminder_key(party.id, 1, 60)] == start.astimezone(UTC) - timedelta(hours=1)
+    assert (
+        due[reminder_key(party.id, 1, 60)].astimezone(new_york).strftime("%H:%M %Z") == "01:30 EST"
+    )

@@ -113,7 +113,9 @@ async def test_upcoming_lists_this_servers_parties_soonest_first(service, clock)
     sooner = await service.create(plan())
     await service.create(plan(guild_id=OTHER_GUILD))
     assert [p.id for p in await service.upcoming(GUILD)] == [sooner.id, later.id]
-    clock.advance(timedelta(hours=12).total_seconds())  # the first session has started
+    clock.advance(timedelta(hours=1, minutes=30).total_seconds())  # the first is under way
+    assert [p.id for p in await service.upcoming(GUILD)] == [sooner.id, later.id]
+    clock.advance(timedelta(hours=10, minutes=30).total_seconds())  # the first is over
     assert [p.id for p in await service.upcoming(GUILD)] == [sooner.id, later.id]
     clock.advance(timedelta(days=1).total_seconds())  # every session has started
     assert await service.upcoming(GUILD) == []

@@ -84,8 +84,8 @@ class ReadTime:
     def preview(self, now: datetime) -> str:
         """How autocomplete shows the reading: "Fri 5 Dec 20:00 KST · in 4 days"."""
         local = self.start
-        zone_name = local.tzname() or format_offset(local.utcoffset() or timedelta(0))
-        if zone_name.startswith(("+", "-")):
+        zone_name = local.tzname() or ""
+        if not zone_name[:1].isalpha():  # tzdata writes "+08" for zones with no abbreviation
             zone_name = format_offset(local.utcoffset() or timedelta(0))
         return f"{local:%a} {local.day} {local:%b %H:%M} {zone_name} · {_until(self.start, now)}"
 

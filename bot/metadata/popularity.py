@@ -59,6 +59,9 @@ ANCHORS: Final[Mapping[str, Sequence[tuple[float, float]]]] = MappingProxyType(
         ),
     }
 )
+_FIGURES: Final = {
+    source: tuple(point for point, _ in anchors) for source, anchors in ANCHORS.items()
+}
 # The catalog lists titles chosen because fans know them; it has no figure of its own.
 CATALOG_POPULARITY: Final = 0.95
 UNKNOWN_POPULARITY: Final = 0.0
@@ -71,11 +74,12 @@ def relative_popularity(title: Title) -> float:
     anchors = ANCHORS.get(title.source)
     if anchors is None or title.popularity is None:
         return UNKNOWN_POPULARITY
-    return _percentile(anchors, float(title.popularity))
+    return _percentile(anchors, _FIGURES[title.source], float(title.popularity))
 
 
-def _percentile(anchors: Sequence[tuple[float, float]], figure: float) -> float:
-    figures = [point for point, _ in anchors]
+def _percentile(
+    anchors: Sequence[tuple[float, float]], figures: Sequence[float], figure: float
+) -> float:
     if figure <= figures[0]:
         return anchors[0][1]
     if figure >= figures[-1]:

@@ -51,10 +51,6 @@ class CachePolicy:
     prefetch_when_fewer_than: int = 5
 
 
-class DetailsUnavailable(UserFacingError):
-    """The provider could not be asked for a title's details, and no copy is saved."""
-
-
 @dataclass(frozen=True)
 class Suggestion:
     title_id: str
@@ -139,7 +135,9 @@ class TitleService:
         for match in matches:
             show = self._identity.show_of(match.entry.title_id)
             listed = best_of_show.get(show)
-            if listed is None or (_from_catalog(listed) and not _from_catalog(match)):
+            if listed is None or (
+                _is_catalog_id(listed.entry.title_id) and not _is_catalog_id(match.entry.title_id)
+            ):
                 # One line per show; a provider's entry beats the catalog's: it knows more.
                 best_of_show[show] = match
         shown = list(best_of_show.values())[:limit]
@@ -223,7 +221,7 @@ class TitleService:
             twin = self._catalog.get(title_id)
             if twin is not None:
                 return TitleLookup(twin, note=note)
-            raise DetailsUnavailable(
+            raise UserFacingError(
                 f"{PROVIDER_LABELS[provider.name]} is not answering right now and I have no saved "
                 "copy of this title. Please try again in a minute."
             ) from error
@@ -262,7 +260,7 @@ class TitleService:
         # do not know "cloy", and AniList must still hear "goblin" as typed.
         asked = expand_alias(typed) if alias_medium(typed) is medium else None
         found, notes, answered = await self._ask_providers(asked or typed, medium, limit)
-        remembered = await self._remembered(typed, medium, limit)
+        known = self._index.search(typed, medium=medium, limit=limit)
         if not answered or not found:
             # Every provider for this medium failed (or none is configured), or none knew the
             # text: what the bot already knows answers, the catalog and saved copies, typos
@@ -272,18 +270,19 @@ class TitleService:
                 notes = [
                     f"{' and '.join(failed)} not answering right now; showing my built-in catalog."
                 ]
-            return [title for title, _ in remembered], notes
+            return await self._titles_of(known), notes
         # Typed as an alias, or with a typo the provider answered with other titles: the index
         # knows what was meant. Its guesses follow the provider's answer. A provider title
         # named as typed means the text was no typo, and no near misses are added to it.
         listed = {title.id for title in found}
         typed_is_a_name = any(_starts_a_name(typed, title) for title in found)
-        guesses = [
-            title
-            for title, quality in remembered
-            if (quality == ALIAS or (quality == FUZZY and not typed_is_a_name))
-            and title.id not in listed
-        ][:MAX_GUESSES]
+        meant = [
+            match
+            for match in known
+            if (match.quality == ALIAS or (match.quality == FUZZY and not typed_is_a_name))
+            and match.entry.title_id not in listed
+        ]
+        guesses = (await self._titles_of(meant))[:MAX_GUESSES]
         return found[: max(0, limit - len(guesses))] + guesses, notes
 
     async def _ask_providers(
@@ -330,18 +329,14 @@ class TitleService:
         await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
         return found
 
-    async def _remembered(self, typed: str, medium: Medium, limit: int) -> list[tuple[Title, int]]:
-        """Titles the bot already knows (catalog and cache) for `typed`, with match quality."""
-        matches = self._index.search(typed, medium=medium, limit=limit)
-        cached_ids = [m.entry.title_id for m in matches if not _from_catalog(m)]
-        cached = await self._cache.get_many(cached_ids, now=self._now())
-        found: list[tuple[Title, int]] = []
-        for match in matches:
-            title_id = match.entry.title_id
-            title = self._catalog.get(title_id) if _from_catalog(match) else cached.get(title_id)
-            if title is not None:
-                found.append((title, match.quality))
-        return found
+    async def _titles_of(self, matches: Sequence[Match]) -> list[Title]:
+        """The titles the index matched, in order: from the catalog, or saved in the cache."""
+        ids = [m.entry.title_id for m in matches]
+        cached = await self._cache.get_many(
+            [i for i in ids if not _is_catalog_id(i)], now=self._now()
+        )
+        titles = (self._catalog.get(i) if _is_catalog_id(i) else cached.get(i) for i in ids)
+        return [title for title in titles if title is not None]
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -460,8 +455,8 @@ def _starts_a_name(typed: str, title: Title) -> bool:
     return any(fold(name).startswith(query) for name in title.names.all())
 
 
-def _from_catalog(match: Match) -> bool:
-    return match.entry.title_id.startswith("catalog:")
+def _is_catalog_id(title_id: str) -> bool:
+    return title_id.startswith("catalog:")
 
 
 def _interleave(lists: Sequence[Sequence[Title]]) -> list[Title]:

@@ -137,10 +137,6 @@ class PartyRepository:
         )
         return Rsvp(row["choice"]) if row else None
 
-    async def counts(self, party_id: int) -> RsvpCounts:
-        async with self._db.transaction() as tx:
-            return await _counts(tx, party_id)
-
 
 async def _party(tx: Transaction, party_id: int, guild_id: int) -> Party | None:
     row = await tx.fetchone(

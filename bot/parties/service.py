@@ -104,9 +104,6 @@ class PartyService:
     async def rsvp_of(self, party_id: int, member_id: int) -> Rsvp | None:
         return await self._repository.rsvp_of(party_id, member_id)
 
-    async def counts(self, party_id: int) -> RsvpCounts:
-        return await self._repository.counts(party_id)
-
 
 def _check_plan(plan: PartyPlan) -> None:
     if not plan.sessions:

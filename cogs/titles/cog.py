@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.client import BotInteraction, WatchClubBot
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium
-from bot.metadata.service import DetailsUnavailable, SearchOutcome, TitleLookup, TitleService
+from bot.metadata.service import SearchOutcome, TitleLookup, TitleService
 from cogs.help_sections import help_section
 from cogs.replies import send, within_deadline
 from cogs.titles.embeds import choices_embed, lookup_card, no_match_message
@@ -19,9 +19,6 @@ from cogs.titles.views import TitlePicker
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 NAME_MAX_LENGTH = 100  # as declared to Discord, which a crafted request need not respect
-DETAILS_UNAVAILABLE = (
-    "Its full details could not be fetched just now; this is what its search listed."
-)
 MEDIUM_CHOICES = [
     app_commands.Choice(name="Anime", value=Medium.ANIME.value),
     app_commands.Choice(name="K-drama", value=Medium.KDRAMA.value),
@@ -92,14 +89,10 @@ class TitleCommands(commands.Cog):
             raise UserFacingError(no_match_message(query, outcome.notes))
         if len(outcome.titles) > 1:
             return outcome, None
-        only = outcome.titles[0]
-        note = outcome.notes[0] if outcome.notes else None
-        try:
-            lookup = await self.titles.lookup(only.id)
-        except DetailsUnavailable:
-            # The search just listed it: its listing beats an error about its details.
-            return outcome, TitleLookup(only, note=note or DETAILS_UNAVAILABLE)
-        return outcome, TitleLookup(lookup.title, note=lookup.note or note)
+        # A search just saved what it listed, so an unreachable provider serves that copy.
+        lookup = await self.titles.lookup(outcome.titles[0].id)
+        note = lookup.note or (outcome.notes[0] if outcome.notes else None)
+        return outcome, TitleLookup(lookup.title, note=note)
 
     @title.autocomplete("name")
     async def title_autocomplete(

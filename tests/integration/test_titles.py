@@ -140,15 +140,20 @@ async def test_typed_name_searches_and_offers_matches(bot, sandbox: Sandbox, clu
     assert picked.components == []
 
 
-async def test_one_match_goes_straight_to_the_card_with_its_details(
-    bot, sandbox: Sandbox, club, providers
-):
-    result = await sandbox.slash(
+async def search_example_kdrama(sandbox: Sandbox, club):
+    """/title for the one K-drama the fake TVmaze knows: a single match."""
+    return await sandbox.slash(
         "title",
         member=club.member("jun"),
         channel=club.channel("general"),
         options={"name": "example k-drama", "medium": "kdrama"},
     )
+
+
+async def test_one_match_goes_straight_to_the_card_with_its_details(
+    bot, sandbox: Sandbox, club, providers
+):
+    result = await search_example_kdrama(sandbox, club)
     embed = result.embeds[0]
     assert embed["title"] == "Example K-Drama"
     # TVmaze's search result has no episode list: the card comes from the show's details.
@@ -162,12 +167,7 @@ async def test_one_match_whose_details_cannot_be_fetched_shows_its_listing_with_
     bot, sandbox: Sandbox, club, providers
 ):
     providers.broken_shows.add(990001)
-    result = await sandbox.slash(
-        "title",
-        member=club.member("jun"),
-        channel=club.channel("general"),
-        options={"name": "example k-drama", "medium": "kdrama"},
-    )
+    result = await search_example_kdrama(sandbox, club)
     assert not result.ephemeral
     assert result.embeds[0]["title"] == "Example K-Drama"
     assert "TVmaze is not answering right now" in result.embeds[0]["description"]
@@ -177,12 +177,7 @@ async def test_one_match_the_provider_no_longer_has_is_said_privately(
     bot, sandbox: Sandbox, club, providers
 ):
     providers.gone_shows.add(990001)
-    result = await sandbox.slash(
-        "title",
-        member=club.member("jun"),
-        channel=club.channel("general"),
-        options={"name": "example k-drama", "medium": "kdrama"},
-    )
+    result = await search_example_kdrama(sandbox, club)
     assert result.ephemeral
     assert "TVmaze no longer has that title" in result.content
 

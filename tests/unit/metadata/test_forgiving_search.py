@@ -8,7 +8,7 @@ from bot.background import BackgroundTasks
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Title, TitleNames
 from bot.metadata.repository import TitleCacheRepository
-from bot.metadata.service import CachePolicy, TitleService
+from bot.metadata.service import TitleService
 from tests.unit.metadata.test_service import FakeProvider
 
 CLOY = Title(
@@ -38,14 +38,8 @@ def tvmaze() -> FakeProvider:
 
 
 @pytest.fixture
-async def service(db, clock, tvmaze):
-    tasks = BackgroundTasks()
-    titles = TitleService(
-        TitleCacheRepository(db), Catalog.bundled(), [tvmaze], clock, tasks, CachePolicy()
-    )
-    await titles.start()
-    yield titles
-    await tasks.close()
+async def service(start_titles, tvmaze):
+    return await start_titles([tvmaze])
 
 
 async def test_an_alias_is_asked_for_by_the_titles_name(service, tvmaze):
@@ -96,22 +90,17 @@ async def test_near_misses_do_not_stop_the_background_search(db, clock, tvmaze):
     assert tvmaze.searches == ["moonlt bakery"]
 
 
-async def test_an_alias_is_expanded_only_for_the_medium_it_names(db, clock, tvmaze):
+async def test_an_alias_is_expanded_only_for_the_medium_it_names(start_titles, tvmaze):
     anilist = FakeProvider()  # AniList's shape: anime only
-    tasks = BackgroundTasks()
-    service = TitleService(
-        TitleCacheRepository(db), Catalog.bundled(), [anilist, tvmaze], clock, tasks
-    )
-    await service.start()
+    service = await start_titles([anilist, tvmaze])
 
     await service.search("goblin")
-    await tasks.close()
 
     assert anilist.searches == ["goblin"]  # Goblin Slayer is still findable
     assert tvmaze.searches == ["Guardian: The Lonely and Great God"]
 
 
-async def test_an_exact_answer_is_not_buried_under_near_misses(db, clock):
+async def test_an_exact_answer_is_not_buried_under_near_misses(start_titles):
     reply = Title(
         id="tvmaze:21939",
         medium=Medium.KDRAMA,
@@ -122,12 +111,9 @@ async def test_an_exact_answer_is_not_buried_under_near_misses(db, clock):
     provider = FakeProvider(
         name="tvmaze", media=frozenset({Medium.KDRAMA}), titles={reply.id: reply}
     )
-    tasks = BackgroundTasks()
-    service = TitleService(TitleCacheRepository(db), Catalog.bundled(), [provider], clock, tasks)
-    await service.start()
+    service = await start_titles([provider])
 
     outcome = await service.search("Reply 1988", medium=Medium.KDRAMA)
-    await tasks.close()
 
     assert [t.id for t in outcome.titles] == [reply.id]  # not Reply 1994 and 1997 too
 

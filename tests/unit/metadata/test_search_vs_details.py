@@ -9,11 +9,9 @@ import dataclasses
 
 import pytest
 
-from bot.background import BackgroundTasks
-from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title, TitleNames
 from bot.metadata.repository import TitleCacheRepository
-from bot.metadata.service import CachePolicy, TitleService
+from bot.metadata.service import CachePolicy
 from tests.unit.metadata.test_service import FakeProvider
 
 FULL = Title(
@@ -57,14 +55,8 @@ def thin() -> ThinSearchProvider:
 
 
 @pytest.fixture
-async def service(db, clock, thin):
-    tasks = BackgroundTasks()
-    titles = TitleService(
-        TitleCacheRepository(db), Catalog.bundled(), [thin], clock, tasks, CachePolicy()
-    )
-    await titles.start()
-    yield titles
-    await tasks.close()
+async def service(start_titles, thin):
+    return await start_titles([thin])
 
 
 async def test_a_title_picked_from_a_search_is_shown_with_its_details(service, thin):

@@ -65,14 +65,8 @@ def provider():
 
 
 @pytest.fixture
-async def service(db, clock, provider):
-    tasks = BackgroundTasks()
-    titles = TitleService(
-        TitleCacheRepository(db), Catalog.bundled(), [provider], clock, tasks, CachePolicy()
-    )
-    await titles.start()
-    yield titles
-    await tasks.close()
+async def service(start_titles, provider):
+    return await start_titles([provider])
 
 
 async def test_lookup_caches_until_the_ttl(service, provider, clock):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.background import BackgroundTasks
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Medium, Status, Title, TitleNames
-from bot.metadata.repository import TitleCacheRepository
-from bot.metadata.service import CachePolicy, TitleService
 from bot.metadata.twins import ShowIdentity
 from tests.unit.metadata.test_service import FakeProvider
 
@@ -91,12 +88,8 @@ def tvmaze() -> FakeProvider:
 
 
 @pytest.fixture
-async def service(db, clock, tvmaze):
-    tasks = BackgroundTasks()
-    titles = TitleService(TitleCacheRepository(db), CATALOG, [tvmaze], clock, tasks, CachePolicy())
-    await titles.start()
-    yield titles
-    await tasks.close()
+async def service(start_titles, tvmaze):
+    return await start_titles([tvmaze], catalog=CATALOG)
 
 
 async def test_a_kdrama_in_the_catalog_and_from_a_provider_is_suggested_once(service):
@@ -111,15 +104,10 @@ async def test_a_kdrama_in_the_catalog_and_from_a_provider_is_suggested_once(ser
     assert after[1:] == before[1:]  # Reply 1994 and 1997, near misses, are untouched
 
 
-async def test_the_link_survives_a_restart(db, clock, tvmaze, service):
+async def test_the_link_survives_a_restart(start_titles, tvmaze, service):
     await service.search("reply 1988", medium=Medium.KDRAMA)
-    tasks = BackgroundTasks()
-    restarted = TitleService(
-        TitleCacheRepository(db), CATALOG, [tvmaze], clock, tasks, CachePolicy()
-    )
-    await restarted.start()
+    restarted = await start_titles([tvmaze], catalog=CATALOG)
     suggested = [s.title_id for s in restarted.suggest("reply 1988")]
-    await tasks.close()
     assert suggested[0] == "tvmaze:21939"
     assert "catalog:reply-1988" not in suggested
 
@@ -133,7 +121,7 @@ async def test_a_catalog_pick_shows_its_linked_provider_details(service, tvmaze)
     assert tvmaze.fetches == ["21939"]
 
 
-async def test_search_results_list_a_show_once_across_sources(db, clock):
+async def test_search_results_list_a_show_once_across_sources(start_titles):
     both = [
         FakeProvider(
             name="tmdb", media=frozenset({Medium.KDRAMA}), titles={TMDB_REPLY.id: TMDB_REPLY}
@@ -142,8 +130,7 @@ async def test_search_results_list_a_show_once_across_sources(db, clock):
             name="tvmaze", media=frozenset({Medium.KDRAMA}), titles={TVMAZE_REPLY.id: TVMAZE_REPLY}
         ),
     ]
-    service = TitleService(TitleCacheRepository(db), CATALOG, both, clock, BackgroundTasks())
-    await service.start()
+    service = await start_titles(both, catalog=CATALOG)
     await service.search("reply 1988", medium=Medium.KDRAMA)  # TMDB answers
     both[0].down = True
     await service.search("Reply 1988 ", medium=Medium.KDRAMA)  # cached key: TMDB again

@@ -57,6 +57,9 @@ class _CountingDiscord:
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
         self.edits.append(edit.content)
 
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        return None
+
     async def create_event(self, guild_id: int, details: EventDetails) -> int:
         return 1
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.outbox.message import MAX_CONTENT, MAX_MENTIONS, Attachment, EventDetails
+from bot.outbox.message import MAX_CONTENT, MAX_MENTIONS, Attachment, Button, EventDetails
 from bot.outbox.transport import RenderedEdit, RenderedMessage
 
 
@@ -32,6 +32,8 @@ class QueuedRow:
     spacing: int = 0
     replace_files: bool = False
     clear_components: bool = False
+    buttons: tuple[Button, ...] | None = None  # send: None is none; edit: None keeps them
+    thread_name: str | None = None
     started_at: int | None = None
     created_at: int = 0
 
@@ -66,12 +68,15 @@ class Batch:
         return max(row.attempts for row in self.rows)
 
     def render(self, files: tuple[Attachment, ...] = ()) -> RenderedMessage:
+        # Rows with buttons or a thread are never merged: those of the first are the message's.
         return RenderedMessage(
             content="\n".join(row.content for row in self.rows if row.content),
             embed=self.first.embed,
             mention_user_ids=_union(row.mention_user_ids for row in self.rows),
             mention_role_ids=_union(row.mention_role_ids for row in self.rows),
             files=files,
+            buttons=self.first.buttons or (),
+            thread_name=self.first.thread_name,
         )
 
     def render_edit(self, files: tuple[Attachment, ...]) -> RenderedEdit:
@@ -81,6 +86,7 @@ class Batch:
             embed=row.embed,
             files=files if row.replace_files else None,
             clear_components=row.clear_components,
+            buttons=row.buttons,
         )
 
     def render_dm_fallback(self, files: tuple[Attachment, ...] = ()) -> RenderedMessage:
@@ -97,6 +103,7 @@ class Batch:
             mention_user_ids=(member_id,) if member_id is not None else (),
             mention_role_ids=(),
             files=message.files,
+            buttons=message.buttons,
         )
 
 

@@ -1,6 +1,7 @@
 """What a feature asks the outbox to do: plain data, no discord.py objects.
 
-- `OutgoingMessage`: post a message in a channel or a DM, optionally with PNG files.
+- `OutgoingMessage`: post a message in a channel or a DM, optionally with PNG files, buttons
+  (`Button`) and a discussion thread opened on it.
 - `MessageEdit`: edit a message the bot posted earlier. Queued edits of one message collapse
   into the latest, and one message is edited at most once every `spacing` seconds.
 - `MirrorEvent` / `RemoveEvent`: keep a guild scheduled event in step with a feature's
@@ -10,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
@@ -22,6 +23,14 @@ DEFAULT_EDIT_SPACING = 10  # seconds: a poll under 1,000 votes a minute is edite
 MAX_EVENT_NAME = 100
 MAX_EVENT_DESCRIPTION = 1000
 MAX_EVENT_LOCATION = 100
+MAX_BUTTONS = 25  # Discord's limit: 5 action rows of 5 buttons
+BUTTONS_PER_ROW = 5
+MAX_BUTTON_LABEL = 80
+MAX_CUSTOM_ID = 100
+MAX_BUTTON_URL = 512
+MAX_EMOJI = 32  # a unicode emoji, flags and skin tones included, is a few code points
+MAX_THREAD_NAME = 100
+BUTTON_STYLES = ("primary", "secondary", "success", "danger")
 
 _FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -56,6 +65,61 @@ class Attachment:
             raise ValueError(f"an attachment holds 1 byte to {MAX_FILE_BYTES} bytes")
 
 
+ButtonStyle = Literal["primary", "secondary", "success", "danger"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: an action button (custom_id, handled by a persistent
+    DynamicItem in a cog) or a link button (url). A link button has Discord's own link style,
+    whatever `style` says."""
+
+    label: str
+    custom_id: str | None = None
+    url: str | None = None
+    style: ButtonStyle = "secondary"
+    emoji: str | None = None  # a unicode emoji
+
+    def __post_init__(self) -> None:
+        if (self.custom_id is None) == (self.url is None):
+            raise ValueError("a button has a custom_id (an action) or a url (a link), not both")
+        if not 0 < len(self.label) <= MAX_BUTTON_LABEL:
+            raise ValueError(f"a button label is 1 to {MAX_BUTTON_LABEL} characters")
+        if self.custom_id is not None and not 0 < len(self.custom_id) <= MAX_CUSTOM_ID:
+            raise ValueError(f"a custom_id is 1 to {MAX_CUSTOM_ID} characters")
+        if self.url is not None and (
+            not self.url.startswith(("https://", "http://")) or len(self.url) > MAX_BUTTON_URL
+        ):
+            raise ValueError(f"a link button's url is http(s)://, at most {MAX_BUTTON_URL} long")
+        if self.style not in BUTTON_STYLES:
+            raise ValueError(f"a button's style is one of {', '.join(BUTTON_STYLES)}")
+        if self.emoji is not None and not 0 < len(self.emoji) <= MAX_EMOJI:
+            raise ValueError("a button's emoji is one unicode emoji")
+
+
+def _check_buttons(buttons: tuple[Button, ...]) -> None:
+    if len(buttons) > MAX_BUTTONS:
+        raise ValueError(f"at most {MAX_BUTTONS} buttons per message")
+    custom_ids = [b.custom_id for b in buttons if b.custom_id is not None]
+    if len(set(custom_ids)) != len(custom_ids):
+        raise ValueError("two buttons share a custom_id")  # Discord refuses the message
+
+
+def button_to_payload(button: Button) -> dict[str, Any]:
+    """A JSON-safe form, for outbox rows and timers' payloads."""
+    return asdict(button)
+
+
+def button_from_payload(payload: dict[str, Any]) -> Button:
+    return Button(
+        label=str(payload["label"]),
+        custom_id=None if payload.get("custom_id") is None else str(payload["custom_id"]),
+        url=None if payload.get("url") is None else str(payload["url"]),
+        style=payload.get("style", "secondary"),
+        emoji=None if payload.get("emoji") is None else str(payload["emoji"]),
+    )
+
+
 def _check_files(files: tuple[Attachment, ...]) -> None:
     if len(files) > MAX_FILES:
         raise ValueError(f"at most {MAX_FILES} files per message")
@@ -73,7 +137,12 @@ class OutgoingMessage:
     """One message. Only the users and roles listed here can be pinged by it, whatever the
     content says; `mergeable` lets the outbox join it with others for the same channel and
     minute into one message (reminders read better that way than as a burst of posts).
-    `key` names the message, so a later `MessageEdit` can edit it before its id is known."""
+    `key` names the message, so a later `MessageEdit` can edit it before its id is known.
+
+    `buttons` go under the message in rows of 5, in order. `thread_name` opens a public thread
+    of that name on the message once it is posted (channels only); a thread that cannot be
+    opened (no permission) is logged and recorded, and the message still counts as sent.
+    A message with buttons or a thread is never merged with others."""
 
     to: ToChannel | ToMember
     content: str
@@ -83,6 +152,8 @@ class OutgoingMessage:
     mergeable: bool = False
     files: tuple[Attachment, ...] = ()
     key: str | None = None
+    buttons: tuple[Button, ...] = ()
+    thread_name: str | None = None
 
     def __post_init__(self) -> None:
         if not self.content and self.embed is None and not self.files:
@@ -93,6 +164,14 @@ class OutgoingMessage:
             raise ValueError(f"at most {MAX_MENTIONS} users and {MAX_MENTIONS} roles per message")
         _check_files(self.files)
         _check_key(self.key)
+        _check_buttons(self.buttons)
+        if self.thread_name is not None:
+            if not isinstance(self.to, ToChannel):
+                raise ValueError("only a message in a channel can open a thread")
+            name = self.thread_name.strip()
+            if not 0 < len(name) <= MAX_THREAD_NAME:
+                raise ValueError(f"a thread name is 1 to {MAX_THREAD_NAME} characters")
+            object.__setattr__(self, "thread_name", name)  # frozen: set once, here
 
 
 @dataclass(frozen=True)
@@ -101,8 +180,9 @@ class MessageEdit:
 
     The message is named by `message_id`, or by the `key` of the `OutgoingMessage` that posts
     it (the edit then waits until that message exists). `files=None` keeps the attachments;
-    a tuple replaces them (empty: removes them). `clear_components` removes the buttons (a
-    closed poll). An edit never pings anyone. `version` orders states that are computed apart
+    a tuple replaces them (empty: removes them). `buttons=None` keeps the buttons; a tuple
+    replaces them (a closed party's); `clear_components` removes them (a closed poll). An edit
+    never pings anyone. `version` orders states that are computed apart
     (a timer's and a click's): an edit never replaces one with a higher version. Without it,
     the order of queueing decides.
     """
@@ -116,10 +196,14 @@ class MessageEdit:
     clear_components: bool = False
     spacing: int = DEFAULT_EDIT_SPACING
     version: int | None = None
+    buttons: tuple[Button, ...] | None = None
 
     def __post_init__(self) -> None:
         if (self.message_id is None) == (self.message_key is None):
             raise ValueError("an edit names its message by message_id or by message_key")
+        if self.clear_components and self.buttons:
+            raise ValueError("an edit clears the buttons or replaces them, not both")
+        _check_buttons(self.buttons or ())
         if not self.content and self.embed is None and not self.files:
             raise ValueError("an edit leaves content, an embed or a file")
         if len(self.content) > MAX_CONTENT:
@@ -216,6 +300,8 @@ def message_to_payload(message: OutgoingMessage) -> dict[str, Any]:
         "embed": message.embed,
         "mergeable": message.mergeable,
         "key": message.key,
+        "buttons": [button_to_payload(b) for b in message.buttons],
+        "thread_name": message.thread_name,
     }
 
 
@@ -237,6 +323,8 @@ def message_from_payload(payload: dict[str, Any]) -> OutgoingMessage:
         embed=payload.get("embed"),
         mergeable=bool(payload.get("mergeable", False)),
         key=None if payload.get("key") is None else str(payload["key"]),
+        buttons=tuple(button_from_payload(b) for b in payload.get("buttons") or ()),
+        thread_name=None if payload.get("thread_name") is None else str(payload["thread_name"]),
     )
 
 
@@ -254,6 +342,7 @@ def edit_to_payload(edit: MessageEdit) -> dict[str, Any]:
         "clear_components": edit.clear_components,
         "spacing": edit.spacing,
         "version": edit.version,
+        "buttons": None if edit.buttons is None else [button_to_payload(b) for b in edit.buttons],
     }
 
 
@@ -268,4 +357,7 @@ def edit_from_payload(payload: dict[str, Any]) -> MessageEdit:
         clear_components=bool(payload.get("clear_components", False)),
         spacing=int(payload.get("spacing", DEFAULT_EDIT_SPACING)),
         version=None if payload.get("version") is None else int(payload["version"]),
+        buttons=None
+        if payload.get("buttons") is None
+        else tuple(button_from_payload(b) for b in payload["buttons"]),
     )

@@ -29,7 +29,8 @@ class QueuedDelivery:
 
 def can_merge(delivery: Delivery) -> bool:
     """Only plain channel text marked mergeable may share a post. A keyed message never does:
-    it is edited later as a whole."""
+    it is edited later as a whole; nor does one with buttons or a thread, which belong to it
+    alone."""
     return (
         isinstance(delivery, OutgoingMessage)
         and delivery.mergeable
@@ -37,6 +38,8 @@ def can_merge(delivery: Delivery) -> bool:
         and delivery.embed is None
         and not delivery.files
         and delivery.key is None
+        and not delivery.buttons
+        and delivery.thread_name is None
     )
 
 

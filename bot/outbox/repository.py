@@ -22,7 +22,7 @@ from bot.outbox.message import (
     ToMember,
 )
 from bot.outbox.queueing import QueuedDelivery, can_merge, supersede_key
-from bot.outbox.rows import COLUMNS, finish, queued_row
+from bot.outbox.rows import COLUMNS, buttons_to_json, finish, queued_row
 from bot.storage.database import Database, Transaction
 
 KEEP_MESSAGE_KEYS = 90 * 24 * 3600  # seconds a keyed message stays editable by its key
@@ -101,9 +101,7 @@ class OutboxRepository:
             replaced = await _supersede(tx, key, now=now)
             # An edit states the whole message, except what it leaves as it is: buttons
             # and attachments. What a replaced edit changed there must still happen.
-            params["clear_components"] = params["clear_components"] or any(
-                row["clear_components"] for row in replaced
-            )
+            _carry_buttons(params, replaced)
         inserted = await tx.fetchone(_INSERT + " RETURNING id", params)
         if inserted is None:
             return
@@ -240,10 +238,13 @@ class OutboxRepository:
         now: int,
         message_id: int | None = None,
         channel_id: int | None = None,
+        note: str | None = None,
     ) -> None:
-        """Record the batch as done; a send under a key also records where its message is."""
+        """Record the batch as done; a send under a key also records where its message is.
+        `note` is kept as the row's last error: what went wrong without undoing the send (a
+        thread that could not be opened)."""
         async with self._db.transaction() as tx:
-            await finish(tx, batch, "sent", outcome, now, message_id=message_id)
+            await finish(tx, batch, "sent", outcome, now, message_id=message_id, error=note)
             if batch.first.action == "send" and message_id is not None:
                 await tx.executemany(
                     """
@@ -367,13 +368,14 @@ _INSERT = """
     INSERT INTO outbox (
         dedupe_key, action, channel_id, member_id, fallback_channel_id, guild_id, message_key,
         target_message_id, event_key, event, content, embed, mention_user_ids,
-        mention_role_ids, merge_key, replace_files, clear_components, supersede_key, spacing,
-        version, state, outcome, finished_at, send_after, created_at
+        mention_role_ids, merge_key, replace_files, clear_components, buttons, thread_name,
+        supersede_key, spacing, version, state, outcome, finished_at, send_after, created_at
     ) VALUES (
         :dedupe_key, :action, :channel_id, :member_id, :fallback_channel_id, :guild_id,
         :message_key, :target_message_id, :event_key, :event, :content, :embed,
         :mention_user_ids, :mention_role_ids, :merge_key, :replace_files, :clear_components,
-        :supersede_key, :spacing, :version, :state, :outcome, :finished_at, :now, :now
+        :buttons, :thread_name, :supersede_key, :spacing, :version, :state, :outcome,
+        :finished_at, :now, :now
     )
     ON CONFLICT (dedupe_key) DO NOTHING
 """
@@ -392,6 +394,8 @@ _NULLABLE = (
     "event",
     "embed",
     "merge_key",
+    "buttons",
+    "thread_name",
     "version",
     "outcome",
     "finished_at",
@@ -424,7 +428,7 @@ async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row
     first."""
     replaced = await tx.fetchall(
         """
-        SELECT id, replace_files, clear_components FROM outbox
+        SELECT id, replace_files, clear_components, buttons FROM outbox
         WHERE supersede_key = ? AND state = 'pending' ORDER BY id
         """,
         (key,),
@@ -439,6 +443,20 @@ async def _supersede(tx: Transaction, key: str, *, now: int) -> list[sqlite3.Row
         [(now, row["id"]) for row in replaced],
     )
     return replaced
+
+
+def _carry_buttons(params: dict[str, Any], replaced: Sequence[sqlite3.Row]) -> None:
+    """An edit that leaves the buttons as they are takes on the latest change of them among
+    the edits it replaces (new buttons, or none), which would otherwise be lost."""
+    if params["clear_components"] or params["buttons"] is not None:
+        return  # it says what the buttons become itself
+    changed = next(
+        (r for r in reversed(replaced) if r["clear_components"] or r["buttons"] is not None),
+        None,
+    )
+    if changed is not None:
+        params["clear_components"] = bool(changed["clear_components"])
+        params["buttons"] = changed["buttons"]
 
 
 def _files_of(item: QueuedDelivery) -> tuple[Attachment, ...]:
@@ -471,6 +489,8 @@ def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dic
                 message_key=delivery.key,
                 mention_user_ids=json.dumps(list(delivery.mention_user_ids)),
                 mention_role_ids=json.dumps(list(delivery.mention_role_ids)),
+                buttons=buttons_to_json(delivery.buttons or None),
+                thread_name=delivery.thread_name,
             )
             if isinstance(delivery.to, ToChannel):
                 params["channel_id"] = delivery.to.channel_id
@@ -486,6 +506,7 @@ def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dic
                 target_message_id=delivery.message_id,
                 replace_files=delivery.files is not None,
                 clear_components=delivery.clear_components,
+                buttons=buttons_to_json(delivery.buttons),
                 spacing=delivery.spacing,
                 version=delivery.version,
             )

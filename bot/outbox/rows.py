@@ -7,14 +7,14 @@ import json
 import sqlite3
 
 from bot.outbox.batching import Batch, QueuedRow
-from bot.outbox.message import EventDetails
+from bot.outbox.message import Button, EventDetails, button_from_payload, button_to_payload
 from bot.storage.database import Transaction
 
 COLUMNS = """
     id, action, channel_id, member_id, fallback_channel_id, guild_id, message_key,
     target_message_id, event_key, event, content, embed, mention_user_ids, mention_role_ids,
-    merge_key, supersede_key, spacing, replace_files, clear_components, attempts, started_at,
-    created_at, batch_id
+    merge_key, supersede_key, spacing, replace_files, clear_components, buttons, thread_name,
+    attempts, started_at, created_at, batch_id
 """
 
 
@@ -40,9 +40,20 @@ def queued_row(row: sqlite3.Row) -> QueuedRow:
         spacing=row["spacing"],
         replace_files=bool(row["replace_files"]),
         clear_components=bool(row["clear_components"]),
+        buttons=None if row["buttons"] is None else buttons_from_json(row["buttons"]),
+        thread_name=row["thread_name"],
         started_at=row["started_at"],
         created_at=row["created_at"],
     )
+
+
+def buttons_to_json(buttons: tuple[Button, ...] | None) -> str | None:
+    """The `buttons` column: NULL for none on a send, and for "keep them" on an edit."""
+    return None if buttons is None else json.dumps([button_to_payload(b) for b in buttons])
+
+
+def buttons_from_json(text: str) -> tuple[Button, ...]:
+    return tuple(button_from_payload(b) for b in json.loads(text))
 
 
 async def finish(

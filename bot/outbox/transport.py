@@ -10,26 +10,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.outbox.message import Attachment, EventDetails
+from bot.outbox.message import Attachment, Button, EventDetails
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
+    """A message to post. `thread_name`: the outbox then opens that thread on it
+    (`Transport.open_thread`), as a request of its own."""
+
     content: str
     embed: dict[str, Any] | None
     mention_user_ids: tuple[int, ...]
     mention_role_ids: tuple[int, ...]
     files: tuple[Attachment, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    thread_name: str | None = None
 
 
 @dataclass(frozen=True)
 class RenderedEdit:
-    """A message's new content and embed; `files=None` leaves its attachments as they are."""
+    """A message's new content and embed; `files=None` leaves its attachments as they are,
+    `buttons=None` its buttons (unless `clear_components` removes them)."""
 
     content: str
     embed: dict[str, Any] | None
     files: tuple[Attachment, ...] | None = None
     clear_components: bool = False
+    buttons: tuple[Button, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,11 @@ class Transport(Protocol):
 
     async def edit_message(self, channel_id: int, message_id: int, edit: RenderedEdit) -> None:
         """Edit a message the bot posted. Raises `Gone` if it was deleted."""
+        ...
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        """Open a public thread on a message the bot posted. A thread already there counts as
+        opened: a resend (same nonce, same message) finds the one its first attempt made."""
         ...
 
     async def create_event(self, guild_id: int, details: EventDetails) -> int:

@@ -16,6 +16,8 @@
   the reason kept for /about; a create is tried again after `mirror_retry` seconds.
 - Retries: temporary failures back off exponentially with jitter; after `max_attempts`, or on
   a permanent rejection, the batch is marked failed with its reason and logged.
+- Threads: a message that names a thread gets it opened once it is posted. If that fails (no
+  permission, a 5xx), the message still counts as sent; the reason is logged and kept on the row.
 """
 
 from __future__ import annotations
@@ -209,11 +211,15 @@ class Outbox:
             return  # nothing left to send (only superseding rows can lose their turn)
         await self._limiter.acquire()
         channel_id = row.channel_id
+        note = None
         if channel_id is not None:
+            message = batch.render(files)
             message_id = await self._transport.send_to_channel(
-                channel_id, batch.render(files), nonce=batch.nonce
+                channel_id, message, nonce=batch.nonce
             )
             outcome = "channel"
+            if message.thread_name is not None:
+                note = await self._open_thread(batch, channel_id, message_id, message.thread_name)
         else:
             assert row.member_id is not None  # the table's CHECK: one or the other
             try:
@@ -239,8 +245,32 @@ class Outbox:
                     channel_id,
                 )
         await self._repository.mark_sent(
-            batch, outcome=outcome, message_id=message_id, channel_id=channel_id, now=self._now()
+            batch,
+            outcome=outcome,
+            message_id=message_id,
+            channel_id=channel_id,
+            now=self._now(),
+            note=note,
         )
+
+    async def _open_thread(
+        self, batch: Batch, channel_id: int, message_id: int, name: str
+    ) -> str | None:
+        """Open the message's thread; returns why it could not be, if it could not. The message
+        is posted whatever happens here, so nothing is retried: a resend would post nothing new
+        and would only try the thread again."""
+        await self._limiter.acquire()
+        try:
+            await self._transport.open_thread(channel_id, message_id, name)
+        except DeliveryError as error:
+            log.warning(
+                "Outbox %s: posted message %s, but could not open its thread: %s",
+                batch.nonce,
+                message_id,
+                error,
+            )
+            return f"thread not opened: {error}"
+        return None
 
     async def _edit(self, batch: Batch) -> None:
         row = batch.first

@@ -1,4 +1,4 @@
-"""A fake Discord for the outbox's unit tests: posts, edits and scheduled events, with
+"""A fake Discord for the outbox's unit tests: posts, edits, threads and scheduled events, with
 scripted failures and a way to "crash" right after Discord applied a request."""
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class FakeDiscord:
         self.edited_in: dict[int, int] = {}  # message id -> the channel its last edit named
         self.events: dict[int, dict[int, EventDetails]] = {}  # guild -> event id -> details
         self.no_event_permission: set[int] = set()
+        self.threads: dict[int, str] = {}  # message id -> the name of the thread opened on it
+        self.no_thread_permission: set[int] = set()  # channels
         self._by_nonce: dict[tuple[str, str], int] = {}
         self._next_id = 1000
 
@@ -98,6 +100,14 @@ class FakeDiscord:
             stored.files = tuple(f.filename for f in edit.files)
         if edit.clear_components:
             stored.has_buttons = False
+        await self._applied()
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        await self._attempt(f"thread on {message_id}")
+        if channel_id in self.no_thread_permission:
+            raise NotAllowed("403 (code 50013): Missing Permissions")
+        # Discord answers 160004 to a second thread on a message; the transport takes it as done.
+        self.threads.setdefault(message_id, name)
         await self._applied()
 
     async def create_event(self, guild_id: int, details: EventDetails) -> int:

@@ -3,6 +3,10 @@
 discord.py already keeps per-route buckets from the X-RateLimit headers and waits out a 429's
 Retry-After before retrying; what reaches the outbox is a 429 it gave up on. Every Discord error
 is translated into what the outbox should do next (bot/outbox/transport.py).
+
+Buttons are sent as a `discord.ui.View` that is stopped before it leaves: discord.py stores a
+live view to dispatch its clicks, which would keep one view per message forever, and its
+no-op items would answer clicks that belong to the cogs' persistent `DynamicItem`s.
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import discord
 
 from bot.clock import from_unix
-from bot.outbox.message import Attachment, EventDetails
+from bot.outbox.message import BUTTONS_PER_ROW, Attachment, Button, EventDetails
 from bot.outbox.transport import (
     Gone,
     LimitReached,
@@ -36,9 +40,17 @@ UNKNOWN_MESSAGE = 10008
 UNKNOWN_EVENT = 10070
 MISSING_PERMISSIONS = 50013
 TOO_MANY_EVENTS = 30038
+THREAD_ALREADY_CREATED = 160004
+THREAD_ARCHIVE_MINUTES: Final = 10080  # a week without messages: a party's talk outlives its night
 DEFAULT_RETRY_AFTER = 5.0
 GUILD_ONLY = 2  # an event's privacy level
 ENTITY_TYPES = {"stage": 1, "voice": 2, "external": 3}
+DISCORD_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
 
 
 class DiscordTransport:
@@ -77,9 +89,21 @@ class DiscordTransport:
                 content=edit.content or None,
                 embeds=[discord.Embed.from_dict(edit.embed)] if edit.embed is not None else [],
                 attachments=discord.utils.MISSING if edit.files is None else _files(edit.files),
-                view=None if edit.clear_components else discord.utils.MISSING,
+                view=discord.utils.MISSING  # keeps the message's buttons
+                if edit.buttons is None and not edit.clear_components
+                else _new_buttons(edit),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        async with _translated():
+            try:
+                await self._client.http.start_thread_with_message(
+                    channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
+            except discord.HTTPException as error:
+                if error.code != THREAD_ALREADY_CREATED:  # already there: what was asked for
+                    raise
 
     async def create_event(self, guild_id: int, details: EventDetails) -> int:
         async with _translated():
@@ -137,6 +161,34 @@ def _fingerprint(event: dict[str, Any]) -> tuple[object, ...]:
     )
 
 
+def button_view(buttons: Sequence[Button]) -> discord.ui.View:
+    """The buttons as components, in rows of 5 in order, for sending only (see the module's
+    docstring: the view is stopped, so discord.py never stores it)."""
+    view = discord.ui.View(timeout=None)
+    for index, button in enumerate(buttons):
+        view.add_item(
+            discord.ui.Button(
+                label=button.label,
+                custom_id=button.custom_id,
+                url=button.url,
+                style=discord.ButtonStyle.link
+                if button.url is not None
+                else DISCORD_STYLES[button.style],
+                emoji=button.emoji,
+                row=index // BUTTONS_PER_ROW,
+            )
+        )
+    view.stop()
+    return view
+
+
+def _new_buttons(edit: RenderedEdit) -> discord.ui.View | None:
+    """The buttons an edit that changes them leaves: a view, or None for none."""
+    if edit.clear_components or not edit.buttons:
+        return None
+    return button_view(edit.buttons)
+
+
 def _files(attachments: Sequence[Attachment]) -> list[discord.File]:
     return [
         discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description)
@@ -159,6 +211,7 @@ async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonc
             if message.embed is None
             else discord.Embed.from_dict(message.embed),
             files=_files(message.files) if message.files else discord.utils.MISSING,
+            view=button_view(message.buttons) if message.buttons else discord.utils.MISSING,
             nonce=nonce,
             allowed_mentions=mentions,
         )

@@ -1,4 +1,4 @@
-"""Discord's answers, turned into what the outbox should do next."""
+"""Discord's answers, turned into what the outbox should do next; buttons as Discord gets them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.discord_transport import _fingerprint, _translate, event_payload
-from bot.outbox.message import EventDetails
+from bot.discord_transport import _fingerprint, _translate, button_view, event_payload
+from bot.outbox.message import Button, EventDetails
 from bot.outbox.transport import (
     Gone,
     LimitReached,
@@ -102,3 +102,45 @@ def test_an_event_is_recognised_in_discords_answer_by_name_times_and_place():
     assert _fingerprint(answer) == _fingerprint(event_payload(details))
     elsewhere = {**answer, "entity_metadata": {"location": "Room 3"}}
     assert _fingerprint(elsewhere) != _fingerprint(event_payload(details))
+
+
+async def test_buttons_go_in_rows_of_five_in_order():
+    buttons = [Button(f"Episode {n}", custom_id=f"party:7:ep:{n}") for n in range(1, 13)]
+    rows = button_view(buttons).to_components()
+    assert [row["type"] for row in rows] == [1, 1, 1]
+    assert [[b["custom_id"] for b in row["components"]] for row in rows] == [
+        [f"party:7:ep:{n}" for n in range(1, 6)],
+        [f"party:7:ep:{n}" for n in range(6, 11)],
+        ["party:7:ep:11", "party:7:ep:12"],
+    ]
+
+
+async def test_a_button_carries_its_label_style_and_emoji_and_a_link_its_url():
+    [row] = button_view(
+        [
+            Button("Going", custom_id="party:7:rsvp:going", style="success", emoji="✅"),
+            Button("Can't", custom_id="party:7:rsvp:no", style="danger"),
+            Button("Details", custom_id="party:7:details", style="primary"),
+            Button("Maybe", custom_id="party:7:rsvp:maybe"),
+            Button("Where to watch", url="https://example.org/frieren", style="primary"),
+        ]
+    ).to_components()
+    going, cant, details, maybe, link = row["components"]
+    assert going == {
+        "type": 2,
+        "style": 3,
+        "label": "Going",
+        "custom_id": "party:7:rsvp:going",
+        "disabled": False,
+        "emoji": {"id": None, "name": "✅"},
+    }
+    assert [cant["style"], details["style"], maybe["style"]] == [4, 1, 2]
+    assert link["style"] == 5  # a link button has Discord's link style, whatever was asked
+    assert link["url"] == "https://example.org/frieren"
+    assert "custom_id" not in link
+    assert "emoji" not in maybe
+
+
+async def test_the_view_is_finished_before_it_is_sent_so_discord_py_never_stores_it():
+    view = button_view([Button("Going", custom_id="party:7:rsvp:going")])
+    assert view.is_finished()  # discord.py stores only a view that is not finished

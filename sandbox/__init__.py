@@ -15,11 +15,12 @@ Strict like Discord: unknown routes answer 404 (and land in `sb.unknown_routes`)
 were never synced raise `UnsyncedCommandError`, message limits answer 400 code 50035, and the
 first response to an interaction must come within 3 s. A guild's scheduled events stop at 100
 uncompleted (30038; `sb.add_scheduled_events` fills one up) and need Manage or Create Events
-(403 50013; `sb.revoke_bot_permissions` takes them away).
+(403 50013; `sb.revoke_bot_permissions` takes them away). A thread started from a message needs
+Create Public Threads, and a message has at most one (160004); `sb.threads(channel)` lists them.
 
 Module map: world (specs), payloads (specs as JSON), server + routes_* (REST), gateway
 (websocket), interactions (driving), state (messages' lifecycle), events (scheduled events),
-transcript, faults, recording.
+threads, transcript, faults, recording.
 """
 
 from sandbox.core import Sandbox
@@ -51,6 +52,7 @@ from sandbox.permissions import (
     BAN_MEMBERS,
     CREATE_EVENTS,
     CREATE_INSTANT_INVITE,
+    CREATE_PUBLIC_THREADS,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
     EMBED_LINKS,
@@ -80,6 +82,7 @@ __all__ = [
     "BAN_MEMBERS",
     "CREATE_EVENTS",
     "CREATE_INSTANT_INVITE",
+    "CREATE_PUBLIC_THREADS",
     "DEFAULT_BOT_PERMISSIONS",
     "DEFAULT_EVERYONE_PERMISSIONS",
     "DIRECT_MESSAGES",

@@ -447,6 +447,12 @@ class Sandbox:
                 "GUILD_ROLE_UPDATE", {"guild_id": place.id, "role": role_payload(role)}
             )
 
+    def threads(self, channel: ChannelSpec | str) -> list[Json]:
+        """The threads started from messages in `channel`, as Discord describes them (each
+        has the id of its message), oldest first."""
+        channel_id = channel.id if isinstance(channel, ChannelSpec) else channel
+        return [t.payload() for t in self._state.threads.values() if t.parent_id == channel_id]
+
     def attachment_data(self, attachment: Json | str) -> bytes:
         """The bytes uploaded for an attachment (a dict from StoredMessage.attachments, or its
         id), kept even after an edit or a delete removed it from its message."""

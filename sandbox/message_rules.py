@@ -214,7 +214,8 @@ def validate_message(body: Json, *, creating: bool, file_count: int = 0) -> None
 
 
 def assign_component_ids(components: list[Json]) -> list[Json]:
-    """Discord numbers every component depth-first when the sender did not, and echoes the ids."""
+    """Discord numbers every component depth-first when the sender did not, and echoes the ids
+    (and the components as it stores them)."""
     taken: set[int] = set()
 
     def collect(items: Iterable[Json]) -> None:
@@ -236,6 +237,9 @@ def assign_component_ids(components: list[Json]) -> list[Json]:
                 while counter in taken:
                     counter += 1
                 copy["id"] = counter
+            if isinstance(copy.get("emoji"), dict):
+                # A unicode emoji has no id; Discord echoes it by name alone, not as id null.
+                copy["emoji"] = {k: v for k, v in copy["emoji"].items() if v is not None}
             if "components" in copy:
                 copy["components"] = number(list(copy["components"]))
             if isinstance(copy.get("component"), dict):

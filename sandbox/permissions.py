@@ -84,6 +84,7 @@ MANAGE_ROLES = Permissions.MANAGE_ROLES
 USE_APPLICATION_COMMANDS = Permissions.USE_APPLICATION_COMMANDS
 MANAGE_EVENTS = Permissions.MANAGE_EVENTS
 CREATE_EVENTS = Permissions.CREATE_EVENTS
+CREATE_PUBLIC_THREADS = Permissions.CREATE_PUBLIC_THREADS
 SEND_POLLS = Permissions.SEND_POLLS
 
 # What a freshly created Discord server grants @everyone (Discord's documented default),

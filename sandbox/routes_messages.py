@@ -1,17 +1,29 @@
-"""Channel and message routes: send, fetch, edit, delete, DMs, typing and polls."""
+"""Channel and message routes: send, fetch, edit, delete, DMs, typing, threads and polls."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sandbox.errors import ApiError, unknown
+from sandbox.errors import ApiError, field_error, invalid_form, unknown
 from sandbox.messages import StoredMessage
 from sandbox.payloads import channel_payload, user_payload
-from sandbox.permissions import ATTACH_FILES, MANAGE_MESSAGES, SEND_MESSAGES, VIEW_CHANNEL
+from sandbox.permissions import (
+    ATTACH_FILES,
+    CREATE_PUBLIC_THREADS,
+    MANAGE_MESSAGES,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+)
 from sandbox.rest import Reply, RequestContext, Route, no_content, ok
 from sandbox.state import SandboxState
-from sandbox.world import DM_CHANNEL, ChannelSpec
+from sandbox.threads import (
+    ARCHIVE_DURATIONS,
+    DEFAULT_ARCHIVE_DURATION,
+    THREAD_NAME_LIMIT,
+    StoredThread,
+)
+from sandbox.world import DM_CHANNEL, TEXT_CHANNEL, ChannelSpec
 
 Json = dict[str, Any]
 
@@ -146,6 +158,61 @@ async def create_dm(ctx: RequestContext) -> Reply:
     return ok(channel_payload(channel, last_message_id=ctx.state.messages.last_id(channel.id)))
 
 
+def _check_thread(
+    state: SandboxState, channel: ChannelSpec, message: StoredMessage, body: Json
+) -> None:
+    if channel.type != TEXT_CHANNEL:
+        raise ApiError(400, 50024, "Cannot execute action on this channel type")
+    _require(state, channel, VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
+    if message.id in state.threads:
+        raise ApiError(400, 160004, "A thread has already been created for this message")
+    errors: Json = {}
+    if not 0 < len(str(body.get("name") or "")) <= THREAD_NAME_LIMIT:
+        errors["name"] = field_error(
+            "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {THREAD_NAME_LIMIT} in length."
+        )
+    if body.get("auto_archive_duration") not in (None, *ARCHIVE_DURATIONS):
+        errors["auto_archive_duration"] = field_error(
+            "BASE_TYPE_CHOICES", f"Value must be one of {ARCHIVE_DURATIONS}."
+        )
+    if errors:
+        raise invalid_form(errors)
+
+
+async def start_thread_from_message(ctx: RequestContext) -> Reply:
+    """A public thread on a message; it takes the message's id, as on Discord."""
+    state = ctx.state
+    channel = _channel(ctx)
+    message = _message(ctx, channel)
+    body = ctx.body()
+    name = str(body.get("name") or "")
+    bot = state.world.bot
+    try:
+        _check_thread(state, channel, message, body)
+    except ApiError as error:
+        state.note(
+            "failed",
+            bot.username,
+            f'thread "{name}" not opened: {error.message}',
+            where=state.where(channel),
+        )
+        raise
+    thread = StoredThread(
+        id=message.id,
+        guild_id=str(channel.guild_id),
+        parent_id=channel.id,
+        name=name,
+        owner_id=bot.id,
+        created_at=state.now(),
+        auto_archive_duration=int(body.get("auto_archive_duration") or DEFAULT_ARCHIVE_DURATION),
+    )
+    state.threads[thread.id] = thread
+    state.note("thread", bot.username, f'opened the thread "{name}"', where=state.where(channel))
+    await state.gateway.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
+    await state.changes.notify()
+    return Reply(201, thread.payload())  # Discord answers this route with 201 Created
+
+
 def _poll_message(ctx: RequestContext) -> StoredMessage:
     channel = _channel(ctx)
     message = _message(ctx, channel)
@@ -180,6 +247,9 @@ ROUTES = [
     Route("PATCH", "/channels/{channel_id}/messages/{message_id}", edit_message),
     Route("DELETE", "/channels/{channel_id}/messages/{message_id}", delete_message),
     Route("POST", "/channels/{channel_id}/typing", trigger_typing),
+    Route(
+        "POST", "/channels/{channel_id}/messages/{message_id}/threads", start_thread_from_message
+    ),
     Route("POST", "/users/@me/channels", create_dm),
     Route("POST", "/channels/{channel_id}/polls/{message_id}/expire", expire_poll),
     Route(

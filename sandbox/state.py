@@ -31,6 +31,7 @@ from sandbox.payloads import guild_create_payload, member_payload, user_payload
 from sandbox.permissions import MENTION_EVERYONE
 from sandbox.recording import RecordedFile, RequestLog
 from sandbox.signals import Changes
+from sandbox.threads import StoredThread
 from sandbox.transcript import Transcript, TranscriptEntry
 from sandbox.world import DM_CHANNEL, ChannelSpec, GuildSpec, UserSpec, World
 
@@ -85,6 +86,7 @@ class SandboxState:
         self.log = RequestLog()
         self.faults = FaultPlan()
         self.scheduled_events: dict[str, list[Json]] = {}
+        self.threads: dict[str, StoredThread] = {}  # by id: the message each was started from
         self.event_subscribers: dict[str, list[str]] = {}
         self.internal_errors: list[str] = []
         self.dm_channels: dict[str, ChannelSpec] = {}

@@ -102,8 +102,9 @@ class Transcript:
             return f"{actor} {audience}{paint('meta', 'is thinking…')}", []
         if kind == "failed":
             return f"{actor} {paint('error', '✗ ' + text)}", []
-        if kind in ("event", "gateway", "delete"):
-            return f"{actor} {paint('meta', text)}" if kind != "event" else f"{actor} {text}", []
+        if kind in ("event", "thread", "gateway", "delete"):
+            plain = kind in ("event", "thread")
+            return f"{actor} {text}" if plain else f"{actor} {paint('meta', text)}", []
         if kind == "modal":
             return f"{actor} opens a form {text}", extras
         if kind == "suggestions":

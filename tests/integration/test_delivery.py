@@ -1,15 +1,21 @@
-"""Edits, files and scheduled events through the real bot and the sandbox: what members see."""
+"""Edits, files, buttons, threads and scheduled events through the real bot and the sandbox:
+what members see."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import discord
 import pytest
 
 from bot.client import WatchClubBot
+from bot.discord_transport import DiscordTransport
 from bot.outbox.message import (
     Attachment,
+    Button,
     EventDetails,
     MessageEdit,
     MirrorEvent,
@@ -20,7 +26,7 @@ from bot.outbox.message import (
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.worker import MIRROR_OFF_AT_CAP, MIRROR_OFF_NO_PERMISSION
 from bot.resources import Resources
-from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
+from sandbox import CREATE_EVENTS, CREATE_PUBLIC_THREADS, MANAGE_EVENTS, Sandbox, World
 from tests.support.waiting import eventually
 
 PNG_DAY_1 = b"\x89PNG\r\n\x1a\n" + b"day one" * 8
@@ -181,3 +187,170 @@ async def test_at_the_hundred_event_cap_the_mirror_is_off_and_about_says_why(
     )
     fields = {field["name"]: field["value"] for field in about.embeds[0]["fields"]}
     assert MIRROR_OFF_AT_CAP in fields["Discord events"]
+
+
+GOING = Button("Going", custom_id="test:rsvp:going", style="success", emoji="🍿")
+MAYBE = Button("Maybe", custom_id="test:rsvp:maybe")
+WATCH = Button("Where to watch", url="https://example.org/frieren")
+
+
+class Rsvp(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"test:rsvp:(?P<answer>\w+)",
+):
+    """A persistent button of the kind a cog registers, answering whoever clicks."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(discord.ui.Button(label=answer, custom_id=f"test:rsvp:{answer}"))
+        self.answer = answer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Rsvp:
+        return cls(match["answer"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"You answered {self.answer}.", ephemeral=True)
+
+
+def buttons_of(message: Any) -> list[list[tuple[Any, ...]]]:
+    """Each row of a message's buttons as members see them: label, style, id or link, emoji."""
+    return [
+        [
+            (
+                b["label"],
+                b["style"],
+                b.get("custom_id") or b.get("url"),
+                (b.get("emoji") or {}).get("name"),
+            )
+            for b in row["components"]
+        ]
+        for row in message.components
+    ]
+
+
+def views_held(bot: WatchClubBot) -> tuple[int, int]:
+    store = bot._connection._view_store
+    return len(store._views), len(store._synced_message_views)
+
+
+async def test_a_message_arrives_with_its_buttons_and_a_click_reaches_the_persistent_item(
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
+):
+    club = world.guild("K-Drama Club")
+    general = club.channel("general")
+    bot.add_dynamic_items(Rsvp)
+    held = views_held(bot)
+    await bot.services.outbox.queue(
+        [
+            OutgoingMessage(
+                ToChannel(int(general.id)), "Frieren night!", buttons=(GOING, MAYBE, WATCH)
+            )
+        ]
+    )
+    await settled(resources, 1)
+    [message] = sandbox.messages(general)
+    assert buttons_of(message) == [
+        [
+            ("Going", 3, "test:rsvp:going", "🍿"),
+            ("Maybe", 2, "test:rsvp:maybe", None),
+            ("Where to watch", 5, "https://example.org/frieren", None),
+        ]
+    ]
+    assert views_held(bot) == held  # the view was sent, not stored: the item takes the click
+    answer = await sandbox.click(
+        member=club.member("jun"), message=message, custom_id="test:rsvp:maybe"
+    )
+    assert answer.ephemeral
+    assert answer.content == "You answered maybe."
+
+
+async def test_an_edit_keeps_the_buttons_and_one_that_names_them_replaces_them(
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
+):
+    general = world.guild("K-Drama Club").channel("general")
+    channel_id = int(general.id)
+    outbox = bot.services.outbox
+    await outbox.queue(
+        [
+            OutgoingMessage(
+                ToChannel(channel_id), "Frieren night: 0 going", buttons=(GOING, MAYBE), key="p1"
+            )
+        ]
+    )
+    await settled(resources, 1)
+    [message] = sandbox.messages(general)
+    await outbox.queue([MessageEdit(channel_id, "Frieren night: 1 going", message_key="p1")])
+    await settled(resources, 2)
+    assert message.content == "Frieren night: 1 going"
+    assert [b[2] for b in buttons_of(message)[0]] == ["test:rsvp:going", "test:rsvp:maybe"]
+
+    closed = Button("Closed", custom_id="test:rsvp:closed", style="danger")
+    await outbox.queue(
+        [
+            MessageEdit(
+                channel_id,
+                "Frieren night: closed",
+                message_key="p1",
+                buttons=(closed, WATCH),
+                spacing=0,
+            )
+        ]
+    )
+    await settled(resources, 3)
+    assert message.content == "Frieren night: closed"
+    assert buttons_of(message) == [
+        [
+            ("Closed", 4, "test:rsvp:closed", None),
+            ("Where to watch", 5, "https://example.org/frieren", None),
+        ]
+    ]
+
+
+async def test_a_message_opens_its_thread_and_a_second_start_opens_none(
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
+):
+    general = world.guild("K-Drama Club").channel("general")
+    await bot.services.outbox.queue(
+        [
+            OutgoingMessage(
+                ToChannel(int(general.id)),
+                "Frieren night!",
+                buttons=(GOING,),
+                thread_name="Frieren night: talk",
+            )
+        ]
+    )
+    await settled(resources, 1)
+    [message] = sandbox.messages(general)
+    [thread] = sandbox.threads(general)
+    assert (thread["name"], thread["id"], thread["type"]) == ("Frieren night: talk", message.id, 11)
+    await eventually(lambda: bot.get_channel(int(message.id)) is not None)  # THREAD_CREATE
+
+    # A resend after a crash finds the message by its nonce and tries the thread again:
+    # Discord answers 160004, which is what was wanted.
+    transport = DiscordTransport()
+    transport.connect(bot)
+    await transport.open_thread(int(general.id), int(message.id), "Frieren night: talk")
+    assert len(sandbox.threads(general)) == 1
+    assert await outcomes(resources) == ["channel"]
+
+
+async def test_without_the_thread_permission_the_message_is_sent_once_and_no_thread_exists(
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
+):
+    guild = world.guild("K-Drama Club")
+    general = guild.channel("general")
+    await sandbox.revoke_bot_permissions(guild, CREATE_PUBLIC_THREADS)
+    await bot.services.outbox.queue(
+        [OutgoingMessage(ToChannel(int(general.id)), "Frieren night!", thread_name="Talk")]
+    )
+    await settled(resources, 1)
+    [message] = sandbox.messages(general)
+    assert message.content == "Frieren night!"
+    assert sandbox.threads(general) == []
+    row = await resources.db.fetchone("SELECT state, outcome, last_error FROM outbox")
+    assert (row["state"], row["outcome"]) == ("sent", "channel")
+    assert "thread not opened" in row["last_error"]
+    assert "50013" in row["last_error"]

@@ -9,4 +9,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.guilds",
     "cogs.members",
     "cogs.titles",
+    "cogs.parties",
 )

@@ -23,6 +23,9 @@ from bot.metadata.service import TitleService
 from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import Transport
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
+from bot.parties.drafts import DraftRepository
+from bot.parties.repository import PartyRepository
+from bot.parties.service import PartyService
 from bot.rate_limit import RateLimiter
 from bot.resources import Resources
 from bot.timers.repository import TimerRepository
@@ -37,6 +40,7 @@ class Services:
     guild_settings: GuildSettingsService
     member_settings: MemberSettingsService
     titles: TitleService
+    parties: PartyService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -45,6 +49,7 @@ class Services:
         """Ready the domain: title index, timer handlers. Nothing is sent yet."""
         await self.titles.start()
         self.timers.register(scheduled_messages.KIND, scheduled_messages.send_scheduled_message)
+        self.parties.register_timers(self.timers)
         await self.maintenance.install(self.timers)
 
     async def start_delivery(self) -> None:
@@ -77,11 +82,23 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     )
     timer_repository = TimerRepository(db, outbox_repository)
     timers = TimerService(timer_repository, clock, on_messages_queued=outbox.notify)
+    guild_settings_service = GuildSettingsService(guild_settings, clock)
+    parties = PartyService(
+        db,
+        PartyRepository(db),
+        DraftRepository(db),
+        timers,
+        outbox_repository,
+        guild_settings_service,
+        clock,
+        on_queued=outbox.notify,
+    )
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
-        guild_settings=GuildSettingsService(guild_settings, clock),
+        guild_settings=guild_settings_service,
         member_settings=MemberSettingsService(MemberSettingsRepository(db), guild_settings, clock),
         titles=titles,
+        parties=parties,
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

@@ -90,6 +90,13 @@ class ReadTime:
         return f"{local:%a} {local.day} {local:%b %H:%M} {zone_name} · {_until(self.start, now)}"
 
 
+def names_its_zone(text: str) -> bool:
+    """Whether `text` ends with a zone of its own ("8pm KST", "20:00 +09:00"), so it can be
+    read without the member's or the server's zone."""
+    words = unicodedata.normalize("NFKC", text).split()
+    return len(words) > 1 and names_a_zone(words[-1])
+
+
 def read_when(text: str, *, zone: str, now: datetime) -> ReadTime:
     """The start `text` means, read in `zone` unless it names its own; UserFacingError if none.
 

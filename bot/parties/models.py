@@ -90,6 +90,9 @@ class PartyPlan:
     place: str | None = None
     note: str | None = None
     repeat: RepeatRule | None = None
+    cover_url: str | None = None  # a snapshot, so a later announcement asks no provider
+    compass_line: str | None = None
+    wants_thread: bool = False  # open a discussion thread on each session's announcement
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,20 @@ class Party:
     sessions: tuple[StoredSession, ...]
     created_at: int
     cancelled: bool = False
+    revision: int = 0  # rises with every change members see; orders the announcement's edits
+    announced_session: int | None = None  # whose announcement is the current one
+    follow_id: int | None = None  # set on a party `/watchparty follow` created for an episode
 
     @property
     def upcoming(self) -> tuple[StoredSession, ...]:
         return tuple(s for s in self.sessions if not s.cancelled)
+
+    def session(self, number: int) -> StoredSession | None:
+        return next((s for s in self.sessions if s.session.number == number), None)
+
+    def next_session(self, *, after: datetime) -> StoredSession | None:
+        """The first session not cancelled that starts after `after`."""
+        return next((s for s in self.upcoming if s.session.start > after), None)
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,9 @@ class ScheduleRequest:
     sessions: int | None = None
     until: str | None = None
     per_session: int | None = None
+    cover_url: str | None = None
+    compass_line: str | None = None
+    wants_thread: bool = False
 
 
 @dataclass(frozen=True)

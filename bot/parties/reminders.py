@@ -2,10 +2,10 @@
 
 A reminder goes to the party's channel at each of the server's lead times and at the start. It
 mentions exactly the members Going at the moment it was due, plus the server's watch-party role,
-and nobody else (DESIGN.md rule 6): a member who turns Going after a lead time has passed is not
-reminded of it afterwards, and one who left is not pinged. A reminder that fires late after
-downtime says so; one whose session has started by then is skipped, as is one whose party or
-session was cancelled.
+and nobody else (DESIGN.md rule 6); a member who chose DMs gets one instead of the ping. A
+member who turns Going after a lead time has passed is not reminded of it afterwards, and one
+who left is not pinged. A reminder that fires late after downtime says so; one whose session
+has started by then is skipped, as is one whose party or session was cancelled.
 """
 
 from __future__ import annotations
@@ -17,16 +17,14 @@ from typing import Final
 
 from bot.clock import to_unix
 from bot.durations import format_elapsed, format_minutes
-from bot.outbox.message import OutgoingMessage, ToChannel
-from bot.parties.models import Party, PlaceKind, StoredSession
+from bot.parties.announcement import place_text, session_label
+from bot.parties.models import Party, StoredSession
+from bot.parties.notices import to_going
 from bot.parties.repository import PartyRepository
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
 
 KIND: Final = "party.reminder"
 LATE_AFTER: Final = timedelta(seconds=30)
-# Mentions per message: 50 of the longest ids (24 characters with a space) and the headline
-# stay inside the 2,000-character limit; more Going members get a follow-up message.
-MENTIONS_PER_MESSAGE: Final = 50
 PLACE_SHOWN: Final = 300
 START_GRACE: Final = timedelta(minutes=10)
 
@@ -95,8 +93,10 @@ class PartyReminders:
         if _overtaken(stored, lead, fired.payload.get("next_lead_minutes"), now):
             return TimerOutcome()
         going = await self._repository.going_at(party_id, at=to_unix(fired.due_at))
+        by_dm = await self._repository.members_wanting_dms(guild_id, going)
         role = await self._role_of(guild_id)
-        return TimerOutcome(messages=tuple(_messages(party, stored, lead, going, role, fired)))
+        headline = _headline(party, stored, lead, fired)
+        return TimerOutcome(messages=tuple(to_going(party, headline, going, by_dm, role_id=role)))
 
 
 def _overtaken(stored: StoredSession, lead: int, next_lead: object, now: datetime) -> bool:
@@ -111,20 +111,10 @@ def _overtaken(stored: StoredSession, lead: int, next_lead: object, now: datetim
     return isinstance(next_lead, int) and now >= start - timedelta(minutes=next_lead)
 
 
-def _messages(
-    party: Party,
-    stored: StoredSession,
-    lead: int,
-    going: Sequence[int],
-    role: int | None,
-    fired: FiredTimer,
-) -> list[OutgoingMessage]:
+def _headline(party: Party, stored: StoredSession, lead: int, fired: FiredTimer) -> str:
     session = stored.session
     start = int(session.start.timestamp())
-    what = party.plan.title_name
-    if session.episodes is not None:
-        word = "episode" if session.episodes.count == 1 else "episodes"
-        what += f", {word} {session.episodes}"
+    what = session_label(party, stored)
     if lead:
         left = math.ceil((session.start - (fired.due_at + fired.late_by)).total_seconds() / 60)
         headline = (
@@ -133,34 +123,16 @@ def _messages(
         )
     else:
         headline = f"\U0001f3ac **{what}** is starting now."
-    if party.plan.place:
-        headline += f"\nWhere: {_place(party)}"
+    place = place_text(party)
+    if place:
+        headline += f"\nWhere: {_fit(place, PLACE_SHOWN)}"
     if fired.late_by > LATE_AFTER:
         headline += (
             f"\n-# Late by {format_elapsed(fired.late_by.total_seconds())}: "
             "the bot was offline when this was due."
         )
-    roles = (role,) if role is not None else ()
-    step = MENTIONS_PER_MESSAGE
-    groups = [tuple(going[i : i + step]) for i in range(0, len(going), step)]
-    messages: list[OutgoingMessage] = []
-    for position, members in enumerate(groups or [()]):
-        pings = " ".join([*(f"<@&{r}>" for r in roles), *(f"<@{m}>" for m in members)])
-        text = headline if position == 0 else f"\u2026 {party.plan.title_name}"
-        content = f"{text}\n{pings}".strip()
-        messages.append(
-            OutgoingMessage(
-                ToChannel(party.plan.channel_id),
-                content,
-                mention_user_ids=members,
-                mention_role_ids=roles if position == 0 else (),
-            )
-        )
-    return messages
+    return headline
 
 
-def _place(party: Party) -> str:
-    place = party.plan.place or ""
-    if party.plan.place_kind in (PlaceKind.VOICE, PlaceKind.STAGE) and place.isdigit():
-        return f"<#{place}>"
-    return place if len(place) <= PLACE_SHOWN else place[: PLACE_SHOWN - 1] + "\u2026"
+def _fit(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 1] + "\u2026"

@@ -216,7 +216,7 @@ def expand_series(
     days = islice(_days(first_start, rule, until), limit)
     # Whichever runs out first, the days or the episodes, ends the series.
     for number, (day, batch) in enumerate(zip(days, batches, strict=False), start=1):
-        session_start = first_start if number == 1 else _at_wall(day, first_start.time(), zone_info)
+        session_start = first_start if number == 1 else at_wall(day, first_start.time(), zone_info)
         session = Session(number, session_start, _end(session_start, batch, runtime_minutes), batch)
         if expanded:
             _check_no_overlap(expanded[-1], session)
@@ -236,7 +236,7 @@ def _days(first_start: datetime, rule: RepeatRule, until: date | None) -> Iterat
     return (occurrence.date() for occurrence in occurrences)
 
 
-def _at_wall(day: date, wall: time, zone: ZoneInfo) -> datetime:
+def at_wall(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """`day` at `wall` in `zone`: the first of a doubled time, a skipped one moved on.
 
     zoneinfo reads a skipped wall time (fold=0) with the offset from before the jump, so the

@@ -1,9 +1,32 @@
-"""Watch parties: the rules for creating one and answering it. No discord import."""
+"""Watch parties: the rules for creating, answering, moving and cancelling one. No discord import.
+
+Every change that members must hear about commits together with what tells them: the party's
+rows, its reminder timers and the outbox rows (announcement, edits, notices, event mirror) are
+written in one transaction, so a crash leaves either all of it or none.
+"""
 
 from __future__ import annotations
 
-from bot.clock import Clock, to_unix
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_unix, to_unix
 from bot.errors import UserFacingError
+from bot.guilds.service import GuildSettingsService
+from bot.outbox.message import Delivery, MirrorEvent, RemoveEvent
+from bot.outbox.queueing import QueuedDelivery
+from bot.outbox.repository import OutboxRepository
+from bot.parties.announcement import (
+    announcement,
+    announcement_edit,
+    calendar_entry,
+    event_key,
+    session_event,
+)
+from bot.parties.calendar import calendar_file, calendar_filename
+from bot.parties.drafts import Draft, DraftRepository
 from bot.parties.models import (
     Party,
     PartyPlan,
@@ -12,29 +35,96 @@ from bot.parties.models import (
     Rsvp,
     RsvpCounts,
     ScheduleRequest,
+    StoredSession,
 )
-from bot.parties.repository import PartyRepository
-from bot.parties.series import expand_series, parse_episodes, parse_repeat
-from bot.when import ReadTime, read_date, read_when
+from bot.parties.notices import change_notices
+from bot.parties.reminders import KIND as REMINDER
+from bot.parties.reminders import PartyReminders, reminder_key, reminder_timers
+from bot.parties.repository import UNKNOWN_LENGTH, NewTimes, PartyRepository
+from bot.parties.series import at_wall, expand_series, parse_episodes, parse_repeat
+from bot.parties.session_timers import KIND as ADVANCE
+from bot.parties.session_timers import PartyAdvance, advance_timers
+from bot.storage.database import Database, Transaction
+from bot.timers.models import NewTimer
+from bot.timers.service import TimerService
+from bot.when import ReadTime, names_its_zone, read_date, read_when
 
 MAX_TITLE_NAME = 100
 MAX_NOTE = 500
 MAX_LINK = 500
 
 
+@dataclass(frozen=True)
+class RsvpResult:
+    party: Party
+    choice: Rsvp
+    counts: RsvpCounts
+    changed: bool
+
+
+@dataclass(frozen=True)
+class CalendarFile:
+    filename: str
+    data: bytes
+    sessions: int
+
+
 class PartyService:
-    def __init__(self, repository: PartyRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        repository: PartyRepository,
+        drafts: DraftRepository,
+        timers: TimerService,
+        outbox: OutboxRepository,
+        settings: GuildSettingsService,
+        clock: Clock,
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
         self._repository = repository
+        self._drafts = drafts
+        self._timers = timers
+        self._outbox = outbox
+        self._settings = settings
         self._clock = clock
+        self._on_queued = on_queued
+
+    def register_timers(self, timers: TimerService) -> None:
+        """The handlers of the party timers: reminders, and what happens as a session ends."""
+
+        async def role_of(guild_id: int) -> int | None:
+            return (await self._settings.get(guild_id)).watch_party_role_id
+
+        timers.register(REMINDER, PartyReminders(self._repository, role_of).fire)
+        timers.register(ADVANCE, PartyAdvance(self._repository).fire)
+
+    # -- reading a plan ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock.now()
 
     def read_time(self, typed: str, *, zone: str) -> ReadTime:
         """What `typed` means as a start, read in `zone` unless it names its own zone."""
         return read_when(typed, zone=zone, now=self._clock.now())
 
-    def plan(self, request: ScheduleRequest) -> PlannedParty:
+    def names_its_zone(self, typed: str) -> bool:
+        return names_its_zone(typed)
+
+    def when_preview(self, typed: str, *, zone: str | None) -> str:
+        """How autocomplete shows `typed` being read, or why it can't be: never raises."""
+        if zone is None and not names_its_zone(typed):
+            return "Set your time zone with /timezone, or end with one: fri 8pm KST"
+        try:
+            return self.read_time(typed, zone=zone or "UTC").preview(self._clock.now())
+        except UserFacingError as error:
+            return f"\u2717 {error}"
+
+    def plan(self, request: ScheduleRequest, *, now: datetime | None = None) -> PlannedParty:
         """Read what the member typed into a plan to confirm. Nothing is written; anything
         that cannot be read raises UserFacingError saying what is accepted."""
-        now = self._clock.now()
+        now = now or self._clock.now()
         reading = read_when(request.when, zone=request.zone, now=now)
         rule = parse_repeat(request.repeat) if request.repeat else None
         episodes = parse_episodes(request.episodes) if request.episodes else None
@@ -63,13 +153,74 @@ class PartyService:
             place=request.place.strip() if request.place else None,
             note=note,
             repeat=rule,
+            cover_url=request.cover_url,
+            compass_line=request.compass_line,
+            wants_thread=request.wants_thread,
         )
         _check_plan(plan)
         return PlannedParty(plan, reading.notes)
 
+    async def preview(self, request: ScheduleRequest) -> tuple[Draft, PlannedParty]:
+        """Read the request and keep it as a draft for Confirm. An unreadable request is
+        refused before anything is kept."""
+        now = self._clock.now()
+        planned = self.plan(request, now=now)
+        return await self._drafts.save(request, now=to_unix(now)), planned
+
+    async def hold(self, request: ScheduleRequest) -> Draft:
+        """Keep a request that can't be read yet (no zone known) until the member picks one."""
+        return await self._drafts.save(request, now=to_unix(self._clock.now()))
+
+    async def revise(
+        self, draft_id: int, member_id: int, **changes: object
+    ) -> tuple[Draft, PlannedParty]:
+        """Change a draft (Change, or a zone picked) and read it again, now."""
+        draft = await self.draft(draft_id, member_id)
+        request = replace(draft.request, **changes)  # type: ignore[arg-type]
+        now = self._clock.now()
+        planned = self.plan(request, now=now)
+        return await self._drafts.replace(draft_id, request, now=to_unix(now)), planned
+
+    async def draft(self, draft_id: int, member_id: int) -> Draft:
+        draft = await self._drafts.get(
+            draft_id, member_id=member_id, now=to_unix(self._clock.now())
+        )
+        if draft is None:
+            raise UserFacingError(
+                "This plan has expired or was already confirmed. "
+                "Use `/watchparty schedule` to plan it again."
+            )
+        return draft
+
+    def planned(self, draft: Draft) -> PlannedParty:
+        """The draft's plan, exactly as its preview showed it."""
+        return self.plan(draft.request, now=from_unix(draft.read_at))
+
+    # -- creating ---------------------------------------------------------------------------
+
+    async def confirm(self, draft_id: int, member_id: int) -> Party:
+        """Create the party a preview showed, with its reminders, its announcement and its
+        event mirror. A second Confirm of the same draft creates nothing."""
+        draft = await self.draft(draft_id, member_id)
+        plan = self.planned(draft).plan
+        async with self._db.transaction() as tx:
+            if not await self._drafts.delete_in(tx, draft_id):
+                raise UserFacingError("This plan was already confirmed.")
+            party = await self._create_in(tx, plan)
+        self._on_queued()
+        return party
+
     async def create(self, plan: PartyPlan) -> Party:
-        """Store a confirmed plan. Checked again here: the member may have waited at Confirm
-        until a session's time had passed."""
+        """Store a confirmed plan with its reminders and announcement."""
+        async with self._db.transaction() as tx:
+            party = await self._create_in(tx, plan)
+        self._on_queued()
+        return party
+
+    async def _create_in(
+        self, tx: Transaction, plan: PartyPlan, *, follow: tuple[int, int] | None = None
+    ) -> Party:
+        # Checked again here: the member may have waited at Confirm until the time passed.
         _check_plan(plan)
         now = self._clock.now()
         if plan.sessions[0].start <= now:
@@ -77,7 +228,29 @@ class PartyService:
                 "That start time has passed while the plan waited to be confirmed. "
                 "Schedule it again with a time still ahead."
             )
-        return await self._repository.create(plan, now=to_unix(now))
+        party = await self._repository.create_in(tx, plan, now=to_unix(now), follow=follow)
+        await self._timers.schedule_in(tx, await self._timers_for(party, now))
+        first = party.sessions[0]
+        await self._queue_in(
+            tx,
+            f"party:{party.id}:created",
+            [
+                announcement(party, first, RsvpCounts()),
+                MirrorEvent(
+                    party.plan.guild_id, event_key(party.id, 1), session_event(party, first)
+                ),
+            ],
+        )
+        return party
+
+    async def _timers_for(self, party: Party, now: datetime) -> list[NewTimer]:
+        settings = await self._settings.get(party.plan.guild_id)
+        return [
+            *reminder_timers(party, settings.reminder_lead_minutes, now=now),
+            *advance_timers(party, now=now),
+        ]
+
+    # -- reading ----------------------------------------------------------------------------
 
     async def get(self, guild_id: int, party_id: int) -> Party:
         party = await self._repository.get(party_id, guild_id=guild_id)
@@ -90,19 +263,286 @@ class PartyService:
             guild_id, now=to_unix(self._clock.now()), limit=limit
         )
 
-    async def rsvp(self, guild_id: int, party_id: int, member_id: int, choice: Rsvp) -> RsvpCounts:
+    async def upcoming_with_rsvps(
+        self, guild_id: int, member_id: int, *, limit: int = 25
+    ) -> list[tuple[Party, Rsvp | None]]:
+        parties = await self.upcoming(guild_id, limit=limit)
+        answers = await self._repository.rsvps_of(member_id, [p.id for p in parties])
+        return [(party, answers.get(party.id)) for party in parties]
+
+    async def counts(self, party_id: int) -> RsvpCounts:
+        return await self._repository.counts(party_id)
+
+    async def rsvp_of(self, party_id: int, member_id: int) -> Rsvp | None:
+        return await self._repository.rsvp_of(party_id, member_id)
+
+    # -- answering --------------------------------------------------------------------------
+
+    async def rsvp(
+        self,
+        guild_id: int,
+        party_id: int,
+        member_id: int,
+        choice: Rsvp,
+        *,
+        message: tuple[int, int] | None = None,
+    ) -> RsvpResult:
         """Record a member's answer. A cancelled party, or one whose sessions have all
-        started, takes no more answers."""
+        started, takes no more answers. `message` is (channel id, message id) of the
+        announcement clicked: its counts are edited to match."""
         party = await self.get(guild_id, party_id)
         if party.cancelled:
             raise UserFacingError("This watch party was cancelled, so it takes no answers.")
         now = self._clock.now()
-        if not any(s.session.start > now for s in party.upcoming):
+        ahead = party.next_session(after=now)
+        if ahead is None:
             raise UserFacingError("This watch party has already started, so it takes no answers.")
-        return await self._repository.set_rsvp(party_id, member_id, choice, now=to_unix(now))
+        change = await self._repository.set_rsvp(party_id, member_id, choice, now=to_unix(now))
+        party = replace(party, revision=change.revision)
+        if change.changed and message is not None:
+            shown = party.session(party.announced_session or ahead.session.number) or ahead
+            channel_id, message_id = message
+            edit = announcement_edit(
+                party, shown, change.counts, message_id=message_id, channel_id=channel_id
+            )
+            await self._outbox.enqueue(
+                [QueuedDelivery(f"party:{party_id}:rev:{change.revision}:msg:{message_id}", edit)],
+                now=to_unix(now),
+            )
+            self._on_queued()
+        return RsvpResult(party, choice, change.counts, change.changed)
 
-    async def rsvp_of(self, party_id: int, member_id: int) -> Rsvp | None:
-        return await self._repository.rsvp_of(party_id, member_id)
+    async def set_dm_reminders(self, guild_id: int, member_id: int, *, on: bool) -> None:
+        await self._repository.set_dm_reminders(
+            guild_id, member_id, on=on, now=to_unix(self._clock.now())
+        )
+
+    async def dm_reminders(self, guild_id: int, member_id: int) -> bool:
+        return await self._repository.dm_reminders(guild_id, member_id)
+
+    # -- changing ---------------------------------------------------------------------------
+
+    async def reschedule(
+        self,
+        guild_id: int,
+        party_id: int,
+        *,
+        by: int,
+        can_manage_events: bool,
+        when: str,
+        zone: str,
+        session: int | None = None,
+        rest_of_series: bool = False,
+    ) -> Party:
+        """Move one session (the next one unless `session` is given), or it and every later
+        one by the same shift of wall-clock time in the party's zone, so a series keeps its
+        weekday and hour across daylight saving. Going members are told."""
+        party = await self.get(guild_id, party_id)
+        check_can_change(party, by, can_manage_events=can_manage_events)
+        now = self._clock.now()
+        target = self._session_to_change(party, session, now)
+        new_start = read_when(when, zone=zone, now=now).start
+        moving = [target]
+        if rest_of_series:
+            moving += [s for s in party.upcoming if s.session.number > target.session.number]
+        times = _shifted(moving, new_start, party.plan.zone)
+        _check_order(party, times)
+        async with self._db.transaction() as tx:
+            await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
+            moved = await self._repository.get_in(tx, party.id, guild_id=guild_id)
+            assert moved is not None
+            await self._timers.schedule_in(tx, await self._timers_for(moved, now))
+            before = {s.session.number: s for s in moving}
+            after = [s for s in moved.sessions if s.session.number in before]
+            going = await self._repository.counts_in(tx, party.id)
+            deliveries = [
+                *change_notices(
+                    moved,
+                    going.going_ids,
+                    await self._repository.members_wanting_dms(guild_id, going.going_ids),
+                    moved_from=[before[s.session.number] for s in after],
+                    moved_to=after,
+                ),
+                *self._kept_in_step(moved, after, going),
+            ]
+            await self._queue_in(tx, f"party:{party.id}:rev:{moved.revision}", deliveries)
+        self._on_queued()
+        return moved
+
+    async def cancel(
+        self,
+        guild_id: int,
+        party_id: int,
+        *,
+        by: int,
+        can_manage_events: bool,
+        session: int | None = None,
+    ) -> Party:
+        """Cancel one session, or the whole party (every session not yet over). Going
+        members are told, the reminders stop and the event mirror is removed."""
+        party = await self.get(guild_id, party_id)
+        check_can_change(party, by, can_manage_events=can_manage_events)
+        if party.cancelled:
+            raise UserFacingError(f"Watch party #{party.id} is already cancelled.")
+        now = self._clock.now()
+        if session is None:
+            cancelling = [s for s in party.upcoming if _not_over(s, now)]
+            if not cancelling:
+                raise UserFacingError("Every session of this party is over: nothing to cancel.")
+        else:
+            cancelling = [self._session_to_change(party, session, now)]
+        numbers = [s.session.number for s in cancelling]
+        settings = await self._settings.get(guild_id)
+        leads = {*settings.reminder_lead_minutes, 0}
+        async with self._db.transaction() as tx:
+            await self._repository.cancel_sessions_in(tx, party.id, numbers, now=to_unix(now))
+            after = await self._repository.get_in(tx, party.id, guild_id=guild_id)
+            assert after is not None
+            await self._timers.cancel_in(
+                tx, [reminder_key(party.id, n, lead) for n in numbers for lead in leads]
+            )
+            going = await self._repository.counts_in(tx, party.id)
+            cancelled = [s for s in after.sessions if s.session.number in numbers]
+            deliveries: list[Delivery] = [
+                *change_notices(
+                    after,
+                    going.going_ids,
+                    await self._repository.members_wanting_dms(guild_id, going.going_ids),
+                    cancelled=cancelled,
+                ),
+                *(RemoveEvent(guild_id, event_key(party.id, n)) for n in numbers),
+            ]
+            shown = after.session(after.announced_session or numbers[0])
+            if shown is not None:
+                deliveries.append(announcement_edit(after, shown, going))
+            await self._queue_in(tx, f"party:{party.id}:rev:{after.revision}", deliveries)
+        self._on_queued()
+        return after
+
+    def _session_to_change(self, party: Party, number: int | None, now: datetime) -> StoredSession:
+        if number is None:
+            found = party.next_session(after=now)
+            if found is None:
+                raise UserFacingError("This party has no session still ahead to change.")
+            return found
+        stored = party.session(number)
+        if stored is None:
+            raise UserFacingError(
+                f"Watch party #{party.id} has sessions 1 to {len(party.sessions)}; "
+                f"there is no session {number}."
+            )
+        if stored.cancelled:
+            raise UserFacingError(f"Session {number} is already cancelled.")
+        if stored.session.start <= now:
+            raise UserFacingError(f"Session {number} has already started, so it can't change.")
+        return stored
+
+    def _kept_in_step(
+        self, party: Party, moved: Sequence[StoredSession], counts: RsvpCounts
+    ) -> list[Delivery]:
+        """The announcement and the event mirror of the current session, if it moved."""
+        current = party.announced_session
+        shown = next((s for s in moved if s.session.number == current), None)
+        if shown is None:
+            return []
+        return [
+            announcement_edit(party, shown, counts),
+            MirrorEvent(
+                party.plan.guild_id,
+                event_key(party.id, shown.session.number),
+                session_event(party, shown),
+                version=party.revision,
+            ),
+        ]
+
+    async def _queue_in(self, tx: Transaction, name: str, deliveries: Sequence[Delivery]) -> None:
+        await self._outbox.enqueue_in(
+            tx,
+            [QueuedDelivery(f"{name}:{n}", d) for n, d in enumerate(deliveries)],
+            now=to_unix(self._clock.now()),
+        )
+
+    # -- calendars --------------------------------------------------------------------------
+
+    async def party_calendar(self, guild_id: int, party_id: int) -> CalendarFile:
+        party = await self.get(guild_id, party_id)
+        return self._calendar([party], name=party.plan.title_name)
+
+    async def member_calendar(self, guild_id: int, member_id: int) -> CalendarFile | None:
+        """Every party of this server the member is Going to (a month back and ahead)."""
+        parties = await self._repository.going_to(
+            guild_id, member_id, now=to_unix(self._clock.now())
+        )
+        if not parties:
+            return None
+        return self._calendar(parties, name="Watch parties")
+
+    def _calendar(self, parties: Sequence[Party], *, name: str) -> CalendarFile:
+        entries = [calendar_entry(p, s) for p in parties for s in p.sessions]
+        data = calendar_file(entries, name=name, stamp=self._clock.now())
+        return CalendarFile(calendar_filename(name), data, len(entries))
+
+
+def check_can_change(party: Party, member_id: int, *, can_manage_events: bool) -> None:
+    """Only the host, or a member with Manage Events, may change a party: checked here, not
+    left to Discord's command permissions, which a server can loosen."""
+    if member_id != party.plan.host_id and not can_manage_events:
+        raise UserFacingError(
+            f"Only the host (<@{party.plan.host_id}>) or a member with Manage Events can "
+            f"change watch party #{party.id}."
+        )
+
+
+def _not_over(stored: StoredSession, now: datetime) -> bool:
+    session = stored.session
+    end = session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
+    return end > now
+
+
+def _shifted(
+    moving: Sequence[StoredSession], new_start: datetime, zone_name: str
+) -> list[NewTimes]:
+    """The first session moves to `new_start`; later ones by the same change of day and
+    wall-clock time in the party's zone (a Fri 20:00 series moved to Sat 21:00 keeps meeting
+    a day later at 21:00, across daylight saving)."""
+    zone = ZoneInfo(zone_name)
+    first = moving[0].session.start.astimezone(zone)
+    target = new_start.astimezone(zone)
+    day_shift = target.date() - first.date()
+    times = []
+    for stored in moving:
+        session = stored.session
+        local = session.start.astimezone(zone)
+        if stored is moving[0]:
+            start = target
+        else:
+            start = at_wall(local.date() + day_shift, target.time(), zone)
+        length = (session.end - session.start) if session.end else None
+        times.append(
+            NewTimes(
+                session.number,
+                to_unix(start.astimezone(UTC)),
+                to_unix((start + length).astimezone(UTC)) if length else None,
+            )
+        )
+    return times
+
+
+def _check_order(party: Party, times: Sequence[NewTimes]) -> None:
+    """The sessions still in order after a move: each starts after the one before has."""
+    moved = {t.number: t.starts_at for t in times}
+    starts = [
+        (s.session.number, moved.get(s.session.number, to_unix(s.session.start)))
+        for s in party.upcoming
+    ]
+    ordered = sorted(starts, key=lambda pair: pair[1])
+    if [n for n, _ in ordered] != [n for n, _ in starts] or len({t for _, t in starts}) != len(
+        starts
+    ):
+        raise UserFacingError(
+            "That would put the sessions out of order. Move the later sessions first, "
+            "or move the rest of the series with this one."
+        )
 
 
 def _check_plan(plan: PartyPlan) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
-from bot.storage.database import Database
+from bot.storage.database import Database, Transaction
 from bot.timers.models import ClaimedTimer, DeadTimer, NewTimer, TimerCounts
 
 
@@ -39,24 +39,23 @@ class TimerRepository:
         that must not be pushed back by every restart)."""
         await self._upsert(timers, now=now, move_unfinished=False)
 
+    async def schedule_in(self, tx: Transaction, timers: Sequence[NewTimer], *, now: int) -> None:
+        """`schedule_many` inside the caller's transaction, so the timers commit with its work
+        (a party and its reminders are stored together or not at all)."""
+        await _upsert_in(tx, timers, now=now, move_unfinished=True)
+
+    async def cancel_in(self, tx: Transaction, keys: Sequence[str]) -> int:
+        """Forget the unfinished timers named, inside the caller's transaction."""
+        removed = 0
+        for key in keys:
+            removed += await tx.execute(
+                "DELETE FROM timers WHERE key = ? AND state IN ('pending', 'claimed')", (key,)
+            )
+        return removed
+
     async def _upsert(self, timers: Sequence[NewTimer], *, now: int, move_unfinished: bool) -> None:
         async with self._db.transaction() as tx:
-            await tx.executemany(
-                """
-                INSERT INTO timers (key, kind, due_at, run_at, payload, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (key) DO UPDATE SET
-                    kind = excluded.kind, due_at = excluded.due_at, run_at = excluded.run_at,
-                    payload = excluded.payload, state = 'pending', attempts = 0,
-                    revision = revision + 1, claimed_at = NULL, finished_at = NULL,
-                    last_error = NULL
-                WHERE ? OR state IN ('done', 'dead')
-                """,
-                [
-                    (t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now, move_unfinished)
-                    for t in timers
-                ],
-            )
+            await _upsert_in(tx, timers, now=now, move_unfinished=move_unfinished)
 
     async def cancel(self, key: str) -> bool:
         """Forget a timer that has not finished; False if there was none."""
@@ -208,4 +207,25 @@ def _pending_params(result: Finished) -> tuple[object, ...]:
         result.error,
         timer.id,
         timer.revision,
+    )
+
+
+async def _upsert_in(
+    tx: Transaction, timers: Sequence[NewTimer], *, now: int, move_unfinished: bool
+) -> None:
+    await tx.executemany(
+        """
+        INSERT INTO timers (key, kind, due_at, run_at, payload, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET
+            kind = excluded.kind, due_at = excluded.due_at, run_at = excluded.run_at,
+            payload = excluded.payload, state = 'pending', attempts = 0,
+            revision = revision + 1, claimed_at = NULL, finished_at = NULL,
+            last_error = NULL
+        WHERE ? OR state IN ('done', 'dead')
+        """,
+        [
+            (t.key, t.kind, t.due_at, t.due_at, json.dumps(t.payload), now, move_unfinished)
+            for t in timers
+        ],
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.clock import Clock, Wait, from_unix, to_unix, wait_for_event
 from bot.outbox.queueing import queue_for_timer
+from bot.storage.database import Transaction
 from bot.timers.models import (
     ClaimedTimer,
     FiredTimer,
@@ -89,6 +90,18 @@ class TimerService:
         await self._repository.schedule_many(timers, now=self._now())
         if min(timer.due_at for timer in timers) < self._wakes_at:
             self._wake.set()
+
+    async def schedule_in(self, tx: Transaction, timers: Sequence[NewTimer]) -> None:
+        """`schedule_many` inside the caller's transaction. The dispatcher is woken now; if
+        the transaction rolls back it merely looks once for nothing."""
+        if not timers:
+            return
+        await self._repository.schedule_in(tx, timers, now=self._now())
+        if min(timer.due_at for timer in timers) < self._wakes_at:
+            self._wake.set()
+
+    async def cancel_in(self, tx: Transaction, keys: Sequence[str]) -> int:
+        return await self._repository.cancel_in(tx, keys)
 
     async def ensure(
         self, kind: str, due_at: datetime, payload: dict[str, Any], *, key: str

@@ -13,6 +13,7 @@ from bot.parties.models import PlaceKind, Rsvp
 from bot.parties.reminders import KIND, PartyReminders, reminder_key, reminder_timers
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
+from tests.unit.parties.conftest import build_party_service
 from bot.timers.models import FiredTimer, PermanentTimerError
 from tests.support.clock import FakeClock
 from tests.unit.parties.test_service import GUILD, HOST, JUN, NOW, SORA, plan
@@ -31,8 +32,8 @@ def repository(db) -> PartyRepository:
 
 
 @pytest.fixture
-def service(repository, clock) -> PartyService:
-    return PartyService(repository, clock)
+def service(db, clock) -> PartyService:
+    return build_party_service(db, clock)
 
 
 async def no_role(guild_id: int) -> int | None:

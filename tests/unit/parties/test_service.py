@@ -22,6 +22,7 @@ from bot.parties.models import (
 )
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
+from tests.unit.parties.conftest import build_party_service
 from tests.support.clock import FakeClock
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -59,7 +60,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def service(db, clock) -> PartyService:
-    return PartyService(PartyRepository(db), clock)
+    return build_party_service(db, clock)
 
 
 async def test_a_created_party_reads_back_exactly(service):
@@ -82,10 +83,11 @@ async def test_answers_count_and_a_second_click_changes_the_answer(service):
     party = await service.create(plan())
     await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
     await service.rsvp(GUILD, party.id, SORA, Rsvp.MAYBE)
-    counts = await service.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
-    assert counts == RsvpCounts(going=2, going_ids=(JUN, SORA))
-    counts = await service.rsvp(GUILD, party.id, JUN, Rsvp.NOT_GOING)
-    assert counts == RsvpCounts(going=1, not_going=1, going_ids=(SORA,))
+    result = await service.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
+    assert result.counts == RsvpCounts(going=2, going_ids=(JUN, SORA))
+    assert result.changed
+    result = await service.rsvp(GUILD, party.id, JUN, Rsvp.NOT_GOING)
+    assert result.counts == RsvpCounts(going=1, not_going=1, going_ids=(SORA,))
     assert await service.rsvp_of(party.id, JUN) is Rsvp.NOT_GOING
     assert await service.rsvp_of(party.id, HOST) is None
 
@@ -96,8 +98,9 @@ async def test_clicking_the_same_answer_again_keeps_when_it_was_given(service, c
     clock.advance(60)
     await service.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
     clock.advance(60)
-    counts = await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
-    assert counts.going_ids == (JUN, SORA)  # JUN answered first, and still did
+    result = await service.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    assert result.counts.going_ids == (JUN, SORA)  # JUN answered first, and still did
+    assert not result.changed
 
 
 async def test_a_party_that_has_started_takes_no_answers(service, clock):

@@ -1,0 +1,84 @@
+"""What happens when a session ends: its mirrored event is removed, and in a series the next
+session is announced (with its own event), carrying on from where the last one stopped.
+
+One durable timer per session (`party.advance`), keyed so that a reschedule moves it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.clock import to_unix
+from bot.outbox.message import Delivery, MirrorEvent, RemoveEvent
+from bot.parties.announcement import announcement, event_key, session_event
+from bot.parties.models import Party, StoredSession
+from bot.parties.repository import UNKNOWN_LENGTH, PartyRepository
+from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
+
+KIND: Final = "party.advance"
+
+
+def session_end(stored: StoredSession) -> datetime:
+    session = stored.session
+    return session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
+
+
+def advance_key(party_id: int, session: int) -> str:
+    return f"party:{party_id}:session:{session}:advance"
+
+
+def advance_timers(party: Party, *, now: datetime) -> list[NewTimer]:
+    return [
+        NewTimer(
+            advance_key(party.id, stored.session.number),
+            KIND,
+            to_unix(session_end(stored)),
+            {
+                "party_id": party.id,
+                "guild_id": party.plan.guild_id,
+                "session": stored.session.number,
+            },
+        )
+        for stored in party.upcoming
+        if session_end(stored) > now
+    ]
+
+
+class PartyAdvance:
+    """The timer handler for `party.advance`."""
+
+    def __init__(self, repository: PartyRepository) -> None:
+        self._repository = repository
+
+    async def fire(self, fired: FiredTimer) -> TimerOutcome:
+        try:
+            party_id = int(fired.payload["party_id"])
+            guild_id = int(fired.payload["guild_id"])
+            number = int(fired.payload["session"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentTimerError(f"unreadable party advance: {error}") from error
+        party = await self._repository.get(party_id, guild_id=guild_id)
+        if party is None:
+            return TimerOutcome()
+        deliveries: list[Delivery] = [RemoveEvent(guild_id, event_key(party_id, number))]
+        now = fired.due_at + fired.late_by
+        following = next(
+            (s for s in party.upcoming if s.session.number > number and session_end(s) > now),
+            None,
+        )
+        announced = party.announced_session or 0
+        # `>=`, not `>`: a rerun after a crash finds the session marked announced before its
+        # rows were queued, and must queue them still; the timer's dedupe keeps one copy.
+        if not party.cancelled and following is not None and following.session.number >= announced:
+            await self._repository.set_announced(party_id, following.session.number)
+            counts = await self._repository.counts(party_id)
+            deliveries += [
+                announcement(party, following, counts),
+                MirrorEvent(
+                    guild_id,
+                    event_key(party_id, following.session.number),
+                    session_event(party, following),
+                ),
+            ]
+        return TimerOutcome(messages=tuple(deliveries))

@@ -1,0 +1,234 @@
+"""The watch-party buttons and menus. All are persistent `DynamicItem`s: the custom_id names the
+party or the draft, the state is in SQLite, and they work after a restart.
+
+- `RsvpButton` (party:{id}:rsvp:{choice}) and `CalendarButton` (party:{id}:calendar) are on
+  announcements, which the outbox posts (bot/parties/announcement.py builds them).
+- `DraftButton` (party:draft:{id}:confirm|change) and `ZonePicker` (party:draft:{id}:zone) are
+  on the private preview of a plan.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import discord
+
+from bot.client import BotInteraction
+from bot.error_handler import reply_with_error
+from bot.parties.models import PlannedParty, Rsvp
+from bot.timezones import suggest_timezones
+from cogs.parties.embeds import posted_embed, preview_embed, rsvp_reply
+
+MAX_WHEN = 100
+
+
+class RsvpButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"party:(?P<id>\d+):rsvp:(?P<choice>going|maybe|not_going)",
+):
+    def __init__(self, party_id: int, choice: Rsvp) -> None:
+        super().__init__(
+            discord.ui.Button(label=choice.value, custom_id=f"party:{party_id}:rsvp:{choice.value}")
+        )
+        self.party_id = party_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: BotInteraction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RsvpButton:
+        return cls(int(match["id"]), Rsvp(match["choice"]))
+
+    async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
+        try:
+            await self._answer(interaction)
+        except Exception as error:  # every error is reported to the user
+            await reply_with_error(interaction, error)
+
+    async def _answer(self, interaction: BotInteraction) -> None:
+        parties = interaction.client.services.parties
+        guild_id = _guild(interaction)
+        message = interaction.message
+        result = await parties.rsvp(
+            guild_id,
+            self.party_id,
+            interaction.user.id,
+            self.choice,
+            message=(message.channel.id, message.id) if message is not None else None,
+        )
+        by_dm = await parties.dm_reminders(guild_id, interaction.user.id)
+        await interaction.response.send_message(
+            rsvp_reply(result.party, result.choice, changed=result.changed, by_dm=by_dm),
+            ephemeral=True,
+        )
+
+
+class CalendarButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"party:(?P<id>\d+):calendar",
+):
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="calendar", custom_id=f"party:{party_id}:calendar")
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: BotInteraction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> CalendarButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
+        try:
+            parties = interaction.client.services.parties
+            calendar = await parties.party_calendar(_guild(interaction), self.party_id)
+            await interaction.response.send_message(
+                "Open the file to add every session to your calendar. If the party changes, "
+                "download it again: each session keeps its identity, so it is updated, "
+                "not doubled.",
+                file=discord.File(io.BytesIO(calendar.data), filename=calendar.filename),
+                ephemeral=True,
+            )
+        except Exception as error:  # every error is reported to the user
+            await reply_with_error(interaction, error)
+
+
+def preview_view(draft_id: int, *, ask_zone: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if ask_zone:
+        view.add_item(ZonePicker(draft_id))
+        return view
+    view.add_item(DraftButton(draft_id, "confirm"))
+    view.add_item(DraftButton(draft_id, "change"))
+    return view
+
+
+class DraftButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"party:draft:(?P<id>\d+):(?P<action>confirm|change)",
+):
+    def __init__(self, draft_id: int, action: str) -> None:
+        confirm = action == "confirm"
+        super().__init__(
+            discord.ui.Button(
+                label="Confirm" if confirm else "Change",
+                style=discord.ButtonStyle.success if confirm else discord.ButtonStyle.secondary,
+                custom_id=f"party:draft:{draft_id}:{action}",
+            )
+        )
+        self.draft_id = draft_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: BotInteraction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DraftButton:
+        return cls(int(match["id"]), match["action"])
+
+    async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
+        try:
+            if self.action == "confirm":
+                await self._confirm(interaction)
+            else:
+                await self._change(interaction)
+        except Exception as error:  # every error is reported to the user
+            await reply_with_error(interaction, error)
+
+    async def _confirm(self, interaction: BotInteraction) -> None:
+        party = await interaction.client.services.parties.confirm(
+            self.draft_id, interaction.user.id
+        )
+        await interaction.response.edit_message(embed=posted_embed(party), view=None)
+
+    async def _change(self, interaction: BotInteraction) -> None:
+        draft = await interaction.client.services.parties.draft(self.draft_id, interaction.user.id)
+        await interaction.response.send_modal(
+            ChangeModal(
+                self.draft_id, draft.request.when, draft.request.episodes, draft.request.note
+            )
+        )
+
+
+class ChangeModal(discord.ui.Modal, title="Change the plan"):
+    def __init__(self, draft_id: int, when: str, episodes: str | None, note: str | None) -> None:
+        super().__init__(timeout=None, custom_id=f"party:draft:{draft_id}:modal")
+        self.draft_id = draft_id
+        self.when: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
+            label="When", default=when[:MAX_WHEN], max_length=MAX_WHEN, placeholder="fri 8pm"
+        )
+        self.episodes: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
+            label="Episodes", default=episodes, required=False, max_length=20, placeholder="5-6"
+        )
+        self.note: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
+            label="Note",
+            default=note,
+            required=False,
+            max_length=500,
+            style=discord.TextStyle.paragraph,
+        )
+        for item in (self.when, self.episodes, self.note):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: BotInteraction) -> None:  # type: ignore[override]
+        parties = interaction.client.services.parties
+        draft, planned = await parties.revise(
+            self.draft_id,
+            interaction.user.id,
+            when=self.when.value,
+            episodes=self.episodes.value.strip() or None,
+            note=self.note.value.strip() or None,
+        )
+        await _show_preview(interaction, draft.id, planned)
+
+    async def on_error(self, interaction: BotInteraction, error: Exception) -> None:  # type: ignore[override]
+        await reply_with_error(interaction, error)
+
+
+class ZonePicker(
+    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
+    template=r"party:draft:(?P<id>\d+):zone",
+):
+    """Shown when neither the member nor the server has a zone: picking one saves it as the
+    member's own (`/timezone`) and reads the plan in it."""
+
+    def __init__(self, draft_id: int) -> None:
+        choices = suggest_timezones("", at=discord.utils.utcnow())
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"party:draft:{draft_id}:zone",
+                placeholder="Pick your time zone",
+                options=[discord.SelectOption(label=c.label[:100], value=c.zone) for c in choices],
+            )
+        )
+        self.draft_id = draft_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: BotInteraction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ZonePicker:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
+        try:
+            zone = self.item.values[0] if self.item.values else ""
+            services = interaction.client.services
+            draft = await services.parties.draft(self.draft_id, interaction.user.id)
+            await services.member_settings.set_timezone(interaction.user.id, zone)
+            draft, planned = await services.parties.revise(draft.id, interaction.user.id, zone=zone)
+            await _show_preview(interaction, draft.id, planned)
+        except Exception as error:  # every error is reported to the user
+            await reply_with_error(interaction, error)
+
+
+async def _show_preview(interaction: BotInteraction, draft_id: int, planned: PlannedParty) -> None:
+    embed = preview_embed(planned, now=discord.utils.utcnow())
+    await interaction.response.edit_message(embed=embed, view=preview_view(draft_id))
+
+
+def _guild(interaction: BotInteraction) -> int:
+    if interaction.guild_id is None:
+        raise RuntimeError("a watch-party button outside a server")
+    return interaction.guild_id

@@ -1,0 +1,387 @@
+"""A watch party's life, as members see it: preview and Confirm, the announcement with its
+buttons and event, answers that edit the counts, reminders (pings and DMs), a reschedule and a
+cancel with their notices, and the next session of a series announced as the last one ends.
+
+The service, the timers and the outbox are the real ones on SQLite; only Discord is a fake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from bot.errors import UserFacingError
+from bot.guilds.repository import GuildSettingsRepository
+from bot.guilds.service import GuildSettingsService
+from bot.outbox.repository import OutboxRepository
+from bot.outbox.worker import Outbox
+from bot.parties.drafts import DraftRepository
+from bot.parties.models import PlaceKind, Rsvp, ScheduleRequest
+from bot.parties.repository import PartyRepository
+from bot.parties.service import PartyService
+from bot.storage.database import Database
+from bot.timers.repository import TimerRepository
+from bot.timers.service import TimerService
+from tests.support.clock import FakeClock
+from tests.support.fake_discord import FakeDiscord
+from tests.unit.outbox.conftest import make_outbox
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)  # Fri 10:00 KST
+GUILD, CHANNEL, VOICE = 111, 900, 950
+HOST, JUN, SORA, MINA = 1, 2, 3, 4
+
+
+@dataclass
+class World:
+    parties: PartyService
+    timers: TimerService
+    outbox: Outbox
+    discord: FakeDiscord
+    clock: FakeClock
+    db: Database
+
+    async def deliver(self) -> None:
+        """Fire what is due, then send what is queued."""
+        await self.timers.fire_due()
+        await self.timers.settle()
+        await self.outbox.drain()
+
+    def set_time(self, moment: datetime) -> None:
+        self.clock.advance((moment - self.clock.now()).total_seconds())
+
+    async def at(self, moment: datetime) -> None:
+        self.set_time(moment)
+        await self.deliver()
+
+    def channel_posts(self) -> list[str]:
+        return [p.message.content for p in self.discord.posts if p.where == f"channel {CHANNEL}"]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+async def world(db: Database, clock: FakeClock) -> World:
+    outbox_repository = OutboxRepository(db)
+    discord = FakeDiscord(clock)
+    outbox = make_outbox(outbox_repository, discord, clock)
+    timers = TimerService(TimerRepository(db, outbox_repository), clock)
+    settings = GuildSettingsService(GuildSettingsRepository(db), clock)
+    parties = PartyService(
+        db,
+        PartyRepository(db),
+        DraftRepository(db),
+        timers,
+        outbox_repository,
+        settings,
+        clock,
+    )
+    parties.register_timers(timers)
+    return World(parties, timers, outbox, discord, clock, db)
+
+
+def request(**changes: object) -> ScheduleRequest:
+    values: dict[str, object] = {
+        "guild_id": GUILD,
+        "channel_id": CHANNEL,
+        "host_id": HOST,
+        "title_name": "Crash Landing on You",
+        "when": "fri 8pm",
+        "zone": "Asia/Seoul",
+        "title_id": "catalog:crash-landing-on-you",
+        "last_episode": 16,
+        "runtime_minutes": 70,
+        "episodes": "1-2",
+        "place_kind": PlaceKind.VOICE,
+        "place": str(VOICE),
+        "cover_url": "https://img.example/cloy.jpg",
+        "compass_line": "Slow-burn 0.81 · Fantasy 0.10",
+    }
+    values.update(changes)
+    return ScheduleRequest(**values)  # type: ignore[arg-type]
+
+
+async def confirmed(world: World, **changes: object):
+    draft, _ = await world.parties.preview(request(**changes))
+    party = await world.parties.confirm(draft.id, HOST)
+    await world.outbox.drain()
+    return party
+
+
+def fields(embed: dict) -> dict[str, str]:
+    return {field["name"]: field["value"] for field in embed["fields"]}
+
+
+async def test_confirm_posts_the_announcement_with_buttons_and_mirrors_the_session(world):
+    party = await confirmed(world)
+    [post] = world.discord.posts
+    embed = post.message.embed
+    start = int(datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL).timestamp())
+    assert embed["title"].endswith("Crash Landing on You")
+    assert embed["thumbnail"] == {"url": "https://img.example/cloy.jpg"}
+    assert "Slow-burn 0.81" in embed["description"]
+    shown = fields(embed)
+    assert shown["When"] == f"<t:{start}:F> (<t:{start}:R>)\nEnds <t:{start + 140 * 60}:t>"
+    assert shown["Episodes"] == "1\u20132"
+    assert shown["Where"] == f"<#{VOICE}>"
+    assert shown["Host"] == f"<@{HOST}>"
+    assert shown["RSVP"] == "\u2705 0 Going \u00b7 \U0001f914 0 Maybe \u00b7 \u274c 0 Can't go"
+    labels = [(b.label, b.custom_id) for b in post.message.buttons]
+    assert labels[:4] == [
+        ("Going", f"party:{party.id}:rsvp:going"),
+        ("Maybe", f"party:{party.id}:rsvp:maybe"),
+        ("Can't go", f"party:{party.id}:rsvp:not_going"),
+        ("Add to calendar", f"party:{party.id}:calendar"),
+    ]
+    google = post.message.buttons[4]
+    assert google.url is not None and google.url.startswith("https://calendar.google.com/")
+    [event] = world.discord.events[GUILD].values()
+    assert (event.place, event.channel_id, event.start) == ("voice", VOICE, start)
+    assert event.name == "Crash Landing on You, episodes 1\u20132"
+
+
+async def test_confirm_creates_exactly_the_plan_the_preview_showed_and_only_once(world, clock):
+    draft, planned = await world.parties.preview(request(when="in 2 hours"))
+    clock.advance(10 * 60)  # the member looks at the preview for ten minutes
+    party = await world.parties.confirm(draft.id, HOST)
+    assert party.sessions[0].session.start == planned.plan.sessions[0].start
+    with pytest.raises(UserFacingError, match="expired or was already confirmed"):
+        await world.parties.confirm(draft.id, HOST)
+    assert len(await world.parties.upcoming(GUILD)) == 1
+
+
+async def test_another_member_cannot_confirm_someone_elses_plan(world):
+    draft, _ = await world.parties.preview(request())
+    with pytest.raises(UserFacingError, match="expired or was already confirmed"):
+        await world.parties.confirm(draft.id, JUN)
+    assert await world.parties.upcoming(GUILD) == []
+
+
+async def test_a_start_that_passed_while_waiting_at_confirm_is_refused(world, clock):
+    draft, _ = await world.parties.preview(request(when="in 5 minutes"))
+    clock.advance(10 * 60)
+    with pytest.raises(UserFacingError, match="has passed"):
+        await world.parties.confirm(draft.id, HOST)
+    assert world.discord.posts == []
+
+
+async def test_each_answer_edits_the_clicked_announcement_with_the_latest_counts(world):
+    party = await confirmed(world)
+    [message_id] = world.discord.messages
+    for member, choice in ((JUN, Rsvp.GOING), (SORA, Rsvp.MAYBE), (SORA, Rsvp.GOING)):
+        await world.parties.rsvp(GUILD, party.id, member, choice, message=(CHANNEL, message_id))
+    await world.outbox.drain()
+    final = world.discord.messages[message_id].edits[-1].embed
+    assert final is not None
+    assert fields(final)["RSVP"].startswith("\u2705 2 Going \u00b7 \U0001f914 0 Maybe")
+    assert fields(final)["Going"] == f"<@{JUN}> <@{SORA}>"
+
+
+async def test_reminders_ping_exactly_the_going_members_and_dm_those_who_asked(world):
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    await world.parties.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
+    await world.parties.rsvp(GUILD, party.id, MINA, Rsvp.MAYBE)
+    await world.parties.set_dm_reminders(GUILD, SORA, on=True)
+    start = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
+    await world.at(start - timedelta(hours=1))
+    [ping, dm] = [p for p in world.discord.posts if "starts in 1h" in p.message.content]
+    assert ping.where == f"channel {CHANNEL}"
+    assert ping.message.mention_user_ids == (JUN,)
+    assert f"<@{MINA}>" not in ping.message.content
+    assert dm.where == f"dm {SORA}"
+    assert dm.message.mention_user_ids == ()
+    assert f"Watch party #{party.id} in <#{CHANNEL}>" in dm.message.content
+
+
+async def test_a_member_who_turns_going_after_a_lead_time_is_not_reminded_of_it(world):
+    party = await confirmed(world)
+    start = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
+    world.set_time(start - timedelta(minutes=59))  # the 1-hour reminder is due but not run
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    await world.deliver()
+    [ping] = [p for p in world.discord.posts if "starts in" in p.message.content]
+    assert ping.message.mention_user_ids == ()
+    await world.at(start - timedelta(minutes=15))
+    [_, second] = [p for p in world.discord.posts if "starts in" in p.message.content]
+    assert second.message.mention_user_ids == (JUN,)
+
+
+async def test_only_the_host_or_an_event_manager_may_change_a_party(world):
+    party = await confirmed(world)
+    with pytest.raises(UserFacingError, match="Only the host"):
+        await world.parties.cancel(GUILD, party.id, by=JUN, can_manage_events=False)
+    with pytest.raises(UserFacingError, match="Only the host"):
+        await world.parties.reschedule(
+            GUILD, party.id, by=JUN, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
+        )
+    unchanged = await world.parties.get(GUILD, party.id)
+    assert unchanged == party
+    moved = await world.parties.reschedule(
+        GUILD, party.id, by=JUN, can_manage_events=True, when="sat 9pm", zone="Asia/Seoul"
+    )
+    assert moved.sessions[0].session.start == datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+
+
+async def test_a_reschedule_moves_reminders_event_and_announcement_and_tells_the_going(world):
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    await world.parties.reschedule(
+        GUILD, party.id, by=HOST, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
+    )
+    await world.outbox.drain()
+    new_start = int(datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL).timestamp())
+    [notice] = [p for p in world.discord.posts if "moved to" in p.message.content]
+    assert f"<t:{new_start}:F>" in notice.message.content
+    assert notice.message.mention_user_ids == (JUN,)
+    [event] = world.discord.events[GUILD].values()
+    assert event.start == new_start
+    [announcement_id] = [m for m, s in world.discord.messages.items() if not s.content]
+    edit = world.discord.messages[announcement_id].edits[-1]
+    assert f"<t:{new_start}:F>" in fields(edit.embed)["When"]
+    # Friday's reminders are gone; Saturday's fire.
+    await world.at(datetime(2026, 12, 4, 19, 0, tzinfo=SEOUL))
+    assert not [p for p in world.discord.posts if "starts in" in p.message.content]
+    await world.at(datetime(2026, 12, 5, 20, 0, tzinfo=SEOUL))
+    [reminder] = [p for p in world.discord.posts if "starts in 1h" in p.message.content]
+    assert reminder.message.mention_user_ids == (JUN,)
+
+
+async def test_cancelling_stops_reminders_removes_the_event_and_the_buttons(world):
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    after = await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False)
+    assert after.cancelled
+    await world.outbox.drain()
+    [notice] = [p for p in world.discord.posts if "is cancelled" in p.message.content]
+    assert notice.message.mention_user_ids == (JUN,)
+    assert world.discord.events.get(GUILD) == {}
+    [announcement_id] = [m for m, s in world.discord.messages.items() if not s.content]
+    assert world.discord.messages[announcement_id].has_buttons is False
+    await world.at(datetime(2026, 12, 4, 21, 0, tzinfo=SEOUL))
+    assert not [p for p in world.discord.posts if "starts" in p.message.content]
+    with pytest.raises(UserFacingError, match="cancelled"):
+        await world.parties.rsvp(GUILD, party.id, SORA, Rsvp.GOING)
+
+
+async def test_a_series_announces_each_next_session_when_the_last_one_ends(world):
+    party = await confirmed(
+        world, repeat="weekly fri,sat", episodes=None, per_session=2, sessions=3
+    )
+    assert [s.session.episodes and str(s.session.episodes) for s in party.sessions] == [
+        "1\u20132",
+        "3\u20134",
+        "5\u20136",
+    ]
+    first_end = party.sessions[0].session.end
+    assert first_end is not None
+    await world.at(first_end)
+    announcements = [p for p in world.discord.posts if p.message.embed is not None]
+    assert len(announcements) == 2
+    second = announcements[1].message.embed
+    assert fields(second)["Episodes"] == "3\u20134"
+    assert fields(second)["Series"].startswith("Session 2 of 3")
+    # The first session's event is removed, the second's created.
+    [event] = world.discord.events[GUILD].values()
+    assert event.name.endswith("episodes 3\u20134")
+
+
+async def test_a_weekly_new_york_series_moved_as_a_whole_keeps_its_wall_time_across_dst(world):
+    clock_start = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+    world.set_time(clock_start)
+    party = await confirmed(
+        world,
+        when="2026-10-30 20:00",
+        zone="America/New_York",
+        repeat="weekly fri",
+        sessions=3,
+        episodes=None,
+        per_session=None,
+        last_episode=None,
+    )
+    moved = await world.parties.reschedule(
+        GUILD,
+        party.id,
+        by=HOST,
+        can_manage_events=False,
+        when="2026-10-31 21:00",
+        zone="America/New_York",
+        rest_of_series=True,
+    )
+    walls = [s.session.start.astimezone(NEW_YORK) for s in moved.sessions]
+    assert [(w.day, w.hour) for w in walls] == [(31, 21), (7, 21), (14, 21)]
+    # The clocks went back on 1 Nov: the same wall time is an hour later in UTC.
+    utc_hours = [s.session.start.astimezone(UTC).hour for s in moved.sessions]
+    assert utc_hours == [1, 2, 2]
+    assert [s.sequence for s in moved.sessions] == [1, 1, 1]
+
+
+async def test_a_session_cannot_be_moved_past_the_next_one(world):
+    party = await confirmed(
+        world, repeat="weekly fri,sat", episodes=None, per_session=2, sessions=3
+    )
+    with pytest.raises(UserFacingError, match="out of order"):
+        await world.parties.reschedule(
+            GUILD,
+            party.id,
+            by=HOST,
+            can_manage_events=False,
+            when="2026-12-11 20:00",
+            zone="Asia/Seoul",
+            session=1,
+        )
+    assert await world.parties.get(GUILD, party.id) == party
+
+
+async def test_the_members_calendar_holds_the_parties_they_are_going_to(world):
+    going = await confirmed(world)
+    await confirmed(world, title_name="Goblin", when="sat 9pm")
+    await world.parties.rsvp(GUILD, going.id, JUN, Rsvp.GOING)
+    assert await world.parties.member_calendar(GUILD, SORA) is None
+    calendar = await world.parties.member_calendar(GUILD, JUN)
+    assert calendar is not None
+    parsed = icalendar.Calendar.from_ical(calendar.data)
+    [event] = parsed.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Crash Landing on You, episodes 1\u20132"
+    assert event["UID"] == f"party-{going.id}-session-1@watchclub"
+    await world.parties.cancel(GUILD, going.id, by=HOST, can_manage_events=False)
+    again = await world.parties.member_calendar(GUILD, JUN)
+    assert again is not None
+    [cancelled] = icalendar.Calendar.from_ical(again.data).walk("VEVENT")
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) == 1
+
+
+async def test_a_draft_revised_with_a_zone_reads_the_time_there(world):
+    draft = await world.parties.hold(request(zone=""))
+    _, planned = await world.parties.revise(draft.id, HOST, zone="America/New_York")
+    start = planned.plan.sessions[0].start
+    assert (start.tzinfo, start.hour) == (NEW_YORK, 20)
+    _, changed = await world.parties.revise(draft.id, HOST, when="sat 9pm")
+    assert changed.plan.sessions[0].start.hour == 21
+
+
+async def test_a_link_place_is_an_external_event_and_a_long_link_is_not_cut(world):
+    long_link = "https://watch.example/" + "a" * 120
+    await confirmed(world, place_kind=PlaceKind.LINK, place=long_link)
+    [event] = world.discord.events[GUILD].values()
+    assert event.place == "external"
+    assert event.location == "Discord: see the announcement"
+    await confirmed(world, place_kind=PlaceKind.LINK, place="https://watch.example/r")
+    locations = sorted(e.location or "" for e in world.discord.events[GUILD].values())
+    assert locations == ["Discord: see the announcement", "https://watch.example/r"]
+
+
+def test_request_round_trips_through_a_draft():
+    from bot.parties.drafts import request_from_json, request_to_json
+
+    original = replace(request(), wants_thread=True, note="라면 night")
+    assert request_from_json(request_to_json(original)) == original

@@ -502,8 +502,11 @@ class TitleService:
         """
         future = self._inflight.get(key)
         if future is None:
-            task = self._tasks.spawn(_settled(call()), name=f"upstream:{key[:80]}")
+            upstream = call()
+            task = self._tasks.spawn(_settled(upstream), name=f"upstream:{key[:80]}")
             if task is None:
+                # Refused at shutdown: close the call too, or it is reported as never awaited.
+                upstream.close()
                 raise ProviderUnavailable(key.split("|", 1)[0], "shutting down")
             self.upstream_calls += 1
             future = task

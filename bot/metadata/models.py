@@ -64,6 +64,33 @@ class NextEpisode:
 
 
 @dataclass(frozen=True)
+class Airing:
+    """One episode at its real air time, as a watch party that follows the airing needs it."""
+
+    episode: int
+    airs_at: int  # Unix seconds, UTC
+
+
+@dataclass(frozen=True)
+class AirSchedule:
+    """What a provider says about a show's air times, read for `/watchparty follow`.
+
+    `title_id` is the provider id actually read (a catalog pick is read through its AniList or
+    TVmaze twin). `airings` are the episodes with a known instant, ascending by episode, one
+    each; AniList lists only episodes not yet aired, TVmaze every episode. `finished` means the
+    provider's status says the show has ended (finished or cancelled). `last_episode` is the
+    planned episode count when the provider knows it: AniList's count, or TVmaze's once the
+    show has ended (while it airs, TVmaze counts only the episodes announced so far).
+    """
+
+    title_id: str
+    title_name: str
+    airings: tuple[Airing, ...]
+    finished: bool
+    last_episode: int | None
+
+
+@dataclass(frozen=True)
 class Title:
     """A title as the bot uses it. `id` is "<source>:<id in that source>", e.g. "anilist:21"."""
 

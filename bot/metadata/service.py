@@ -4,6 +4,8 @@
   provider; a miss queues one background search so the next keystrokes find the title.
 - `lookup()` and `search()` use a fresh cached copy, else ask the provider (concurrent identical
   requests share one call), else serve the stale copy or the catalog with a note saying so.
+- `air_schedule()` reads a show's real air times for watch parties that follow the airing:
+  never from the cache, since a moved episode must move its party.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from bot.background import BackgroundTasks
 from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.aliases import alias_medium, expand_alias
 from bot.metadata.catalog import Catalog
-from bot.metadata.models import Medium, Status, Title
+from bot.metadata.models import Airing, AirSchedule, Medium, NextEpisode, Status, Title
 from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
 from bot.metadata.provider import ProviderError, ProviderUnavailable, TitleProvider
 from bot.metadata.repository import TitleCacheRepository, TitleExpiry
@@ -36,6 +38,29 @@ DAY = 24 * HOUR
 MAX_GUESSES = 3  # the index's typo and alias matches shown after a provider's answer
 PROVIDER_LABELS = {"anilist": "AniList", "tvmaze": "TVmaze", "tmdb": "TMDB", "catalog": "catalog"}
 SEARCHED_MEDIA = (Medium.ANIME, Medium.KDRAMA)
+# Where a catalog title's air times are read: the providers that know each episode's instant.
+AIR_TIMES_SOURCE = {Medium.ANIME: "anilist", Medium.KDRAMA: "tvmaze"}
+# Providers whose episode count is the planned total while a show airs. TVmaze's is only the
+# episodes announced so far, so it counts as the last episode once the show has ended.
+PLANNED_COUNT_SOURCES = frozenset({"anilist"})
+ENDED_STATUSES = frozenset({Status.FINISHED, Status.CANCELLED})
+
+
+AiringsReader = Callable[[str], Coroutine[Any, Any, list[NextEpisode]]]
+
+
+@runtime_checkable
+class _ListsUpcomingAirings(Protocol):
+    """AniList: the episodes not yet aired, each at its instant."""
+
+    async def upcoming_airings(self, source_id: str, *, limit: int = ...) -> list[NextEpisode]: ...
+
+
+@runtime_checkable
+class _ListsEpisodes(Protocol):
+    """TVmaze: every episode with its airstamp."""
+
+    async def episodes(self, source_id: str) -> list[NextEpisode]: ...
 
 
 @dataclass(frozen=True)
@@ -237,6 +262,97 @@ class TitleService:
             await self._store([fetched], complete=True)
         return fetched
 
+    # -- air times ------------------------------------------------------------------------------
+
+    async def air_schedule(self, title_id: str) -> AirSchedule:
+        """Each episode's real air time and whether the show has ended, read from the provider.
+
+        An anime is read from AniList, a K-drama from TVmaze; a catalog title through its twin
+        there (searched for by name when none is linked yet). TMDB knows only air dates, so a
+        TMDB title cannot be followed. Raises UserFacingError for a title that cannot be
+        followed or a provider that is not answering (try again later); nothing is cached,
+        since a moved episode must move its party.
+        """
+        source = title_id.split(":", 1)[0]
+        if source == "tmdb":
+            raise UserFacingError(
+                "TMDB gives only the day an episode airs, not the time, so I can't follow this "
+                "title's airing. Pick the show's TVmaze entry from the suggestions instead."
+            )
+        if source == "catalog":
+            title_id = await self._air_times_twin(title_id)
+            source = title_id.split(":", 1)[0]
+        provider = self._providers.get(source)
+        if provider is None:
+            if source in PROVIDER_LABELS:
+                raise UserFacingError(
+                    f"{PROVIDER_LABELS[source]} is not available here, so I can't read when "
+                    "this title airs."
+                )
+            raise UserFacingError(
+                "I don't know that title. Pick one of the suggestions as you type, "
+                "or type a name and I'll search for it."
+            )
+        read = _airings_reader(provider)
+        if read is None:
+            raise UserFacingError(
+                f"{PROVIDER_LABELS.get(source, source)} doesn't give episode air times, so I "
+                "can't follow this title's airing."
+            )
+        # The details say whether the show has ended and how many episodes it has: a cached copy
+        # of the provider's own will do, but not the catalog's (its status may be years old),
+        # which the lookup falls back to when the provider is down.
+        title = (await self._lookup_provider(provider, title_id)).title
+        if title.id != title_id:
+            raise UserFacingError(_not_answering(provider.name, title.display_name))
+        try:
+            episodes = await self._answer_in_time(
+                provider, f"airings|{title_id}", functools.partial(read, title.source_id)
+            )
+        except ProviderError as error:
+            log.warning("Reading air times of %s failed: %s", title_id, error)
+            raise UserFacingError(_not_answering(provider.name, title.display_name)) from error
+        return _schedule_of(title, episodes)
+
+    async def _air_times_twin(self, catalog_id: str) -> str:
+        """The AniList or TVmaze id of a catalog title, linked by `ShowIdentity`."""
+        title = self._catalog.get(catalog_id)
+        if title is None:
+            raise UserFacingError("That title is not in my catalog. Pick one of the suggestions.")
+        source = AIR_TIMES_SOURCE.get(title.medium)
+        provider = self._providers.get(source) if source is not None else None
+        if source is None or provider is None:
+            raise UserFacingError(
+                f"I have no source of air times for {title.display_name} here, "
+                "so I can't follow its airing."
+            )
+        twin = self._twin_in(title, source)
+        if twin is None:
+            # Not linked yet: searching its name stores what the provider finds, and storing
+            # links a result that is the same show (same medium, main name and year).
+            name = title.display_name
+            key = f"{provider.name}|{fold(name)}"
+            search = functools.partial(
+                self._search_and_store, provider, name, title.medium, 10, key
+            )
+            try:
+                await self._answer_in_time(provider, f"search|{key}", search)
+            except ProviderError as error:
+                log.warning("Searching %s for %r failed: %s", provider.name, name[:100], error)
+                raise UserFacingError(_not_answering(provider.name, name)) from error
+            twin = self._twin_in(title, source)
+        if twin is None:
+            label = PROVIDER_LABELS[provider.name]
+            raise UserFacingError(
+                f"I can't find {title.display_name} on {label}, so I can't read when it airs. "
+                f"Pick its {label} entry from the suggestions as you type."
+            )
+        return twin
+
+    def _twin_in(self, title: Title, source: str) -> str | None:
+        linked = (*title.same_as, *self._identity.provider_ids(title.id))
+        return next((i for i in linked if i.split(":", 1)[0] == source), None)
+
     # -- searches -------------------------------------------------------------------------------
 
     async def search(
@@ -386,8 +502,11 @@ class TitleService:
         """
         future = self._inflight.get(key)
         if future is None:
-            task = self._tasks.spawn(_settled(call()), name=f"upstream:{key[:80]}")
+            upstream = call()
+            task = self._tasks.spawn(_settled(upstream), name=f"upstream:{key[:80]}")
             if task is None:
+                # Refused at shutdown: close the call too, or it is reported as never awaited.
+                upstream.close()
                 raise ProviderUnavailable(key.split("|", 1)[0], "shutting down")
             self.upstream_calls += 1
             future = task
@@ -448,6 +567,43 @@ async def _settled(call: Coroutine[Any, Any, T]) -> _Settled[T]:
         return _Settled(value=await call)
     except ProviderError as error:
         return _Settled(error=error)
+
+
+def _airings_reader(provider: TitleProvider) -> AiringsReader | None:
+    """How `provider` lists episodes at their instants, if it can."""
+    if isinstance(provider, _ListsUpcomingAirings):
+        return provider.upcoming_airings
+    if isinstance(provider, _ListsEpisodes):
+        return provider.episodes
+    return None
+
+
+def _not_answering(provider: str, name: str) -> str:
+    return (
+        f"{PROVIDER_LABELS.get(provider, provider)} is not answering right now, so I can't read "
+        f"when {name} airs. Please try again later."
+    )
+
+
+def _schedule_of(title: Title, episodes: Sequence[NextEpisode]) -> AirSchedule:
+    at: dict[int, int] = {}
+    for episode in episodes:
+        if episode.airs_at is not None:
+            # One instant per episode: the first listed, as the provider's own order.
+            at.setdefault(episode.number, episode.airs_at)
+    airings = tuple(Airing(number, at[number]) for number in sorted(at))
+    # Only the provider's status ends a show: an empty or fully aired list may be a provider
+    # that has not announced the next episodes yet. `plan_follow` also stops once the planned
+    # last episode's party has started.
+    ended = title.status in ENDED_STATUSES
+    last = title.episodes if ended or title.source in PLANNED_COUNT_SOURCES else None
+    return AirSchedule(
+        title_id=title.id,
+        title_name=title.display_name,
+        airings=airings,
+        finished=ended,
+        last_episode=last,
+    )
 
 
 def _starts_a_name(typed: str, title: Title) -> bool:

@@ -24,6 +24,7 @@ from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import Transport
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
 from bot.parties.drafts import DraftRepository
+from bot.parties.follows import FollowRepository, FollowService
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
 from bot.rate_limit import RateLimiter
@@ -41,6 +42,7 @@ class Services:
     member_settings: MemberSettingsService
     titles: TitleService
     parties: PartyService
+    follows: FollowService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -50,6 +52,7 @@ class Services:
         await self.titles.start()
         self.timers.register(scheduled_messages.KIND, scheduled_messages.send_scheduled_message)
         self.parties.register_timers(self.timers)
+        self.follows.register_timers(self.timers)
         await self.maintenance.install(self.timers)
 
     async def start_delivery(self) -> None:
@@ -99,6 +102,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         member_settings=MemberSettingsService(MemberSettingsRepository(db), guild_settings, clock),
         titles=titles,
         parties=parties,
+        follows=FollowService(FollowRepository(db), parties, titles, timers, clock),
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

@@ -217,6 +217,13 @@ class PartyService:
         self._on_queued()
         return party
 
+    async def create_followed(self, plan: PartyPlan, *, follow_id: int, episode: int) -> Party:
+        """A party for one episode of a followed show (its announcement, reminders, event)."""
+        async with self._db.transaction() as tx:
+            party = await self._create_in(tx, plan, follow=(follow_id, episode))
+        self._on_queued()
+        return party
+
     async def _create_in(
         self, tx: Transaction, plan: PartyPlan, *, follow: tuple[int, int] | None = None
     ) -> Party:
@@ -347,6 +354,24 @@ class PartyService:
             moving += [s for s in party.upcoming if s.session.number > target.session.number]
         times = _shifted(moving, new_start, party.plan.zone)
         _check_order(party, times)
+        return await self._move(party, moving, times)
+
+    async def move_followed(self, guild_id: int, party_id: int, starts_at: int) -> Party:
+        """Move a followed episode's party to its episode's new air time (the broadcaster
+        moved it): the Going members are told as after a reschedule."""
+        party = await self.get(guild_id, party_id)
+        first = party.sessions[0]
+        length = first.session.end - first.session.start if first.session.end else None
+        ends_at = starts_at + int(length.total_seconds()) if length else None
+        return await self._move(
+            party, [first], [NewTimes(first.session.number, starts_at, ends_at)]
+        )
+
+    async def _move(
+        self, party: Party, moving: Sequence[StoredSession], times: Sequence[NewTimes]
+    ) -> Party:
+        now = self._clock.now()
+        guild_id = party.plan.guild_id
         async with self._db.transaction() as tx:
             await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
             moved = await self._repository.get_in(tx, party.id, guild_id=guild_id)
@@ -391,6 +416,17 @@ class PartyService:
                 raise UserFacingError("Every session of this party is over: nothing to cancel.")
         else:
             cancelling = [self._session_to_change(party, session, now)]
+        return await self._cancel(party, cancelling)
+
+    async def cancel_followed(self, guild_id: int, party_id: int) -> Party:
+        """Cancel a followed episode's party whose episode left the broadcaster's schedule."""
+        party = await self.get(guild_id, party_id)
+        now = self._clock.now()
+        return await self._cancel(party, [s for s in party.upcoming if _not_over(s, now)])
+
+    async def _cancel(self, party: Party, cancelling: Sequence[StoredSession]) -> Party:
+        guild_id = party.plan.guild_id
+        now = self._clock.now()
         numbers = [s.session.number for s in cancelling]
         settings = await self._settings.get(guild_id)
         leads = {*settings.reminder_lead_minutes, 0}
@@ -484,12 +520,20 @@ class PartyService:
 
 
 def check_can_change(party: Party, member_id: int, *, can_manage_events: bool) -> None:
-    """Only the host, or a member with Manage Events, may change a party: checked here, not
-    left to Discord's command permissions, which a server can loosen."""
-    if member_id != party.plan.host_id and not can_manage_events:
+    may_change(
+        party.plan.host_id,
+        f"watch party #{party.id}",
+        member_id,
+        can_manage_events=can_manage_events,
+    )
+
+
+def may_change(host_id: int, what: str, member_id: int, *, can_manage_events: bool) -> None:
+    """Only the host, or a member with Manage Events, may change a party or a follow: checked
+    here, not left to Discord's command permissions, which a server can loosen."""
+    if member_id != host_id and not can_manage_events:
         raise UserFacingError(
-            f"Only the host (<@{party.plan.host_id}>) or a member with Manage Events can "
-            f"change watch party #{party.id}."
+            f"Only the host (<@{host_id}>) or a member with Manage Events can change {what}."
         )
 
 

@@ -14,12 +14,15 @@ from bot.client import BotInteraction, WatchClubBot
 from bot.compass import read_compass
 from bot.errors import UserFacingError
 from bot.metadata.models import Title
+from bot.parties.follow import parse_offset
+from bot.parties.follows import FollowStarted, NewFollow
 from bot.parties.models import PlaceKind, ScheduleRequest
 from bot.parties.service import MAX_LINK, PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (
     compass_line,
+    follow_embed,
     info_embed,
     list_embed,
     party_choice_label,
@@ -203,6 +206,9 @@ class WatchPartyCommands(commands.Cog):
     async def title_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return self._title_choices(current)
+
+    def _title_choices(self, current: str) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=s.label[:100], value=s.title_id)
             for s in self.bot.services.titles.suggest(current[:TITLE_MAX])
@@ -349,6 +355,93 @@ class WatchPartyCommands(commands.Cog):
             "The Going members are told, and its reminders are off.",
             ephemeral=True,
         )
+
+    @watchparty.command(name="follow", description="A party for each new episode as it airs")
+    @app_commands.describe(
+        title="An airing anime or K-drama (pick a suggestion)",
+        offset="How long after it airs, e.g. 1 hour (default: at air time)",
+        where="A voice or stage channel, or a link",
+    )
+    async def follow(
+        self,
+        interaction: BotInteraction,
+        title: app_commands.Range[str, 1, TITLE_MAX],
+        offset: app_commands.Range[str, 1, 40] | None = None,
+        where: app_commands.Range[str, 1, MAX_LINK] | None = None,
+    ) -> None:
+        guild = _guild(interaction)
+        services = self.bot.services
+        typed = _capped("title", title, TITLE_MAX)
+        if typed is None or not TITLE_ID.match(typed):
+            raise UserFacingError(
+                "Pick the show from the suggestions as you type: following needs to know "
+                "exactly which show's schedule to read."
+            )
+        minutes = parse_offset(_capped("offset", offset, 40) or "")
+        place_kind, place = read_place(guild, where)
+        settings = await services.guild_settings.get(guild.id)
+        zone = await services.member_settings.effective_timezone(interaction.user.id, guild.id)
+
+        async def start() -> FollowStarted:
+            facts = await self._title_facts(typed)
+            return await services.follows.follow(
+                NewFollow(
+                    guild_id=guild.id,
+                    channel_id=settings.announcement_channel_id or _channel_id(interaction),
+                    host_id=interaction.user.id,
+                    title_id=typed,
+                    zone=zone.zone or settings.timezone or "UTC",
+                    offset_minutes=minutes,
+                    place_kind=place_kind,
+                    place=place,
+                    cover_url=facts.cover_url,
+                    compass_line=facts.compass_line,
+                )
+            )
+
+        started = await within_deadline(interaction, start(), ephemeral=True)
+        embed = follow_embed(started, offset_minutes=minutes)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(embed=embed)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @follow.autocomplete("title")
+    async def follow_title_autocomplete(
+        self, interaction: BotInteraction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self._title_choices(current)
+
+    @watchparty.command(name="unfollow", description="Stop a follow's parties for new episodes")
+    @app_commands.describe(follow="The follow (pick one as you type)")
+    async def unfollow(
+        self, interaction: BotInteraction, follow: app_commands.Range[int, 1, PARTY_ID_MAX]
+    ) -> None:
+        guild = _guild(interaction)
+        stopped = await self.bot.services.follows.stop(
+            guild.id,
+            follow,
+            by=interaction.user.id,
+            can_manage_events=interaction.permissions.manage_events,
+        )
+        await interaction.response.send_message(
+            f"Stopped following **{stopped.title_name}**. Parties already announced stay on; "
+            "cancel one with `/watchparty cancel`.",
+            ephemeral=True,
+        )
+
+    @unfollow.autocomplete("follow")
+    async def follow_autocomplete(
+        self, interaction: BotInteraction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        typed = current.strip().lstrip("#").casefold()
+        return [
+            app_commands.Choice(name=f"#{f.id} {f.title_name}"[:100], value=f.id)
+            for f in await self.bot.services.follows.active(interaction.guild_id)
+            if typed in f"#{f.id} {f.title_name}".casefold()
+        ][:25]
 
     @remind.command(name="dm", description="Get watch-party reminders by DM instead of a ping")
     @app_commands.describe(dm="on: reminders and changes come by DM; off: a ping in the channel")

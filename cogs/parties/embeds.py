@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.compass import CompassReading
+from bot.durations import format_minutes
 from bot.parties.announcement import counts_line, place_text, session_label
+from bot.parties.follow import HORIZON
+from bot.parties.follows import FollowStarted
 from bot.parties.models import Party, PlannedParty, Rsvp, RsvpCounts
 from bot.parties.series import describe_rule
 from bot.timezones import describe_zone
@@ -150,3 +153,37 @@ def party_choice_label(party: Party, *, now: datetime, zone: str) -> str:
     if len(label) > room:
         label = label[: room - 1] + "\u2026"
     return f"{label} \u00b7 {when}"
+
+
+def follow_embed(started: FollowStarted, *, offset_minutes: int) -> discord.Embed:
+    follow = started.follow
+    when = f"{format_minutes(offset_minutes)} after it airs" if offset_minutes else "as it airs"
+    embed = discord.Embed(
+        title=f"Following {follow.title_name} (follow #{follow.id})",
+        colour=SUCCESS,
+        description=f"Each new episode gets a watch party {when}, announced in "
+        f"<#{follow.channel_id}> up to {HORIZON.days} days ahead. The broadcaster's schedule "
+        "is read again every day: a moved episode moves its party, and following stops when "
+        "the show ends. Stop it with `/watchparty unfollow`.",
+    )
+    if started.created:
+        lines = [
+            f"#{party.id} episode {party.sessions[0].session.episodes}: "
+            f"<t:{int(party.sessions[0].session.start.timestamp())}:F>"
+            for party in started.created
+        ]
+        embed.add_field(name="Announced now", value="\n".join(lines)[:1024], inline=False)
+    elif started.next_airing is not None:
+        embed.add_field(
+            name="Next episode",
+            value=f"<t:{started.next_airing}:F> (<t:{started.next_airing}:R>): its party is "
+            "announced a week before.",
+            inline=False,
+        )
+    else:
+        embed.add_field(
+            name="Next episode",
+            value="Not announced yet: its party appears once the broadcaster lists it.",
+            inline=False,
+        )
+    return embed

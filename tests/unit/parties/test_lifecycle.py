@@ -7,7 +7,7 @@ The service, the timers and the outbox are the real ones on SQLite; only Discord
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,20 +15,9 @@ import icalendar
 import pytest
 
 from bot.errors import UserFacingError
-from bot.guilds.repository import GuildSettingsRepository
-from bot.guilds.service import GuildSettingsService
-from bot.outbox.repository import OutboxRepository
-from bot.outbox.worker import Outbox
-from bot.parties.drafts import DraftRepository
 from bot.parties.models import PlaceKind, Rsvp, ScheduleRequest
-from bot.parties.repository import PartyRepository
-from bot.parties.service import PartyService
-from bot.storage.database import Database
-from bot.timers.repository import TimerRepository
-from bot.timers.service import TimerService
 from tests.support.clock import FakeClock
-from tests.support.fake_discord import FakeDiscord
-from tests.unit.outbox.conftest import make_outbox
+from tests.unit.parties.conftest import World
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -37,55 +26,9 @@ GUILD, CHANNEL, VOICE = 111, 900, 950
 HOST, JUN, SORA, MINA = 1, 2, 3, 4
 
 
-@dataclass
-class World:
-    parties: PartyService
-    timers: TimerService
-    outbox: Outbox
-    discord: FakeDiscord
-    clock: FakeClock
-    db: Database
-
-    async def deliver(self) -> None:
-        """Fire what is due, then send what is queued."""
-        await self.timers.fire_due()
-        await self.timers.settle()
-        await self.outbox.drain()
-
-    def set_time(self, moment: datetime) -> None:
-        self.clock.advance((moment - self.clock.now()).total_seconds())
-
-    async def at(self, moment: datetime) -> None:
-        self.set_time(moment)
-        await self.deliver()
-
-    def channel_posts(self) -> list[str]:
-        return [p.message.content for p in self.discord.posts if p.where == f"channel {CHANNEL}"]
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
-
-
-@pytest.fixture
-async def world(db: Database, clock: FakeClock) -> World:
-    outbox_repository = OutboxRepository(db)
-    discord = FakeDiscord(clock)
-    outbox = make_outbox(outbox_repository, discord, clock)
-    timers = TimerService(TimerRepository(db, outbox_repository), clock)
-    settings = GuildSettingsService(GuildSettingsRepository(db), clock)
-    parties = PartyService(
-        db,
-        PartyRepository(db),
-        DraftRepository(db),
-        timers,
-        outbox_repository,
-        settings,
-        clock,
-    )
-    parties.register_timers(timers)
-    return World(parties, timers, outbox, discord, clock, db)
 
 
 def request(**changes: object) -> ScheduleRequest:
@@ -142,7 +85,8 @@ async def test_confirm_posts_the_announcement_with_buttons_and_mirrors_the_sessi
         ("Add to calendar", f"party:{party.id}:calendar"),
     ]
     google = post.message.buttons[4]
-    assert google.url is not None and google.url.startswith("https://calendar.google.com/")
+    assert google.url is not None
+    assert google.url.startswith("https://calendar.google.com/")
     [event] = world.discord.events[GUILD].values()
     assert (event.place, event.channel_id, event.start) == ("voice", VOICE, start)
     assert event.name == "Crash Landing on You, episodes 1\u20132"

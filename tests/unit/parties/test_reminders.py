@@ -13,9 +13,9 @@ from bot.parties.models import PlaceKind, Rsvp
 from bot.parties.reminders import KIND, PartyReminders, reminder_key, reminder_timers
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
-from tests.unit.parties.conftest import build_party_service
 from bot.timers.models import FiredTimer, PermanentTimerError
 from tests.support.clock import FakeClock
+from tests.unit.parties.conftest import build_party_service
 from tests.unit.parties.test_service import GUILD, HOST, JUN, NOW, SORA, plan
 
 ROLE = 4444

@@ -20,10 +20,9 @@ from bot.parties.models import (
     Session,
     Weekday,
 )
-from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
-from tests.unit.parties.conftest import build_party_service
 from tests.support.clock import FakeClock
+from tests.unit.parties.conftest import build_party_service
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # Fri 19:00 KST

@@ -1,0 +1,337 @@
+"""`/watchparty follow`: a watch party for each new episode of a show, at its real air time.
+
+A follow is a row of its own; each episode's party is an ordinary party (announcement, RSVPs,
+reminders, event) that names the follow and its episode, at most one per episode. A daily
+timer (`party.follow`) reads the broadcaster's schedule again and applies `plan_follow`:
+parties for episodes now within a week are created, a moved episode moves its party (the
+Going members are told), an episode taken off the schedule cancels its party, and following
+stops when the show has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_unix, to_unix
+from bot.errors import UserFacingError
+from bot.metadata.models import AirSchedule
+from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.parties.follow import FollowChanges, FollowedEpisode, plan_follow
+from bot.parties.models import EpisodeRange, Party, PartyPlan, PlaceKind, Session
+from bot.parties.service import PartyService, may_change
+from bot.storage.database import Database
+from bot.timers.models import FiredTimer, PermanentTimerError, TimerOutcome
+from bot.timers.service import TimerService
+
+log = logging.getLogger(__name__)
+
+KIND: Final = "party.follow"
+CHECK_EVERY: Final = timedelta(days=1)
+_COLUMNS: Final = (
+    "id, guild_id, channel_id, host_id, title_id, title_name, zone, offset_minutes, place_kind,"
+    " place, cover_url, compass_line, since_episode, ended_at, stopped_at"
+)
+
+
+class AirTimes(Protocol):
+    async def air_schedule(self, title_id: str) -> AirSchedule: ...
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_id: str
+    title_name: str
+    zone: str
+    offset_minutes: int
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    cover_url: str | None = None
+    compass_line: str | None = None
+    since_episode: int | None = None
+    ended: bool = False
+    stopped: bool = False
+
+    @property
+    def active(self) -> bool:
+        return not (self.ended or self.stopped)
+
+
+@dataclass(frozen=True)
+class NewFollow:
+    """What a member asked to follow, with the title's look snapshotted."""
+
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_id: str
+    zone: str
+    offset_minutes: int
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    cover_url: str | None = None
+    compass_line: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowStarted:
+    follow: Follow
+    created: tuple[Party, ...]
+    next_airing: int | None  # Unix seconds of the next episode's party, when one is known
+
+
+def check_key(follow_id: int) -> str:
+    return f"follow:{follow_id}:check"
+
+
+class FollowRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, new: NewFollow, schedule: AirSchedule, since: int | None, *, now: int
+    ) -> Follow:
+        async with self._db.transaction() as tx:
+            follow_id = await tx.insert(
+                """
+                INSERT INTO party_follows (
+                    guild_id, channel_id, host_id, title_id, title_name, zone, offset_minutes,
+                    place_kind, place, cover_url, compass_line, since_episode, created_at
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    new.guild_id,
+                    new.channel_id,
+                    new.host_id,
+                    schedule.title_id,
+                    schedule.title_name[:100],
+                    new.zone,
+                    new.offset_minutes,
+                    new.place_kind.value,
+                    new.place,
+                    new.cover_url,
+                    new.compass_line,
+                    since,
+                    now,
+                ),
+            )
+        found = await self.get(follow_id)
+        assert found is not None
+        return found
+
+    async def get(self, follow_id: int, *, guild_id: int | None = None) -> Follow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM party_follows WHERE id = ?",  # noqa: S608 - constant
+            (follow_id,),
+        )
+        if row is None or (guild_id is not None and row["guild_id"] != guild_id):
+            return None
+        return _follow(row)
+
+    async def active(self, guild_id: int) -> list[Follow]:
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM party_follows"  # noqa: S608 - constant
+            " WHERE guild_id = ? AND ended_at IS NULL AND stopped_at IS NULL ORDER BY id",
+            (guild_id,),
+        )
+        return [_follow(row) for row in rows]
+
+    async def followed(self, follow_id: int) -> list[FollowedEpisode]:
+        rows = await self._db.fetchall(
+            """
+            SELECT p.id, p.follow_episode, s.starts_at, p.cancelled_at
+            FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id AND s.number = 1
+            WHERE p.follow_id = ? ORDER BY p.follow_episode
+            """,
+            (follow_id,),
+        )
+        return [
+            FollowedEpisode(
+                row["follow_episode"], row["id"], row["starts_at"], row["cancelled_at"] is not None
+            )
+            for row in rows
+        ]
+
+    async def mark(self, follow_id: int, *, checked_at: int, ended: bool) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE party_follows SET last_checked_at = ?,"
+                " ended_at = CASE WHEN ? THEN COALESCE(ended_at, ?) ELSE ended_at END"
+                " WHERE id = ?",
+                (checked_at, ended, checked_at, follow_id),
+            )
+
+    async def stop(self, follow_id: int, *, now: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE party_follows SET stopped_at = COALESCE(stopped_at, ?) WHERE id = ?",
+                (now, follow_id),
+            )
+
+
+def _follow(row: sqlite3.Row) -> Follow:
+    return Follow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        host_id=row["host_id"],
+        title_id=row["title_id"],
+        title_name=row["title_name"],
+        zone=row["zone"],
+        offset_minutes=row["offset_minutes"],
+        place_kind=PlaceKind(row["place_kind"]),
+        place=row["place"],
+        cover_url=row["cover_url"],
+        compass_line=row["compass_line"],
+        since_episode=row["since_episode"],
+        ended=row["ended_at"] is not None,
+        stopped=row["stopped_at"] is not None,
+    )
+
+
+class FollowService:
+    def __init__(
+        self,
+        repository: FollowRepository,
+        parties: PartyService,
+        air_times: AirTimes,
+        timers: TimerService,
+        clock: Clock,
+    ) -> None:
+        self._repository = repository
+        self._parties = parties
+        self._air_times = air_times
+        self._timers = timers
+        self._clock = clock
+
+    def register_timers(self, timers: TimerService) -> None:
+        timers.register(KIND, self.check)
+
+    async def follow(self, new: NewFollow) -> FollowStarted:
+        """Start following: read the schedule now, create the parties of the coming week,
+        and read it again every day."""
+        schedule = await self._air_times.air_schedule(new.title_id)
+        now = to_unix(self._clock.now())
+        if schedule.finished:
+            raise UserFacingError(
+                f"**{schedule.title_name}** has finished airing, so there is nothing to follow. "
+                "Plan a series with `/watchparty schedule` instead."
+            )
+        for existing in await self._repository.active(new.guild_id):
+            if existing.title_id == schedule.title_id:
+                raise UserFacingError(
+                    f"This server already follows **{existing.title_name}** "
+                    f"(follow #{existing.id})."
+                )
+        coming = [a for a in schedule.airings if a.airs_at + new.offset_minutes * 60 > now]
+        since = min((a.episode for a in coming), default=None)
+        if since is None:
+            # Nothing announced yet: follow from the episode after the last one listed.
+            aired = [a.episode for a in schedule.airings]
+            since = max(aired) + 1 if aired else None
+        follow = await self._repository.create(new, schedule, since, now=now)
+        created = await self._apply(follow, schedule)
+        await self._timers.schedule(
+            KIND,
+            self._clock.now() + CHECK_EVERY,
+            {"follow_id": follow.id},
+            key=check_key(follow.id),
+        )
+        starts = [a.airs_at + follow.offset_minutes * 60 for a in coming]
+        return FollowStarted(follow, created, min(starts, default=None))
+
+    async def stop(
+        self, guild_id: int, follow_id: int, *, by: int, can_manage_events: bool
+    ) -> Follow:
+        follow = await self._repository.get(follow_id, guild_id=guild_id)
+        if follow is None:
+            raise UserFacingError(f"There is no follow #{follow_id} in this server.")
+        may_change(follow.host_id, f"follow #{follow.id}", by, can_manage_events=can_manage_events)
+        await self._repository.stop(follow.id, now=to_unix(self._clock.now()))
+        await self._timers.cancel(check_key(follow.id))
+        return follow
+
+    async def active(self, guild_id: int) -> list[Follow]:
+        return await self._repository.active(guild_id)
+
+    async def check(self, fired: FiredTimer) -> TimerOutcome:
+        """The daily re-read. A provider that does not answer is asked again tomorrow."""
+        try:
+            follow_id = int(fired.payload["follow_id"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentTimerError(f"unreadable follow check: {error}") from error
+        follow = await self._repository.get(follow_id)
+        if follow is None or not follow.active:
+            return TimerOutcome()
+        tomorrow = self._clock.now() + CHECK_EVERY
+        try:
+            schedule = await self._air_times.air_schedule(follow.title_id)
+        except UserFacingError as error:
+            log.warning("Follow #%s: could not read %s: %s", follow.id, follow.title_id, error)
+            return TimerOutcome(repeat_at=tomorrow)
+        changes = await self._changes(follow, schedule)
+        await self._apply_changes(follow, changes)
+        if changes.ended:
+            ended = OutgoingMessage(
+                ToChannel(follow.channel_id),
+                f"\U0001f3c1 **{follow.title_name}** has finished airing, so follow "
+                f"#{follow.id} has stopped. Thanks for watching together!",
+            )
+            return TimerOutcome(messages=(ended,))
+        return TimerOutcome(repeat_at=tomorrow)
+
+    async def _changes(self, follow: Follow, schedule: AirSchedule) -> FollowChanges:
+        now = to_unix(self._clock.now())
+        changes = plan_follow(
+            schedule,
+            await self._repository.followed(follow.id),
+            offset_minutes=follow.offset_minutes,
+            now=now,
+            since_episode=follow.since_episode,
+        )
+        await self._repository.mark(follow.id, checked_at=now, ended=changes.ended)
+        return changes
+
+    async def _apply(self, follow: Follow, schedule: AirSchedule) -> tuple[Party, ...]:
+        return await self._apply_changes(follow, await self._changes(follow, schedule))
+
+    async def _apply_changes(self, follow: Follow, changes: FollowChanges) -> tuple[Party, ...]:
+        created = [
+            await self._parties.create_followed(
+                _episode_plan(follow, episode.episode, episode.starts_at),
+                follow_id=follow.id,
+                episode=episode.episode,
+            )
+            for episode in changes.create
+        ]
+        for moved in changes.move:
+            await self._parties.move_followed(follow.guild_id, moved.party_id, moved.starts_at)
+        for party_id in changes.cancel:
+            await self._parties.cancel_followed(follow.guild_id, party_id)
+        return tuple(created)
+
+
+def _episode_plan(follow: Follow, episode: int, starts_at: int) -> PartyPlan:
+    start = from_unix(starts_at).astimezone(ZoneInfo(follow.zone))
+    return PartyPlan(
+        guild_id=follow.guild_id,
+        channel_id=follow.channel_id,
+        host_id=follow.host_id,
+        title_name=follow.title_name,
+        zone=follow.zone,
+        sessions=(Session(1, start, None, EpisodeRange(episode, episode)),),
+        title_id=follow.title_id,
+        place_kind=follow.place_kind,
+        place=follow.place,
+        note=None,
+        cover_url=follow.cover_url,
+        compass_line=follow.compass_line,
+    )

@@ -1,0 +1,153 @@
+"""Following the airing end to end on a fake clock: parties for the coming week's episodes,
+the daily re-read that moves a party when the broadcaster moves its episode, and the stop when
+the show ends. The air times come from a stand-in with the provider's answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.errors import UserFacingError
+from bot.metadata.models import Airing, AirSchedule
+from bot.parties.follows import FollowRepository, FollowService, NewFollow
+from bot.parties.models import Rsvp
+from tests.support.clock import FakeClock
+from tests.unit.parties.conftest import World
+from tests.unit.parties.test_lifecycle import CHANNEL, GUILD, HOST, JUN
+
+NOW = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
+HOUR = 3600
+DAY = 24 * HOUR
+FIRST_AIRING = int(datetime(2026, 12, 5, 14, 0, tzinfo=UTC).timestamp())  # Sat 23:00 KST
+
+
+@dataclass
+class Broadcaster:
+    """What AniList answers about a weekly anime: episode 5 next, one a week."""
+
+    first: int = FIRST_AIRING
+    episodes: dict[int, int] = field(default_factory=dict)
+    finished: bool = False
+    down: bool = False
+
+    def __post_init__(self) -> None:
+        self.episodes = {5 + n: self.first + n * 7 * DAY for n in range(8)}
+
+    async def air_schedule(self, title_id: str) -> AirSchedule:
+        if self.down:
+            raise UserFacingError("AniList is not answering right now.")
+        airings = tuple(Airing(e, t) for e, t in sorted(self.episodes.items()))
+        return AirSchedule(title_id, "Frieren", airings, self.finished, 12)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def broadcaster() -> Broadcaster:
+    return Broadcaster()
+
+
+@pytest.fixture
+def follows(world: World, db, broadcaster: Broadcaster) -> FollowService:
+    service = FollowService(
+        FollowRepository(db), world.parties, broadcaster, world.timers, world.clock
+    )
+    service.register_timers(world.timers)
+    return service
+
+
+def new_follow(offset_minutes: int = 60) -> NewFollow:
+    return NewFollow(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        host_id=HOST,
+        title_id="anilist:154587",
+        zone="Asia/Seoul",
+        offset_minutes=offset_minutes,
+    )
+
+
+async def test_following_announces_the_coming_weeks_episode_an_hour_after_it_airs(world, follows):
+    started = await follows.follow(new_follow())
+    [party] = started.created
+    session = party.sessions[0].session
+    assert session.episodes is not None
+    assert session.episodes.first == 5
+    assert int(session.start.timestamp()) == FIRST_AIRING + HOUR
+    await world.outbox.drain()
+    [announcement] = [p for p in world.discord.posts if p.message.embed]
+    assert "Episode" in {f["name"] for f in announcement.message.embed["fields"]}
+
+
+async def test_the_daily_read_adds_next_weeks_episode_and_moves_a_delayed_one(
+    world, follows, broadcaster
+):
+    started = await follows.follow(new_follow())
+    [first] = started.created
+    await world.parties.rsvp(GUILD, first.id, JUN, Rsvp.GOING)
+    broadcaster.episodes[5] += 2 * HOUR  # a sports broadcast pushes episode 5 back two hours
+    world.set_time(NOW + timedelta(days=1, minutes=1))
+    await world.deliver()
+    moved = await world.parties.get(GUILD, first.id)
+    assert int(moved.sessions[0].session.start.timestamp()) == FIRST_AIRING + 3 * HOUR
+    [notice] = [p for p in world.discord.posts if "moved to" in p.message.content]
+    assert notice.message.mention_user_ids == (JUN,)
+    # Six days on, episode 6 comes within the week and gets its party; episode 5's is not
+    # created twice.
+    for day in range(2, 8):
+        world.set_time(NOW + timedelta(days=day, minutes=day))
+        await world.deliver()
+    followed = await FollowRepository(world.db).followed(started.follow.id)
+    assert [(f.episode, f.starts_at) for f in followed] == [
+        (5, FIRST_AIRING + 3 * HOUR),
+        (6, FIRST_AIRING + 7 * DAY + HOUR),
+    ]
+
+
+async def test_following_stops_when_the_show_ends(world, follows, broadcaster):
+    await follows.follow(new_follow())
+    broadcaster.episodes = {}
+    broadcaster.finished = True
+    world.set_time(NOW + timedelta(days=1, minutes=1))
+    await world.deliver()
+    [ended] = [p for p in world.discord.posts if "finished airing" in p.message.content]
+    assert ended.where == f"channel {CHANNEL}"
+    assert await follows.active(GUILD) == []
+
+
+async def test_a_provider_that_does_not_answer_is_asked_again_tomorrow(world, follows, broadcaster):
+    started = await follows.follow(new_follow())
+    broadcaster.down = True
+    world.set_time(NOW + timedelta(days=1, minutes=1))
+    await world.deliver()
+    assert len(await follows.active(GUILD)) == 1
+    broadcaster.down = False
+    world.set_time(NOW + timedelta(days=2, minutes=2))
+    await world.deliver()
+    followed = await FollowRepository(world.db).followed(started.follow.id)
+    assert [f.episode for f in followed] == [5, 6]
+
+
+async def test_a_finished_show_or_one_already_followed_is_refused(world, follows, broadcaster):
+    await follows.follow(new_follow())
+    with pytest.raises(UserFacingError, match="already follows"):
+        await follows.follow(new_follow())
+    broadcaster.finished = True
+    follows_of_other = new_follow()
+    with pytest.raises(UserFacingError, match="finished airing"):
+        await follows.follow(follows_of_other)
+
+
+async def test_only_the_host_or_an_event_manager_may_stop_following(world, follows):
+    started = await follows.follow(new_follow())
+    with pytest.raises(UserFacingError, match="Only the host"):
+        await follows.stop(GUILD, started.follow.id, by=JUN, can_manage_events=False)
+    with pytest.raises(UserFacingError, match="no follow"):
+        await follows.stop(GUILD + 1, started.follow.id, by=HOST, can_manage_events=True)
+    await follows.stop(GUILD, started.follow.id, by=HOST, can_manage_events=False)
+    assert await follows.active(GUILD) == []

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import HttpUrl, SecretStr
 
-from bot.client import create_bot
+from bot.client import WatchClubBot, create_bot
 from bot.config import Settings
 from bot.outbox.message import (
     EventDetails,
@@ -33,6 +34,24 @@ from bot.storage.database import Database
 from bot.timers.service import TimerService
 from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
 from sandbox.testing import start_client
+
+
+class DemoClock:
+    """The real time, which the demo can jump ahead ("three days later") to show what happens
+    when reminders fall due, without waiting for them."""
+
+    def __init__(self) -> None:
+        self._ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._ahead
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._ahead.total_seconds()
+
+    def jump_to(self, moment: datetime) -> None:
+        self._ahead += max(timedelta(0), moment - self.now())
+
 
 # Nothing listens on port 9 (discard): a provider call fails at once, and never leaves the machine.
 _CLOSED_PORT = HttpUrl("http://127.0.0.1:9/")
@@ -174,7 +193,75 @@ async def play_reminders(
         await asyncio.sleep(0.02)
 
 
-async def play_delivery(sandbox: Sandbox, world: World, outbox: Outbox, db: Database) -> None:
+async def play_watch_party(
+    sandbox: Sandbox, world: World, bot: WatchClubBot, clock: DemoClock, db: Database
+) -> None:
+    """Watch together: a series planned and confirmed, answered, and its first reminder."""
+    guild = world.guild("K-Drama Club")
+    mina, jun, sora = guild.member("mina"), guild.member("jun"), guild.member("sora")
+    general, parties = guild.channel("general"), guild.channel("watch-parties")
+    theater = guild.channel("Theater")
+    options = {
+        "title": "catalog:crash-landing-on-you",
+        "when": "fri 8pm KST",
+        "repeat": "weekly fri,sat",
+        "episodes_per_session": 2,
+        "where": f"<#{theater.id}>",
+        "note": "Bring snacks. Subtitles on.",
+        "thread": True,
+    }
+    await sandbox.autocomplete(
+        "watchparty schedule",
+        member=sora,
+        channel=general,
+        options={**options, "when": "fri 8pm KST"},
+        focused="when",
+    )
+    preview = await sandbox.slash(
+        "watchparty schedule", member=sora, channel=general, options=options
+    )
+    confirm = next(
+        (
+            c["custom_id"]
+            for row in preview.components
+            for c in row.get("components", [])
+            if str(c.get("custom_id", "")).endswith(":confirm")
+        ),
+        None,
+    )
+    if preview.message is None or confirm is None:
+        return
+    await sandbox.click(member=sora, message=preview.message, custom_id=confirm)
+    await _until_delivered(db, clock)
+    announcements = [m for m in sandbox.messages(parties) if m.embeds]
+    if not announcements:
+        return
+    announcement = announcements[-1]
+    party_id = str(announcement.components[0]["components"][0]["custom_id"]).split(":")[1]
+    sandbox.note("Members answer with the announcement's buttons; each sees their own answer")
+    for member, choice in ((jun, "going"), (mina, "maybe"), (sora, "going"), (jun, "not_going")):
+        await sandbox.click(
+            member=member, message=announcement, custom_id=f"party:{party_id}:rsvp:{choice}"
+        )
+    await sandbox.click(member=jun, message=announcement, custom_id=f"party:{party_id}:rsvp:going")
+    await sandbox.slash("watchparty remind dm", member=sora, channel=general, options={"dm": "on"})
+    clock.jump_to(clock.now() + timedelta(seconds=5))  # past the announcement's edit spacing
+    bot.services.outbox.notify()
+    await _until_delivered(db, clock)
+    await sandbox.slash("watchparty list", member=jun, channel=general)
+    party = await bot.services.parties.get(int(guild.id), int(party_id))
+    first = party.sessions[0].session.start
+    sandbox.note("Fast-forward to one hour before the first session")
+    clock.jump_to(first - timedelta(hours=1))
+    await bot.services.timers.fire_due()
+    await bot.services.timers.settle()
+    await _until_delivered(db, clock)
+    await sandbox.slash("watchparty calendar", member=jun, channel=general)
+
+
+async def play_delivery(
+    sandbox: Sandbox, world: World, outbox: Outbox, db: Database, clock: DemoClock
+) -> None:
     """What polls and watch parties will stand on: a message edited as votes pour in, and a
     session mirrored as a Discord event, kept in step, and refused without the permission."""
     guild = world.guild("K-Drama Club")
@@ -190,9 +277,7 @@ async def play_delivery(sandbox: Sandbox, world: World, outbox: Outbox, db: Data
     )
     await _until_delivered(db)
     sandbox.note("The 40 changes collapsed into one edit: the latest tally")
-    tomorrow = datetime.now(UTC).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(
-        days=1
-    )
+    tomorrow = clock.now().replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(days=1)
     start = int(tomorrow.timestamp())
     where = "#watch-parties"
     await outbox.queue(
@@ -207,11 +292,21 @@ async def play_delivery(sandbox: Sandbox, world: World, outbox: Outbox, db: Data
     moved = EventDetails(_PARTY, start + 3600, start + 9000, location=where)
     await outbox.queue([MirrorEvent(guild_id, "demo:party", moved)])
     await _until_delivered(db)
+
+
+async def play_mirror_off(
+    sandbox: Sandbox, world: World, outbox: Outbox, db: Database, clock: DemoClock
+) -> None:
+    """Without Manage Events everything else goes on, and /about says why events are off."""
+    guild = world.guild("K-Drama Club")
+    guild_id = int(guild.id)
+    where = "#watch-parties"
+    start = int((clock.now() + timedelta(days=8)).timestamp())
     sandbox.note("An admin takes away the bot's Manage Events permission")
     await sandbox.revoke_bot_permissions(guild, MANAGE_EVENTS | CREATE_EVENTS)
     later = EventDetails("Moving ep 3-4 watch party", start + 86400, start + 91800, location=where)
     await outbox.queue([MirrorEvent(guild_id, "demo:party2", later)])
-    await _until_delivered(db)
+    await _until_delivered(db, clock)
     await sandbox.slash("about", member=guild.member("mina"), channel=guild.channel("general"))
 
 
@@ -222,28 +317,33 @@ def _tally(slow_burn: int, fantasy: int) -> str:
     return f"Live tally: slow-burn {slow_burn} · fantasy {fantasy}"
 
 
-async def _until_delivered(db: Database) -> None:
+async def _until_delivered(db: Database, clock: DemoClock | None = None) -> None:
     """Until nothing is due to go out now (a request held for a later try does not count)."""
     repository = OutboxRepository(db)
+    now = clock.now if clock is not None else lambda: datetime.now(UTC)
     for _ in range(250):
         next_at = await repository.next_send_after()
-        if next_at is None or next_at > datetime.now(UTC).timestamp() + 1:
+        if next_at is None or next_at > now().timestamp() + 1:
             return
         await asyncio.sleep(0.02)
 
 
 async def run_demo(*, color: bool = False) -> int:
     world = World.default()
+    world.guild("K-Drama Club").add_voice_channel("Theater")
+    clock = DemoClock()
     with tempfile.TemporaryDirectory(prefix="watchclub-demo-") as folder:
         async with Sandbox(world) as sandbox:
             settings = demo_settings(sandbox, Path(folder) / "demo.sqlite3")
-            async with open_resources(settings) as resources:
+            async with open_resources(settings, clock=clock) as resources:
                 bot = create_bot(settings, resources)
                 async with start_client(bot, sandbox):
                     await sandbox.wait_synced()
                     await play_script(sandbox, world)
                     await play_reminders(sandbox, world, bot.services.timers, resources.db)
-                    await play_delivery(sandbox, world, bot.services.outbox, resources.db)
+                    await play_delivery(sandbox, world, bot.services.outbox, resources.db, clock)
+                    await play_watch_party(sandbox, world, bot, clock, resources.db)
+                    await play_mirror_off(sandbox, world, bot.services.outbox, resources.db, clock)
                     await sandbox.settle()
             transcript = sandbox.transcript.render(color=color)
     print(_INTRO)

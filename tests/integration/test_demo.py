@@ -40,4 +40,18 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert 'event "Moving ep 3-4 watch party" not scheduled: Missing Permissions' in out
     assert "Off since" in out
     assert "I lack the Manage Events" in out
+    # Watch together: a series previewed in its zone, confirmed, answered and reminded.
+    assert "suggests: Fri 4 Dec 20:00 KST · in 4 days" in out
+    assert "repeats every Fri and Sat at" in out
+    assert "Series: Session 1 of 8 · every Fri and Sat at 20:00 KST" in out
+    assert "[Going] [Maybe] [Can't go] [Add to calendar] [Google Calendar ↗]" in out
+    assert 'opened the thread "Crash Landing on You, episodes 1–2"' in out
+    assert 'scheduled "Crash Landing on You, episodes 1–2"' in out
+    assert "RSVP: ✅ 2 Going · 🤔 1 Maybe · ❌ 0 Can't go" in out
+    start = out.index("⏰ **Crash Landing on You, episodes 1–2** starts in 1h")
+    pings = out.index("(pings", start)
+    reminder = out[start : out.index(")", pings) + 1]
+    assert reminder.endswith("(pings @Jun, @Watch Party)")  # Maybe (mina) is not pinged
+    assert "@Sora your DMs are closed, so here it is:" in out[pings:]  # she chose DMs
+    assert "[file: Watch-parties.ics]" in out
     assert "Traceback" not in out

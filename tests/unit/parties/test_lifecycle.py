@@ -329,3 +329,35 @@ def test_request_round_trips_through_a_draft():
 
     original = replace(request(), wants_thread=True, note="라면 night")
     assert request_from_json(request_to_json(original)) == original
+
+
+async def test_the_readmes_new_york_series_across_dst_is_what_the_bot_plans(world):
+    """README.md, "A series across a daylight-saving change": the table is this plan."""
+    world.set_time(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    _, planned = await world.parties.preview(
+        request(
+            when="2027-03-05 20:00",
+            zone="America/New_York",
+            repeat="weekly fri",
+            sessions=4,
+            episodes=None,
+            per_session=2,
+        )
+    )
+    seoul, london = ZoneInfo("Asia/Seoul"), ZoneInfo("Europe/London")
+    rows = [
+        (
+            str(s.episodes),
+            s.start.strftime("%a %-d %b %H:%M %Z"),
+            s.start.astimezone(UTC).strftime("%a %H:%M"),
+            s.start.astimezone(seoul).strftime("%a %H:%M"),
+            s.start.astimezone(london).strftime("%a %H:%M %Z"),
+        )
+        for s in planned.plan.sessions
+    ]
+    assert rows == [
+        ("1\u20132", "Fri 5 Mar 20:00 EST", "Sat 01:00", "Sat 10:00", "Sat 01:00 GMT"),
+        ("3\u20134", "Fri 12 Mar 20:00 EST", "Sat 01:00", "Sat 10:00", "Sat 01:00 GMT"),
+        ("5\u20136", "Fri 19 Mar 20:00 EDT", "Sat 00:00", "Sat 09:00", "Sat 00:00 GMT"),
+        ("7\u20138", "Fri 26 Mar 20:00 EDT", "Sat 00:00", "Sat 09:00", "Sat 00:00 GMT"),
+    ]

@@ -21,6 +21,7 @@ from bot.clock import Clock, from_unix, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import AirSchedule
 from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.parties.announcement import in_message
 from bot.parties.follow import FollowChanges, FollowedEpisode, plan_follow
 from bot.parties.models import EpisodeRange, Party, PartyPlan, PlaceKind, Session
 from bot.parties.service import PartyService, may_change
@@ -282,7 +283,7 @@ class FollowService:
         if changes.ended:
             ended = OutgoingMessage(
                 ToChannel(follow.channel_id),
-                f"\U0001f3c1 **{follow.title_name}** has finished airing, so follow "
+                f"\U0001f3c1 **{in_message(follow.title_name)}** has finished airing, so follow "
                 f"#{follow.id} has stopped. Thanks for watching together!",
             )
             return TimerOutcome(messages=(ended,))

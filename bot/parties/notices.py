@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from typing import Final
 
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
-from bot.parties.announcement import session_label
+from bot.parties.announcement import in_message, message_label
 from bot.parties.models import Party, StoredSession
 
 # Mentions per message: 50 of the longest ids (24 characters with a space) and the headline
@@ -42,7 +42,7 @@ def to_going(
     for position, members in enumerate(groups or [()]):
         pinged_roles = roles if position == 0 else ()
         pings = " ".join([*(f"<@&{r}>" for r in pinged_roles), *(f"<@{m}>" for m in members)])
-        text = headline if position == 0 else f"\u2026 {party.plan.title_name}"
+        text = headline if position == 0 else f"\u2026 {in_message(party.plan.title_name)}"
         messages.append(
             OutgoingMessage(
                 ToChannel(channel_id),
@@ -77,18 +77,17 @@ def change_notices(
     for old, new in zip(moved_from, moved_to, strict=True):
         was, now = int(old.session.start.timestamp()), int(new.session.start.timestamp())
         lines.append(
-            f"\U0001f501 **{session_label(party, new)}** moved to <t:{now}:F> (<t:{now}:R>); "
+            f"\U0001f501 **{message_label(party, new)}** moved to <t:{now}:F> (<t:{now}:R>); "
             f"it was <t:{was}:F>."
         )
     if cancelled and party.cancelled:
-        lines.append(
-            f"\U0001f6ab **{party.plan.title_name}** (watch party #{party.id}) is cancelled."
-        )
+        name = in_message(party.plan.title_name)
+        lines.append(f"\U0001f6ab **{name}** (watch party #{party.id}) is cancelled.")
     else:
         for stored in cancelled:
             start = int(stored.session.start.timestamp())
             lines.append(
-                f"\U0001f6ab **{session_label(party, stored)}** on <t:{start}:F> is cancelled."
+                f"\U0001f6ab **{message_label(party, stored)}** on <t:{start}:F> is cancelled."
             )
     if not lines:
         return []

@@ -17,7 +17,7 @@ from typing import Final
 
 from bot.clock import to_unix
 from bot.durations import format_elapsed, format_minutes
-from bot.parties.announcement import place_text, session_label
+from bot.parties.announcement import message_label, place_text
 from bot.parties.models import Party, StoredSession
 from bot.parties.notices import to_going
 from bot.parties.repository import PartyRepository
@@ -65,7 +65,12 @@ def reminder_timers(party: Party, lead_minutes: Sequence[int], *, now: datetime)
 
 
 def reminder_key(party_id: int, session: int, lead_minutes: int) -> str:
-    return f"party:{party_id}:session:{session}:lead:{lead_minutes}"
+    return f"{reminder_prefix(party_id, session)}{lead_minutes}"
+
+
+def reminder_prefix(party_id: int, session: int) -> str:
+    """What every reminder key of one session starts with, whatever its lead time."""
+    return f"party:{party_id}:session:{session}:lead:"
 
 
 class PartyReminders:
@@ -114,7 +119,7 @@ def _overtaken(stored: StoredSession, lead: int, next_lead: object, now: datetim
 def _headline(party: Party, stored: StoredSession, lead: int, fired: FiredTimer) -> str:
     session = stored.session
     start = int(session.start.timestamp())
-    what = session_label(party, stored)
+    what = message_label(party, stored)
     if lead:
         left = math.ceil((session.start - (fired.due_at + fired.late_by)).total_seconds() / 60)
         headline = (

@@ -39,7 +39,7 @@ from bot.parties.models import (
 )
 from bot.parties.notices import change_notices
 from bot.parties.reminders import KIND as REMINDER
-from bot.parties.reminders import PartyReminders, reminder_key, reminder_timers
+from bot.parties.reminders import PartyReminders, reminder_prefix, reminder_timers
 from bot.parties.repository import UNKNOWN_LENGTH, NewTimes, PartyRepository
 from bot.parties.series import at_wall, expand_series, parse_episodes, parse_repeat
 from bot.parties.session_timers import KIND as ADVANCE
@@ -52,6 +52,7 @@ from bot.when import ReadTime, names_its_zone, read_date, read_when
 MAX_TITLE_NAME = 100
 MAX_NOTE = 500
 MAX_LINK = 500
+MAX_PARTIES = 10_000  # upcoming parties of one server that a change of lead times reaches
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,23 @@ class PartyService:
         )
         return party
 
+    async def apply_lead_times(self, guild_id: int) -> int:
+        """After `/config reminders`: the reminders of every upcoming party here follow the new
+        lead times (one already sent is not sent again). Returns how many parties changed."""
+        now = self._clock.now()
+        parties = await self._repository.upcoming(guild_id, now=to_unix(now), limit=MAX_PARTIES)
+        if not parties:
+            return 0
+        leads = (await self._settings.get(guild_id)).reminder_lead_minutes
+        async with self._db.transaction() as tx:
+            for party in parties:
+                for stored in party.upcoming:
+                    await self._timers.cancel_prefixed_in(
+                        tx, reminder_prefix(party.id, stored.session.number)
+                    )
+                await self._timers.schedule_in(tx, reminder_timers(party, leads, now=now))
+        return len(parties)
+
     async def _timers_for(self, party: Party, now: datetime) -> list[NewTimer]:
         settings = await self._settings.get(party.plan.guild_id)
         return [
@@ -428,15 +446,12 @@ class PartyService:
         guild_id = party.plan.guild_id
         now = self._clock.now()
         numbers = [s.session.number for s in cancelling]
-        settings = await self._settings.get(guild_id)
-        leads = {*settings.reminder_lead_minutes, 0}
         async with self._db.transaction() as tx:
             await self._repository.cancel_sessions_in(tx, party.id, numbers, now=to_unix(now))
             after = await self._repository.get_in(tx, party.id, guild_id=guild_id)
             assert after is not None
-            await self._timers.cancel_in(
-                tx, [reminder_key(party.id, n, lead) for n in numbers for lead in leads]
-            )
+            for number in numbers:
+                await self._timers.cancel_prefixed_in(tx, reminder_prefix(party.id, number))
             going = await self._repository.counts_in(tx, party.id)
             cancelled = [s for s in after.sessions if s.session.number in numbers]
             deliveries: list[Delivery] = [

@@ -53,6 +53,14 @@ class TimerRepository:
             )
         return removed
 
+    async def cancel_prefixed_in(self, tx: Transaction, prefix: str) -> int:
+        """Forget the unfinished timers whose key starts with `prefix` (a range on the key's
+        index: every key with the prefix sorts between it and it followed by U+10FFFF)."""
+        return await tx.execute(
+            "DELETE FROM timers WHERE key >= ? AND key < ? AND state IN ('pending', 'claimed')",
+            (prefix, prefix + "\U0010ffff"),
+        )
+
     async def _upsert(self, timers: Sequence[NewTimer], *, now: int, move_unfinished: bool) -> None:
         async with self._db.transaction() as tx:
             await _upsert_in(tx, timers, now=now, move_unfinished=move_unfinished)

@@ -103,6 +103,9 @@ class TimerService:
     async def cancel_in(self, tx: Transaction, keys: Sequence[str]) -> int:
         return await self._repository.cancel_in(tx, keys)
 
+    async def cancel_prefixed_in(self, tx: Transaction, prefix: str) -> int:
+        return await self._repository.cancel_prefixed_in(tx, prefix)
+
     async def ensure(
         self, kind: str, due_at: datetime, payload: dict[str, Any], *, key: str
     ) -> None:

@@ -39,6 +39,7 @@ class GuildSettingsCommands(commands.Cog):
 
     def __init__(self, bot: WatchClubBot) -> None:
         self.guild_settings: GuildSettingsService = bot.services.guild_settings
+        self.parties = bot.services.parties
 
     async def interaction_check(self, interaction: BotInteraction) -> bool:  # type: ignore[override]
         # Discord's default_permissions can be overridden by server admins per role;
@@ -122,8 +123,11 @@ class GuildSettingsCommands(commands.Cog):
         message = (
             f"Reminders: {summary}."
             if settings.reminder_lead_minutes
-            else "Reminders are off; watch parties still start on time."
+            else "Reminders are off, except one at each party's start."
         )
+        moved = await self.parties.apply_lead_times(guild.id)
+        if moved:
+            message += f" The {moved} upcoming watch part{'y' if moved == 1 else 'ies'} follow it."
         await interaction.response.send_message(embed=confirmation_embed(message), ephemeral=True)
 
     @config.command(name="role", description="The role pinged with watch-party reminders")

@@ -361,3 +361,32 @@ async def test_the_readmes_new_york_series_across_dst_is_what_the_bot_plans(worl
         ("5\u20136", "Fri 19 Mar 20:00 EDT", "Sat 00:00", "Sat 09:00", "Sat 00:00 GMT"),
         ("7\u20138", "Fri 26 Mar 20:00 EDT", "Sat 00:00", "Sat 09:00", "Sat 00:00 GMT"),
     ]
+
+
+async def test_a_title_typed_to_ping_or_restyle_is_shown_as_typed_in_reminders(world):
+    party = await confirmed(world, title_name="**Boom** @everyone <@&777> <@42>", title_id=None)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    await world.at(datetime(2026, 12, 4, 19, 0, tzinfo=SEOUL))
+    [ping] = [p for p in world.discord.posts if "starts in 1h" in p.message.content]
+    assert "\\*\\*Boom\\*\\* @\u200beveryone <@\u200b&777> <@\u200b42>" in ping.message.content
+    assert ping.message.mention_user_ids == (JUN,)
+    assert ping.message.mention_role_ids == ()
+
+
+async def test_new_lead_times_reach_the_parties_already_planned(world, db):
+    from bot.guilds.repository import GuildSettingsRepository
+    from bot.guilds.service import GuildSettingsService
+
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    settings = GuildSettingsService(GuildSettingsRepository(db), world.clock)
+    await settings.set_reminder_lead_times(GUILD, "2h", by=HOST)
+    assert await world.parties.apply_lead_times(GUILD) == 1
+    start = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
+    await world.at(start - timedelta(hours=2))
+    await world.at(start - timedelta(minutes=15))
+    reminders = [p.message.content for p in world.discord.posts if "starts in" in p.message.content]
+    assert len(reminders) == 1
+    assert "starts in 2h" in reminders[0]
+    await world.at(start)
+    assert any("is starting now" in p.message.content for p in world.discord.posts)

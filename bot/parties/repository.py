@@ -171,22 +171,27 @@ class PartyRepository:
     async def set_rsvp(
         self, party_id: int, member_id: int, choice: Rsvp, *, now: int
     ) -> RsvpChange:
-        """Record a member's answer (replacing an earlier one) and return the new counts."""
         async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                """
-                INSERT INTO party_rsvps (party_id, member_id, choice, changed_at)
-                VALUES (?, ?, ?, ?)
-                ON CONFLICT (party_id, member_id) DO UPDATE SET
-                    choice = excluded.choice, changed_at = excluded.changed_at
-                WHERE choice != excluded.choice
-                """,
-                (party_id, member_id, choice.value, now),
-            )
-            if changed:
-                await _raise_revision(tx, party_id)
-            revision = await _revision(tx, party_id)
-            return RsvpChange(await _counts(tx, party_id), revision, changed > 0)
+            return await self.set_rsvp_in(tx, party_id, member_id, choice, now=now)
+
+    async def set_rsvp_in(
+        self, tx: Transaction, party_id: int, member_id: int, choice: Rsvp, *, now: int
+    ) -> RsvpChange:
+        """Record a member's answer (replacing an earlier one) and return the new counts."""
+        changed = await tx.execute(
+            """
+            INSERT INTO party_rsvps (party_id, member_id, choice, changed_at)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (party_id, member_id) DO UPDATE SET
+                choice = excluded.choice, changed_at = excluded.changed_at
+            WHERE choice != excluded.choice
+            """,
+            (party_id, member_id, choice.value, now),
+        )
+        if changed:
+            await _raise_revision(tx, party_id)
+        revision = await _revision(tx, party_id)
+        return RsvpChange(await _counts(tx, party_id), revision, changed > 0)
 
     async def counts(self, party_id: int) -> RsvpCounts:
         return await _counts(self._db, party_id)

@@ -303,18 +303,10 @@ class PartyService:
 
     # -- answering --------------------------------------------------------------------------
 
-    async def rsvp(
-        self,
-        guild_id: int,
-        party_id: int,
-        member_id: int,
-        choice: Rsvp,
-        *,
-        message: tuple[int, int] | None = None,
-    ) -> RsvpResult:
+    async def rsvp(self, guild_id: int, party_id: int, member_id: int, choice: Rsvp) -> RsvpResult:
         """Record a member's answer. A cancelled party, or one whose sessions have all
-        started, takes no more answers. `message` is (channel id, message id) of the
-        announcement clicked: its counts are edited to match."""
+        started, takes no more answers. The current announcement's counts are edited to
+        match, in the same transaction: an answer recorded is an answer shown."""
         party = await self.get(guild_id, party_id)
         if party.cancelled:
             raise UserFacingError("This watch party was cancelled, so it takes no answers.")
@@ -322,18 +314,19 @@ class PartyService:
         ahead = party.next_session(after=now)
         if ahead is None:
             raise UserFacingError("This watch party has already started, so it takes no answers.")
-        change = await self._repository.set_rsvp(party_id, member_id, choice, now=to_unix(now))
-        party = replace(party, revision=change.revision)
-        if change.changed and message is not None:
-            shown = party.session(party.announced_session or ahead.session.number) or ahead
-            channel_id, message_id = message
-            edit = announcement_edit(
-                party, shown, change.counts, message_id=message_id, channel_id=channel_id
+        async with self._db.transaction() as tx:
+            change = await self._repository.set_rsvp_in(
+                tx, party_id, member_id, choice, now=to_unix(now)
             )
-            await self._outbox.enqueue(
-                [QueuedDelivery(f"party:{party_id}:rev:{change.revision}:msg:{message_id}", edit)],
-                now=to_unix(now),
-            )
+            party = replace(party, revision=change.revision)
+            shown = party.session(party.announced_session or ahead.session.number)
+            if change.changed and shown is not None:
+                await self._queue_in(
+                    tx,
+                    f"party:{party_id}:rev:{change.revision}",
+                    [announcement_edit(party, shown, change.counts)],
+                )
+        if change.changed:
             self._on_queued()
         return RsvpResult(party, choice, change.counts, change.changed)
 

@@ -50,14 +50,7 @@ class RsvpButton(
     async def _answer(self, interaction: BotInteraction) -> None:
         parties = interaction.client.services.parties
         guild_id = _guild(interaction)
-        message = interaction.message
-        result = await parties.rsvp(
-            guild_id,
-            self.party_id,
-            interaction.user.id,
-            self.choice,
-            message=(message.channel.id, message.id) if message is not None else None,
-        )
+        result = await parties.rsvp(guild_id, self.party_id, interaction.user.id, self.choice)
         by_dm = await parties.dm_reminders(guild_id, interaction.user.id)
         await interaction.response.send_message(
             rsvp_reply(result.party, result.choice, changed=result.changed, by_dm=by_dm),

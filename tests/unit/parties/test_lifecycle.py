@@ -117,11 +117,11 @@ async def test_a_start_that_passed_while_waiting_at_confirm_is_refused(world, cl
     assert world.discord.posts == []
 
 
-async def test_each_answer_edits_the_clicked_announcement_with_the_latest_counts(world):
+async def test_each_answer_edits_the_announcement_with_the_latest_counts(world):
     party = await confirmed(world)
     [message_id] = world.discord.messages
     for member, choice in ((JUN, Rsvp.GOING), (SORA, Rsvp.MAYBE), (SORA, Rsvp.GOING)):
-        await world.parties.rsvp(GUILD, party.id, member, choice, message=(CHANNEL, message_id))
+        await world.parties.rsvp(GUILD, party.id, member, choice)
     await world.outbox.drain()
     final = world.discord.messages[message_id].edits[-1].embed
     assert final is not None
@@ -137,8 +137,9 @@ async def test_reminders_ping_exactly_the_going_members_and_dm_those_who_asked(w
     await world.parties.set_dm_reminders(GUILD, SORA, on=True)
     start = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
     await world.at(start - timedelta(hours=1))
-    [ping, dm] = [p for p in world.discord.posts if "starts in 1h" in p.message.content]
-    assert ping.where == f"channel {CHANNEL}"
+    reminders = [p for p in world.discord.posts if "starts in 1h" in p.message.content]
+    [ping] = [p for p in reminders if p.where == f"channel {CHANNEL}"]
+    [dm] = [p for p in reminders if p.where != f"channel {CHANNEL}"]
     assert ping.message.mention_user_ids == (JUN,)
     assert f"<@{MINA}>" not in ping.message.content
     assert dm.where == f"dm {SORA}"

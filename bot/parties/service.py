@@ -126,7 +126,12 @@ class PartyService:
         """Read what the member typed into a plan to confirm. Nothing is written; anything
         that cannot be read raises UserFacingError saying what is accepted."""
         now = now or self._clock.now()
-        reading = read_when(request.when, zone=request.zone, now=now)
+        if not request.zone and not names_its_zone(request.when):
+            raise UserFacingError(
+                "Pick your time zone first (or set it with `/timezone`), or end the time with "
+                "one, like `fri 8pm KST`."
+            )
+        reading = read_when(request.when, zone=request.zone or "UTC", now=now)
         rule = parse_repeat(request.repeat) if request.repeat else None
         episodes = parse_episodes(request.episodes) if request.episodes else None
         until = read_date(request.until, zone=reading.zone, now=now) if request.until else None

@@ -391,3 +391,10 @@ async def test_new_lead_times_reach_the_parties_already_planned(world, db):
     assert "starts in 2h" in reminders[0]
     await world.at(start)
     assert any("is starting now" in p.message.content for p in world.discord.posts)
+
+
+async def test_a_plan_waiting_for_its_zone_cannot_be_confirmed(world):
+    draft = await world.parties.hold(request(zone=""))
+    with pytest.raises(UserFacingError, match="Pick your time zone first"):
+        await world.parties.confirm(draft.id, HOST)
+    assert await world.parties.upcoming(GUILD) == []

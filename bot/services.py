@@ -24,7 +24,8 @@ from bot.outbox.repository import OutboxRepository
 from bot.outbox.transport import Transport
 from bot.outbox.worker import DISCORD_SEND_WINDOWS, Outbox
 from bot.parties.drafts import DraftRepository
-from bot.parties.follows import FollowRepository, FollowService
+from bot.parties.follow_repository import FollowRepository
+from bot.parties.follows import FollowService
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
 from bot.rate_limit import RateLimiter

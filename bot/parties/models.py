@@ -169,3 +169,42 @@ class PlannedParty:
 
     plan: PartyPlan
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_id: str
+    title_name: str
+    zone: str
+    offset_minutes: int
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    cover_url: str | None = None
+    compass_line: str | None = None
+    since_episode: int | None = None
+    ended: bool = False
+    stopped: bool = False
+
+    @property
+    def active(self) -> bool:
+        return not (self.ended or self.stopped)
+
+
+@dataclass(frozen=True)
+class NewFollow:
+    """What a member asked to follow, with the title's look snapshotted."""
+
+    guild_id: int
+    channel_id: int
+    host_id: int
+    title_id: str
+    zone: str
+    offset_minutes: int
+    place_kind: PlaceKind = PlaceKind.NONE
+    place: str | None = None
+    cover_url: str | None = None
+    compass_line: str | None = None

@@ -15,8 +15,8 @@ from bot.compass import read_compass
 from bot.errors import UserFacingError
 from bot.metadata.models import Title
 from bot.parties.follow import parse_offset
-from bot.parties.follows import FollowStarted, NewFollow
-from bot.parties.models import PlaceKind, ScheduleRequest
+from bot.parties.follows import FollowStarted
+from bot.parties.models import NewFollow, PlaceKind, ScheduleRequest
 from bot.parties.service import MAX_LINK, PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
 from cogs.help_sections import help_section

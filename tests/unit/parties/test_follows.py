@@ -11,8 +11,9 @@ import pytest
 
 from bot.errors import UserFacingError
 from bot.metadata.models import Airing, AirSchedule
-from bot.parties.follows import FollowRepository, FollowService, NewFollow
-from bot.parties.models import Rsvp
+from bot.parties.follow_repository import FollowRepository
+from bot.parties.follows import FollowService
+from bot.parties.models import NewFollow, Rsvp
 from tests.support.clock import FakeClock
 from tests.unit.parties.conftest import World
 from tests.unit.parties.test_lifecycle import CHANNEL, GUILD, HOST, JUN

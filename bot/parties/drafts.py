@@ -12,27 +12,36 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.parties.models import PlaceKind, ScheduleRequest
+from bot.parties.models import MoveRequest, PlaceKind, ScheduleRequest
 from bot.storage.database import Database, Transaction
 
 DRAFT_LIFETIME = 24 * 3600  # a preview nobody confirmed in a day is forgotten
 
 
+AnyRequest = ScheduleRequest | MoveRequest
+
+
 @dataclass(frozen=True)
 class Draft:
     id: int
-    request: ScheduleRequest
+    request: AnyRequest
     read_at: int  # Unix seconds: the "now" the request's times were read against
 
 
-def request_to_json(request: ScheduleRequest) -> str:
+def request_to_json(request: AnyRequest) -> str:
     data = asdict(request)
-    data["place_kind"] = request.place_kind.value
+    if isinstance(request, MoveRequest):
+        data["kind"] = "move"
+    else:
+        data["place_kind"] = request.place_kind.value
     return json.dumps(data)
 
 
-def request_from_json(text: str) -> ScheduleRequest:
+def request_from_json(text: str) -> AnyRequest:
     data: dict[str, Any] = json.loads(text)
+    if data.get("kind") == "move":
+        moves = set(MoveRequest.__dataclass_fields__)
+        return MoveRequest(**{key: value for key, value in data.items() if key in moves})
     data["place_kind"] = PlaceKind(data.get("place_kind", PlaceKind.NONE.value))
     known = set(ScheduleRequest.__dataclass_fields__)
     return ScheduleRequest(**{key: value for key, value in data.items() if key in known})
@@ -42,7 +51,7 @@ class DraftRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def save(self, request: ScheduleRequest, *, now: int) -> Draft:
+    async def save(self, request: AnyRequest, *, now: int) -> Draft:
         """Keep a new draft, and forget the ones nobody confirmed in time."""
         async with self._db.transaction() as tx:
             await tx.execute(
@@ -55,7 +64,7 @@ class DraftRepository:
             )
         return Draft(draft_id, request, now)
 
-    async def replace(self, draft_id: int, request: ScheduleRequest, *, now: int) -> Draft:
+    async def replace(self, draft_id: int, request: AnyRequest, *, now: int) -> Draft:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE party_drafts SET request = ?, created_at = ? WHERE id = ?",

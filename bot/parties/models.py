@@ -208,3 +208,36 @@ class NewFollow:
     place: str | None = None
     cover_url: str | None = None
     compass_line: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """What a member asked for with `/watchparty reschedule`, as typed. `host_id` is the member
+    asking (the drafts table files a draft under it); `can_manage_events` is their permission
+    when they asked, checked again at Confirm."""
+
+    guild_id: int
+    party_id: int
+    host_id: int
+    when: str
+    zone: str
+    session: int | None = None
+    rest_of_series: bool = False
+    can_manage_events: bool = False
+
+
+@dataclass(frozen=True)
+class SessionMove:
+    session: StoredSession  # as it is now
+    start: datetime  # where it moves, in the party's zone
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """A reschedule shown to the member before anyone is told."""
+
+    party: Party
+    moves: tuple[SessionMove, ...]
+    zone: str  # the zone `when` was read in
+    notes: tuple[str, ...] = ()

@@ -26,15 +26,18 @@ from bot.parties.announcement import (
     session_event,
 )
 from bot.parties.calendar import calendar_file, calendar_filename
-from bot.parties.drafts import Draft, DraftRepository
+from bot.parties.drafts import AnyRequest, Draft, DraftRepository
 from bot.parties.models import (
+    MoveRequest,
     Party,
     PartyPlan,
     PlaceKind,
+    PlannedMove,
     PlannedParty,
     Rsvp,
     RsvpCounts,
     ScheduleRequest,
+    SessionMove,
     StoredSession,
 )
 from bot.parties.notices import change_notices
@@ -61,6 +64,12 @@ class RsvpResult:
     choice: Rsvp
     counts: RsvpCounts
     changed: bool
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    party: Party
+    moved: bool  # a reschedule was confirmed, not a new party
 
 
 @dataclass(frozen=True)
@@ -179,12 +188,12 @@ class PartyService:
 
     async def revise(
         self, draft_id: int, member_id: int, **changes: object
-    ) -> tuple[Draft, PlannedParty]:
+    ) -> tuple[Draft, PlannedParty | PlannedMove]:
         """Change a draft (Change, or a zone picked) and read it again, now."""
         draft = await self.draft(draft_id, member_id)
         request = replace(draft.request, **changes)  # type: ignore[arg-type]
         now = self._clock.now()
-        planned = self.plan(request, now=now)
+        planned = await self._read(request, now)
         return await self._drafts.replace(draft_id, request, now=to_unix(now)), planned
 
     async def draft(self, draft_id: int, member_id: int) -> Draft:
@@ -194,27 +203,49 @@ class PartyService:
         if draft is None:
             raise UserFacingError(
                 "This plan has expired or was already confirmed. "
-                "Use `/watchparty schedule` to plan it again."
+                "Use the command again to make a new one."
             )
         return draft
 
-    def planned(self, draft: Draft) -> PlannedParty:
-        """The draft's plan, exactly as its preview showed it."""
-        return self.plan(draft.request, now=from_unix(draft.read_at))
+    async def _read(self, request: AnyRequest, now: datetime) -> PlannedParty | PlannedMove:
+        if isinstance(request, MoveRequest):
+            return await self.plan_move(request, now=now)
+        return self.plan(request, now=now)
 
-    # -- creating ---------------------------------------------------------------------------
+    # -- confirming -------------------------------------------------------------------------
 
-    async def confirm(self, draft_id: int, member_id: int) -> Party:
-        """Create the party a preview showed, with its reminders, its announcement and its
-        event mirror. A second Confirm of the same draft creates nothing."""
+    async def confirm(
+        self, draft_id: int, member_id: int, *, can_manage_events: bool = False
+    ) -> Confirmed:
+        """Carry out what a preview showed, exactly (its times read as when it was shown): a
+        new party with its reminders, announcement and event, or a reschedule with its
+        notices. A second Confirm of the same draft does nothing."""
         draft = await self.draft(draft_id, member_id)
-        plan = self.planned(draft).plan
+        read_at = from_unix(draft.read_at)
+        request = draft.request
+        if isinstance(request, MoveRequest):
+            moving = await self.plan_move(
+                replace(request, can_manage_events=can_manage_events), now=read_at
+            )
+            now = self._clock.now()
+            if any(m.session.session.start <= now or m.start <= now for m in moving.moves):
+                raise UserFacingError(
+                    "That time has passed, or the session has started, while the change "
+                    "waited to be confirmed. Reschedule it again."
+                )
+            return Confirmed(await self._move(moving, draft_id=draft_id), moved=True)
+        plan = self.plan(request, now=read_at).plan
         async with self._db.transaction() as tx:
-            if not await self._drafts.delete_in(tx, draft_id):
-                raise UserFacingError("This plan was already confirmed.")
+            await self._use_draft(tx, draft_id)
             party = await self._create_in(tx, plan)
         self._on_queued()
-        return party
+        return Confirmed(party, moved=False)
+
+    async def _use_draft(self, tx: Transaction, draft_id: int) -> None:
+        if not await self._drafts.delete_in(tx, draft_id):
+            raise UserFacingError("This plan was already confirmed.")
+
+    # -- creating ---------------------------------------------------------------------------
 
     async def create(self, plan: PartyPlan) -> Party:
         """Store a confirmed plan with its reminders and announcement."""
@@ -345,55 +376,74 @@ class PartyService:
 
     # -- changing ---------------------------------------------------------------------------
 
-    async def reschedule(
-        self,
-        guild_id: int,
-        party_id: int,
-        *,
-        by: int,
-        can_manage_events: bool,
-        when: str,
-        zone: str,
-        session: int | None = None,
-        rest_of_series: bool = False,
-    ) -> Party:
-        """Move one session (the next one unless `session` is given), or it and every later
-        one by the same shift of wall-clock time in the party's zone, so a series keeps its
-        weekday and hour across daylight saving. Going members are told."""
-        party = await self.get(guild_id, party_id)
-        check_can_change(party, by, can_manage_events=can_manage_events)
-        now = self._clock.now()
-        target = self._session_to_change(party, session, now)
-        new_start = read_when(when, zone=zone, now=now).start
+    async def plan_move(self, request: MoveRequest, *, now: datetime | None = None) -> PlannedMove:
+        """Read a reschedule: one session (the next one unless `session` is given), or it and
+        every later one by the same shift of wall-clock time in the party's zone, so a series
+        keeps its weekday and hour across daylight saving. Nothing is written."""
+        now = now or self._clock.now()
+        party = await self.get(request.guild_id, request.party_id)
+        check_can_change(party, request.host_id, can_manage_events=request.can_manage_events)
+        if party.cancelled:
+            raise UserFacingError(f"Watch party #{party.id} is cancelled.")
+        target = self._session_to_change(party, request.session, now)
+        reading = read_when(request.when, zone=request.zone, now=now)
         moving = [target]
-        if rest_of_series:
+        if request.rest_of_series:
             moving += [s for s in party.upcoming if s.session.number > target.session.number]
-        times = _shifted(moving, new_start, party.plan.zone)
+        times = _shifted(moving, reading.start, party.plan.zone)
         _check_order(party, times)
-        return await self._move(party, moving, times)
+        zone = ZoneInfo(party.plan.zone)
+        moves = tuple(
+            SessionMove(
+                stored,
+                from_unix(new.starts_at).astimezone(zone),
+                None if new.ends_at is None else from_unix(new.ends_at).astimezone(zone),
+            )
+            for stored, new in zip(moving, times, strict=True)
+        )
+        return PlannedMove(party, moves, reading.zone, reading.notes)
+
+    async def preview_move(self, request: MoveRequest) -> tuple[Draft, PlannedMove]:
+        """Read a reschedule and keep it for Confirm: nobody is told anything yet."""
+        now = self._clock.now()
+        planned = await self.plan_move(request, now=now)
+        return await self._drafts.save(request, now=to_unix(now)), planned
+
+    async def reschedule(self, request: MoveRequest) -> Party:
+        """Move sessions at once (what Confirm does after a preview)."""
+        return await self._move(await self.plan_move(request))
 
     async def move_followed(self, guild_id: int, party_id: int, starts_at: int) -> Party:
         """Move a followed episode's party to its episode's new air time (the broadcaster
         moved it): the Going members are told as after a reschedule."""
         party = await self.get(guild_id, party_id)
         first = party.sessions[0]
-        length = first.session.end - first.session.start if first.session.end else None
-        ends_at = starts_at + int(length.total_seconds()) if length else None
+        start = from_unix(starts_at).astimezone(ZoneInfo(party.plan.zone))
+        session = first.session
+        end = start + (session.end - session.start) if session.end else None
         return await self._move(
-            party, [first], [NewTimes(first.session.number, starts_at, ends_at)]
+            PlannedMove(party, (SessionMove(first, start, end),), party.plan.zone)
         )
 
-    async def _move(
-        self, party: Party, moving: Sequence[StoredSession], times: Sequence[NewTimes]
-    ) -> Party:
-        now = self._clock.now()
+    async def _move(self, planned: PlannedMove, *, draft_id: int | None = None) -> Party:
+        party, now = planned.party, self._clock.now()
         guild_id = party.plan.guild_id
+        times = [
+            NewTimes(
+                m.session.session.number,
+                to_unix(m.start),
+                None if m.end is None else to_unix(m.end),
+            )
+            for m in planned.moves
+        ]
         async with self._db.transaction() as tx:
+            if draft_id is not None:
+                await self._use_draft(tx, draft_id)
             await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
             moved = await self._repository.get_in(tx, party.id, guild_id=guild_id)
             assert moved is not None
             await self._timers.schedule_in(tx, await self._timers_for(moved, now))
-            before = {s.session.number: s for s in moving}
+            before = {m.session.session.number: m.session for m in planned.moves}
             after = [s for s in moved.sessions if s.session.number in before]
             going = await self._repository.counts_in(tx, party.id)
             deliveries = [

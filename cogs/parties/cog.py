@@ -16,7 +16,7 @@ from bot.errors import UserFacingError
 from bot.metadata.models import Title
 from bot.parties.follow import parse_offset
 from bot.parties.follows import FollowStarted
-from bot.parties.models import NewFollow, PlaceKind, ScheduleRequest
+from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleRequest
 from bot.parties.service import MAX_LINK, PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
 from cogs.help_sections import help_section
@@ -25,6 +25,7 @@ from cogs.parties.embeds import (
     follow_embed,
     info_embed,
     list_embed,
+    move_preview_embed,
     party_choice_label,
     preview_embed,
 )
@@ -313,20 +314,24 @@ class WatchPartyCommands(commands.Cog):
         zone = await self.bot.services.member_settings.effective_timezone(
             interaction.user.id, guild.id
         )
-        moved = await self.parties.reschedule(
-            guild.id,
-            party,
-            by=interaction.user.id,
-            can_manage_events=interaction.permissions.manage_events,
-            when=typed,
-            zone=zone.zone or "UTC",
-            session=session,
-            rest_of_series=rest_of_series,
+        # Neither the member nor the server has a zone: the party's own reads it, and the
+        # preview says so.
+        read_in = zone.zone or (await self.parties.get(guild.id, party)).plan.zone
+        draft, planned = await self.parties.preview_move(
+            MoveRequest(
+                guild_id=guild.id,
+                party_id=party,
+                host_id=interaction.user.id,
+                when=typed,
+                zone=read_in,
+                session=session,
+                rest_of_series=rest_of_series,
+                can_manage_events=interaction.permissions.manage_events,
+            )
         )
         await interaction.response.send_message(
-            embed=info_embed(moved, await self.parties.counts(moved.id), None).set_author(
-                name="Rescheduled: the Going members are told"
-            ),
+            embed=move_preview_embed(planned, now=self.parties.now()),
+            view=preview_view(draft.id),
             ephemeral=True,
         )
 

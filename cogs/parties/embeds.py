@@ -13,7 +13,7 @@ from bot.durations import format_minutes
 from bot.parties.announcement import counts_line, place_text, session_label
 from bot.parties.follow import HORIZON
 from bot.parties.follows import FollowStarted
-from bot.parties.models import Party, PlannedParty, Rsvp, RsvpCounts
+from bot.parties.models import Party, PlannedMove, PlannedParty, Rsvp, RsvpCounts
 from bot.parties.series import describe_rule
 from bot.timezones import describe_zone
 from cogs.style import BRAND, SUCCESS, WARNING
@@ -60,6 +60,41 @@ def preview_embed(planned: PlannedParty, *, now: datetime) -> discord.Embed:
     if planned.notes:
         embed.add_field(name="Note", value="\n".join(planned.notes), inline=False)
     return embed
+
+
+def move_preview_embed(planned: PlannedMove, *, now: datetime) -> discord.Embed:
+    """A reschedule before anyone is told: each session's old and new time, and the zone the
+    new time was read in."""
+    party = planned.party
+    embed = discord.Embed(
+        title=f"Preview: move #{party.id} {party.plan.title_name}"[:256],
+        colour=BRAND,
+        description="Check the new time (shown in your own zone), then **Confirm**: the Going "
+        "members are told, and the reminders and the Discord event move with it.",
+    )
+    lines = []
+    for move in planned.moves[:SESSIONS_SHOWN]:
+        was, start = int(move.session.session.start.timestamp()), int(move.start.timestamp())
+        number = move.session.session.number
+        lines.append(f"**{number}.** ~~<t:{was}:f>~~ \u2192 <t:{start}:F> (<t:{start}:R>)")
+    if len(planned.moves) > SESSIONS_SHOWN:
+        lines.append(f"\u2026 and {len(planned.moves) - SESSIONS_SHOWN} more sessions")
+    embed.add_field(name="Moves", value="\n".join(lines), inline=False)
+    embed.add_field(
+        name="Time zone", value=f"Read in **{describe_zone(planned.zone, at=now)}**", inline=False
+    )
+    if planned.notes:
+        embed.add_field(name="Note", value="\n".join(planned.notes), inline=False)
+    return embed
+
+
+def moved_embed(party: Party) -> discord.Embed:
+    return discord.Embed(
+        title=f"Watch party #{party.id} moved",
+        colour=SUCCESS,
+        description=f"**{party.plan.title_name}** has its new time. The Going members are told "
+        "in its channel (or by DM), and its reminders and Discord event follow.",
+    )
 
 
 def _where(kind: str, place: str) -> str:

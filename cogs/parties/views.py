@@ -17,9 +17,15 @@ import discord
 
 from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
-from bot.parties.models import PlannedParty, Rsvp
+from bot.parties.models import MoveRequest, PlannedMove, PlannedParty, Rsvp
 from bot.timezones import suggest_timezones
-from cogs.parties.embeds import posted_embed, preview_embed, rsvp_reply
+from cogs.parties.embeds import (
+    move_preview_embed,
+    moved_embed,
+    posted_embed,
+    preview_embed,
+    rsvp_reply,
+)
 
 MAX_WHEN = 100
 
@@ -131,13 +137,20 @@ class DraftButton(
             await reply_with_error(interaction, error)
 
     async def _confirm(self, interaction: BotInteraction) -> None:
-        party = await interaction.client.services.parties.confirm(
-            self.draft_id, interaction.user.id
+        confirmed = await interaction.client.services.parties.confirm(
+            self.draft_id,
+            interaction.user.id,
+            can_manage_events=interaction.permissions.manage_events,
         )
-        await interaction.response.edit_message(embed=posted_embed(party), view=None)
+        embed = moved_embed(confirmed.party) if confirmed.moved else posted_embed(confirmed.party)
+        await interaction.response.edit_message(embed=embed, view=None)
 
     async def _change(self, interaction: BotInteraction) -> None:
         draft = await interaction.client.services.parties.draft(self.draft_id, interaction.user.id)
+        if isinstance(draft.request, MoveRequest):
+            modal = ChangeModal(self.draft_id, draft.request.when, new_party=False)
+            await interaction.response.send_modal(modal)
+            return
         await interaction.response.send_modal(
             ChangeModal(
                 self.draft_id, draft.request.when, draft.request.episodes, draft.request.note
@@ -146,7 +159,15 @@ class DraftButton(
 
 
 class ChangeModal(discord.ui.Modal, title="Change the plan"):
-    def __init__(self, draft_id: int, when: str, episodes: str | None, note: str | None) -> None:
+    def __init__(
+        self,
+        draft_id: int,
+        when: str,
+        episodes: str | None = None,
+        note: str | None = None,
+        *,
+        new_party: bool = True,
+    ) -> None:
         super().__init__(timeout=None, custom_id=f"party:draft:{draft_id}:modal")
         self.draft_id = draft_id
         self.when: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
@@ -162,18 +183,17 @@ class ChangeModal(discord.ui.Modal, title="Change the plan"):
             max_length=500,
             style=discord.TextStyle.paragraph,
         )
-        for item in (self.when, self.episodes, self.note):
+        self.new_party = new_party
+        for item in (self.when, self.episodes, self.note) if new_party else (self.when,):
             self.add_item(item)
 
     async def on_submit(self, interaction: BotInteraction) -> None:  # type: ignore[override]
         parties = interaction.client.services.parties
-        draft, planned = await parties.revise(
-            self.draft_id,
-            interaction.user.id,
-            when=self.when.value,
-            episodes=self.episodes.value.strip() or None,
-            note=self.note.value.strip() or None,
-        )
+        changes: dict[str, object] = {"when": self.when.value}
+        if self.new_party:
+            changes["episodes"] = self.episodes.value.strip() or None
+            changes["note"] = self.note.value.strip() or None
+        draft, planned = await parties.revise(self.draft_id, interaction.user.id, **changes)
         await _show_preview(interaction, draft.id, planned)
 
     async def on_error(self, interaction: BotInteraction, error: Exception) -> None:  # type: ignore[override]
@@ -216,8 +236,14 @@ class ZonePicker(
             await reply_with_error(interaction, error)
 
 
-async def _show_preview(interaction: BotInteraction, draft_id: int, planned: PlannedParty) -> None:
-    embed = preview_embed(planned, now=discord.utils.utcnow())
+async def _show_preview(
+    interaction: BotInteraction, draft_id: int, planned: PlannedParty | PlannedMove
+) -> None:
+    now = interaction.client.services.parties.now()
+    if isinstance(planned, PlannedMove):
+        embed = move_preview_embed(planned, now=now)
+    else:
+        embed = preview_embed(planned, now=now)
     await interaction.response.edit_message(embed=embed, view=preview_view(draft_id))
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
 from bot.errors import UserFacingError
-from bot.parties.models import PlaceKind, Rsvp, ScheduleRequest
+from bot.parties.models import MoveRequest, Party, PlaceKind, Rsvp, ScheduleRequest
 from tests.support.clock import FakeClock
 from tests.unit.parties.conftest import World
 
@@ -54,9 +55,13 @@ def request(**changes: object) -> ScheduleRequest:
 
 async def confirmed(world: World, **changes: object):
     draft, _ = await world.parties.preview(request(**changes))
-    party = await world.parties.confirm(draft.id, HOST)
+    party = (await world.parties.confirm(draft.id, HOST)).party
     await world.outbox.drain()
     return party
+
+
+async def move(world: World, party: Party, **fields: Any) -> Party:
+    return await world.parties.reschedule(MoveRequest(guild_id=GUILD, party_id=party.id, **fields))
 
 
 def fields(embed: dict) -> dict[str, str]:
@@ -95,7 +100,7 @@ async def test_confirm_posts_the_announcement_with_buttons_and_mirrors_the_sessi
 async def test_confirm_creates_exactly_the_plan_the_preview_showed_and_only_once(world, clock):
     draft, planned = await world.parties.preview(request(when="in 2 hours"))
     clock.advance(10 * 60)  # the member looks at the preview for ten minutes
-    party = await world.parties.confirm(draft.id, HOST)
+    party = (await world.parties.confirm(draft.id, HOST)).party
     assert party.sessions[0].session.start == planned.plan.sessions[0].start
     with pytest.raises(UserFacingError, match="expired or was already confirmed"):
         await world.parties.confirm(draft.id, HOST)
@@ -165,13 +170,13 @@ async def test_only_the_host_or_an_event_manager_may_change_a_party(world):
     with pytest.raises(UserFacingError, match="Only the host"):
         await world.parties.cancel(GUILD, party.id, by=JUN, can_manage_events=False)
     with pytest.raises(UserFacingError, match="Only the host"):
-        await world.parties.reschedule(
-            GUILD, party.id, by=JUN, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
+        await move(
+            world, party, host_id=JUN, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
         )
     unchanged = await world.parties.get(GUILD, party.id)
     assert unchanged == party
-    moved = await world.parties.reschedule(
-        GUILD, party.id, by=JUN, can_manage_events=True, when="sat 9pm", zone="Asia/Seoul"
+    moved = await move(
+        world, party, host_id=JUN, can_manage_events=True, when="sat 9pm", zone="Asia/Seoul"
     )
     assert moved.sessions[0].session.start == datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
 
@@ -179,8 +184,8 @@ async def test_only_the_host_or_an_event_manager_may_change_a_party(world):
 async def test_a_reschedule_moves_reminders_event_and_announcement_and_tells_the_going(world):
     party = await confirmed(world)
     await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
-    await world.parties.reschedule(
-        GUILD, party.id, by=HOST, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
+    await move(
+        world, party, host_id=HOST, can_manage_events=False, when="sat 9pm", zone="Asia/Seoul"
     )
     await world.outbox.drain()
     new_start = int(datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL).timestamp())
@@ -252,10 +257,10 @@ async def test_a_weekly_new_york_series_moved_as_a_whole_keeps_its_wall_time_acr
         per_session=None,
         last_episode=None,
     )
-    moved = await world.parties.reschedule(
-        GUILD,
-        party.id,
-        by=HOST,
+    moved = await move(
+        world,
+        party,
+        host_id=HOST,
         can_manage_events=False,
         when="2026-10-31 21:00",
         zone="America/New_York",
@@ -274,10 +279,10 @@ async def test_a_session_cannot_be_moved_past_the_next_one(world):
         world, repeat="weekly fri,sat", episodes=None, per_session=2, sessions=3
     )
     with pytest.raises(UserFacingError, match="out of order"):
-        await world.parties.reschedule(
-            GUILD,
-            party.id,
-            by=HOST,
+        await move(
+            world,
+            party,
+            host_id=HOST,
             can_manage_events=False,
             when="2026-12-11 20:00",
             zone="Asia/Seoul",
@@ -398,3 +403,39 @@ async def test_a_plan_waiting_for_its_zone_cannot_be_confirmed(world):
     with pytest.raises(UserFacingError, match="Pick your time zone first"):
         await world.parties.confirm(draft.id, HOST)
     assert await world.parties.upcoming(GUILD) == []
+
+
+async def test_a_reschedule_is_previewed_and_tells_nobody_until_confirmed(world):
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+    draft, planned = await world.parties.preview_move(
+        MoveRequest(GUILD, party.id, HOST, when="sat 9pm", zone="America/New_York")
+    )
+    [move_shown] = planned.moves
+    assert planned.zone == "America/New_York"
+    assert move_shown.start == datetime(2026, 12, 5, 21, 0, tzinfo=NEW_YORK)
+    assert move_shown.start.tzinfo == SEOUL  # kept in the party's zone
+    await world.outbox.drain()
+    assert not [p for p in world.discord.posts if "moved to" in p.message.content]
+    assert (await world.parties.get(GUILD, party.id)).sessions == party.sessions
+    # Another member can't confirm it; the host can, once.
+    with pytest.raises(UserFacingError, match="expired or was already confirmed"):
+        await world.parties.confirm(draft.id, JUN, can_manage_events=True)
+    done = await world.parties.confirm(draft.id, HOST)
+    assert done.moved
+    assert done.party.sessions[0].session.start == move_shown.start
+    with pytest.raises(UserFacingError):
+        await world.parties.confirm(draft.id, HOST)
+    await world.outbox.drain()
+    [notice] = [p for p in world.discord.posts if "moved to" in p.message.content]
+    assert notice.message.mention_user_ids == (JUN,)
+
+
+async def test_a_reschedule_previewed_by_an_event_manager_needs_the_right_at_confirm_too(world):
+    party = await confirmed(world)
+    draft, _ = await world.parties.preview_move(
+        MoveRequest(GUILD, party.id, JUN, when="sat 9pm", zone="Asia/Seoul", can_manage_events=True)
+    )
+    with pytest.raises(UserFacingError, match="Only the host"):
+        await world.parties.confirm(draft.id, JUN, can_manage_events=False)
+    assert await world.parties.get(GUILD, party.id) == party

@@ -478,3 +478,111 @@ async def test_a_member_who_chose_dms_is_reminded_by_dm_or_in_the_channel_if_clo
     [fallback] = [m for m in posted if "DMs are closed" in m.content]
     assert fallback.content.startswith(f"<@{sora.id}> your DMs are closed")
     assert fallback.mentions == [sora.id]
+
+
+async def going_party(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+) -> Any:
+    """Mina's party, in Asia/Seoul, with Jun and Sora Going and Hana a Maybe."""
+    await set_zone(sandbox, club.member("mina"), club.channel("general"), "Asia/Seoul")
+    announcement = await scheduled(bot, resources, sandbox, club)
+    await answer(sandbox, announcement, club.member("jun"), "going")
+    await answer(sandbox, announcement, club.member("sora"), "going")
+    await answer(sandbox, announcement, club.member("hana"), "maybe")
+    await edits_settled(bot, resources, clock)
+    return announcement
+
+
+async def test_only_the_host_or_manage_events_may_change_a_party(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    general = club.channel("general")
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    party = party_of(announcement)
+    before = (announcement.embeds[0], announcement.components, sandbox.scheduled_events(club))
+    seen = len(posts_since(sandbox, general, 0))
+    sora = club.member("sora")
+    moved = await sandbox.slash(
+        "watchparty reschedule",
+        member=sora,
+        channel=general,
+        options={"party": party, "when": "sat 9pm"},
+    )
+    cancelled = await sandbox.slash(
+        "watchparty cancel", member=sora, channel=general, options={"party": party}
+    )
+    for refused in (moved, cancelled):
+        assert refused.ephemeral
+        assert refused.content.startswith(
+            f"Only the host (<@{club.member('mina').id}>) or a member with Manage Events"
+        )
+    await edits_settled(bot, resources, clock)
+    after = (announcement.embeds[0], announcement.components, sandbox.scheduled_events(club))
+    assert after == before
+    assert posts_since(sandbox, general, seen) == []
+
+
+async def test_a_reschedule_tells_the_going_members_and_moves_the_event_and_announcement(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    general, mina = club.channel("general"), club.member("mina")
+    jun, sora, hana = club.member("jun"), club.member("sora"), club.member("hana")
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    seen = len(posts_since(sandbox, general, 0))
+    moved = await sandbox.slash(
+        "watchparty reschedule",
+        member=mina,
+        channel=general,
+        options={"party": party_of(announcement), "when": "sat 9pm"},
+    )
+    assert moved.ephemeral
+    saturday = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    assert f"<t:{ts(saturday)}:F>" in fields(moved.embeds[0])["Sessions"]
+    await edits_settled(bot, resources, clock)
+
+    [notice] = posts_since(sandbox, general, seen)
+    assert f"moved to <t:{ts(saturday)}:F>" in notice.content
+    assert f"it was <t:{ts(FRI_8PM)}:F>" in notice.content
+    assert sorted(notice.mentions) == sorted([jun.id, sora.id])
+    assert hana.id not in notice.content
+    [event] = sandbox.scheduled_events(club)
+    assert datetime.fromisoformat(event["scheduled_start_time"]) == saturday
+    assert fields(announcement.embeds[0])["When"].startswith(f"<t:{ts(saturday)}:F>")
+    assert len(custom_ids(announcement.components)) == 5
+
+    # The reminders moved with it: none on Friday, the first an hour before Saturday's start.
+    seen += 1
+    await at(bot, resources, clock, FRI_8PM + timedelta(minutes=1))
+    assert posts_since(sandbox, general, seen) == []
+    await at(bot, resources, clock, saturday - timedelta(minutes=60))
+    [reminder] = posts_since(sandbox, general, seen)
+    assert "starts in 1h" in reminder.content
+    assert sorted(reminder.mentions) == sorted([jun.id, sora.id])
+
+
+async def test_a_cancel_tells_the_going_members_removes_the_event_and_the_buttons(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    general, mina = club.channel("general"), club.member("mina")
+    jun, sora = club.member("jun"), club.member("sora")
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    party = party_of(announcement)
+    seen = len(posts_since(sandbox, general, 0))
+    done = await sandbox.slash(
+        "watchparty cancel", member=mina, channel=general, options={"party": party}
+    )
+    assert done.ephemeral
+    assert done.content.startswith(f"The party of **{TITLE}** (#{party}) is cancelled.")
+    await edits_settled(bot, resources, clock)
+
+    [notice] = posts_since(sandbox, general, seen)
+    assert f"**{TITLE}** (watch party #{party}) is cancelled." in notice.content
+    assert sorted(notice.mentions) == sorted([jun.id, sora.id])
+    assert sandbox.scheduled_events(club) == []
+    assert announcement.embeds[0]["title"] == f"Cancelled: {TITLE}"
+    assert announcement.components == []
+
+    seen += 1
+    for due in (FRI_8PM - timedelta(minutes=60), FRI_8PM, FRI_8PM + timedelta(hours=3)):
+        await at(bot, resources, clock, due)
+    assert posts_since(sandbox, general, seen) == []

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.client import WatchClubBot
+from bot.client import SyncMode, WatchClubBot, create_bot
 from bot.config import Settings
+from bot.outbox.worker import MIRROR_OFF_AT_CAP, MIRROR_OFF_NO_PERMISSION
 from bot.parties.announcement import EDIT_SPACING
 from bot.resources import Resources, open_resources
-from sandbox import Sandbox, World
+from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
+from sandbox.testing import start_client
 from tests.support.clock import FakeClock
 from tests.support.waiting import eventually
 
@@ -52,6 +54,9 @@ def world() -> World:
     club.add_voice_channel("Theater")
     club.add_member("hana", global_name="Hana")
     club.add_member("tae", global_name="Tae")
+    other = world.add_guild("Anime Club")
+    other.add_text_channel("lounge")
+    other.add_member("yuki", global_name="Yuki")
     return world
 
 
@@ -586,3 +591,179 @@ async def test_a_cancel_tells_the_going_members_removes_the_event_and_the_button
     for due in (FRI_8PM - timedelta(minutes=60), FRI_8PM, FRI_8PM + timedelta(hours=3)):
         await at(bot, resources, clock, due)
     assert posts_since(sandbox, general, seen) == []
+
+
+async def about_events(sandbox: Sandbox, club: Any) -> str:
+    about = await sandbox.slash("about", member=club.member("jun"), channel=club.channel("general"))
+    return fields(about.embeds[0])["Discord events"]
+
+
+@pytest.mark.parametrize("refusal", ["no permission", "at the cap"])
+async def test_without_the_event_mirror_the_party_is_still_announced_and_about_says_why(
+    bot: WatchClubBot,
+    resources: Resources,
+    sandbox: Sandbox,
+    club: Any,
+    clock: PartyClock,
+    refusal: str,
+):
+    if refusal == "no permission":
+        await sandbox.revoke_bot_permissions(club, MANAGE_EVENTS | CREATE_EVENTS)
+        reason = MIRROR_OFF_NO_PERMISSION
+    else:
+        await sandbox.add_scheduled_events(club, 100)
+        reason = MIRROR_OFF_AT_CAP
+    events = sandbox.scheduled_events(club)
+    await set_zone(sandbox, club.member("mina"), club.channel("general"), "Asia/Seoul")
+    announcement = await scheduled(bot, resources, sandbox, club)
+    assert fields(announcement.embeds[0])["Episodes"] == "1\u20132"
+    assert len(custom_ids(announcement.components)) == 5
+    assert sandbox.scheduled_events(club) == events
+    assert reason in await about_events(sandbox, club)
+    going = await answer(sandbox, announcement, club.member("jun"), "going")
+    assert going.content.startswith("\u2705 You're **Going**")
+
+
+async def test_the_buttons_of_an_announcement_work_after_a_restart(
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    general = club.channel("general")
+    async with open_resources(settings, clock=clock) as resources:
+        first = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(first, sandbox):
+            await sandbox.wait_synced()
+            await set_zone(sandbox, club.member("mina"), general, "Asia/Seoul")
+            announcement = await scheduled(first, resources, sandbox, club)
+            await answer(sandbox, announcement, club.member("sora"), "going")
+            await edits_settled(first, resources, clock)
+    assert fields(announcement.embeds[0])["RSVP"].startswith("\u2705 1 Going")
+
+    async with open_resources(settings, clock=clock) as resources:
+        second = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(second, sandbox):
+            jun = club.member("jun")
+            going = await answer(sandbox, announcement, jun, "going")
+            assert going.ephemeral
+            assert going.content.startswith(f"\u2705 You're **Going** to **{TITLE}**")
+            clock.advance(EDIT_SPACING)
+            await edits_settled(second, resources, clock)
+            shown = fields(announcement.embeds[0])
+            assert shown["RSVP"].startswith("\u2705 2 Going")
+            assert shown["Going"] == f"<@{club.member('sora').id}> <@{jun.id}>"
+    assert len(sandbox.messages(general)) == 1 + len(
+        [m for m in sandbox.messages(general) if m.ephemeral]
+    )
+
+
+async def test_a_series_announces_its_next_session_as_the_last_one_ends(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    general = club.channel("general")
+    await set_zone(sandbox, club.member("mina"), general, "Asia/Seoul")
+    first = await scheduled(
+        bot,
+        resources,
+        sandbox,
+        club,
+        episodes="1-6",
+        repeat="weekly fri,sat",
+        episodes_per_session=2,
+        sessions=3,
+    )
+    shown = fields(first.embeds[0])
+    assert shown["Episodes"] == "1\u20132"
+    assert shown["Series"].startswith("Session 1 of 3")
+    await answer(sandbox, first, club.member("jun"), "going")
+    await edits_settled(bot, resources, clock)
+    [event] = sandbox.scheduled_events(club)
+    assert event["name"].endswith("episodes 1\u20132")
+
+    await at(bot, resources, clock, FRI_8PM + timedelta(hours=2, minutes=59))
+    assert len([m for m in sandbox.messages(general) if m.embeds]) == 1
+    await at(bot, resources, clock, FRI_8PM + timedelta(hours=3))
+    announcements = [m for m in sandbox.messages(general) if m.embeds]
+    assert len(announcements) == 2
+    following = announcements[-1]
+    saturday = datetime(2026, 12, 5, 20, 0, tzinfo=SEOUL)
+    shown = fields(following.embeds[0])
+    assert shown["Episodes"] == "3\u20134"
+    assert shown["Series"].startswith("Session 2 of 3")
+    assert shown["When"].startswith(f"<t:{ts(saturday)}:F>")
+    assert shown["Going"] == f"<@{club.member('jun').id}>"  # the answer holds for the series
+    assert following.mentions == []
+    [event] = sandbox.scheduled_events(club)
+    assert event["name"].endswith("episodes 3\u20134")
+    assert datetime.fromisoformat(event["scheduled_start_time"]) == saturday
+
+
+async def test_a_party_with_a_thread_opens_it_on_the_announcement(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
+):
+    general = club.channel("general")
+    await set_zone(sandbox, club.member("mina"), general, "Asia/Seoul")
+    announcement = await scheduled(bot, resources, sandbox, club, thread=True)
+    [thread] = sandbox.threads(general)
+    assert thread["id"] == announcement.id
+    assert thread["name"] == f"{TITLE}, episodes 1\u20132"
+
+
+async def test_list_info_and_calendar_answer_privately_and_only_for_this_server(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, world: World
+):
+    general, sora = club.channel("general"), club.member("sora")
+    await set_zone(sandbox, club.member("mina"), general, "Asia/Seoul")
+    await set_zone(sandbox, sora, general, "Asia/Seoul")
+    announcement = await scheduled(bot, resources, sandbox, club)
+    party = party_of(announcement)
+
+    nothing = await sandbox.slash("watchparty calendar", member=sora, channel=general)
+    assert nothing.ephemeral
+    assert nothing.content.startswith("You're not Going to any watch party here yet.")
+    await answer(sandbox, announcement, sora, "going")
+
+    listed = await sandbox.slash("watchparty list", member=sora, channel=general)
+    assert listed.ephemeral
+    description = listed.embeds[0]["description"]
+    assert f"**#{party} {TITLE}, episodes 1\u20132**" in description
+    assert f"<t:{ts(FRI_8PM)}:F>" in description
+    assert "you: Going" in description
+
+    choices = await sandbox.autocomplete(
+        "watchparty info", member=sora, channel=general, options={"party": ""}, focused="party"
+    )
+    assert choices == [{"name": f"#{party} {TITLE} \u00b7 Fri 4 Dec 20:00 KST", "value": party}]
+    info = await sandbox.slash(
+        "watchparty info", member=sora, channel=general, options={"party": party}
+    )
+    assert info.ephemeral
+    shown = fields(info.embeds[0])
+    assert info.embeds[0]["title"] == f"#{party} {TITLE}"
+    assert f"<t:{ts(FRI_8PM)}:F>" in shown["Sessions"]
+    assert shown["You"] == "Going"
+    assert shown["RSVP"].startswith("\u2705 1 Going")
+
+    calendar = await sandbox.slash("watchparty calendar", member=sora, channel=general)
+    assert calendar.ephemeral
+    assert calendar.content.startswith("1 session of the parties you're Going to.")
+    [attachment] = calendar.message.attachments
+    assert attachment["filename"].endswith(".ics")
+    ics = sandbox.attachment_data(attachment).decode()
+    assert "BEGIN:VCALENDAR" in ics
+    assert f"SUMMARY:{TITLE}" in ics
+    assert f"UID:party-{party}-session-1@watchclub" in ics
+
+    other = world.guild("Anime Club")
+    yuki, lounge = other.member("yuki"), other.channel("lounge")
+    elsewhere = await sandbox.slash(
+        "watchparty info", member=yuki, channel=lounge, options={"party": party}
+    )
+    assert elsewhere.ephemeral
+    assert elsewhere.content == f"There is no watch party #{party} in this server."
+    assert (
+        await sandbox.autocomplete(
+            "watchparty info", member=yuki, channel=lounge, options={"party": ""}, focused="party"
+        )
+        == []
+    )
+    listed = await sandbox.slash("watchparty list", member=yuki, channel=lounge)
+    assert TITLE not in str(listed.embeds)

@@ -54,6 +54,7 @@ def world() -> World:
     club.add_voice_channel("Theater")
     club.add_member("hana", global_name="Hana")
     club.add_member("tae", global_name="Tae")
+    club.add_member("mod", permissions=MANAGE_EVENTS, global_name="Mod")
     other = world.add_guild("Anime Club")
     other.add_text_channel("lounge")
     other.add_member("yuki", global_name="Yuki")
@@ -767,3 +768,113 @@ async def test_list_info_and_calendar_answer_privately_and_only_for_this_server(
     )
     listed = await sandbox.slash("watchparty list", member=yuki, channel=lounge)
     assert TITLE not in str(listed.embeds)
+
+
+async def test_a_member_with_manage_events_may_cancel_a_party_they_do_not_host(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    done = await sandbox.slash(
+        "watchparty cancel",
+        member=club.member("mod"),
+        channel=club.channel("general"),
+        options={"party": party_of(announcement)},
+    )
+    assert done.ephemeral
+    assert "is cancelled" in done.content
+    await edits_settled(bot, resources, clock)
+    assert sandbox.scheduled_events(club) == []
+    assert announcement.components == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cogs/parties/cog.py reschedule reads `when` in UTC (`zone.zone or 'UTC'`) when "
+    "neither the member nor the server has a zone, not in the party's zone",
+)
+async def test_a_reschedule_by_a_member_without_a_zone_is_read_in_the_partys_zone(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    moved = await sandbox.slash(
+        "watchparty reschedule",
+        member=club.member("mod"),  # Manage Events, no zone of their own; the server has none
+        channel=club.channel("general"),
+        options={"party": party_of(announcement), "when": "sat 9pm"},
+    )
+    assert moved.ephemeral
+    await edits_settled(bot, resources, clock)
+    [event] = sandbox.scheduled_events(club)
+    saturday = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    assert datetime.fromisoformat(event["scheduled_start_time"]) == saturday
+
+
+async def test_a_time_that_names_its_zone_needs_no_zone_of_the_members(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
+):
+    sora, general = club.member("sora"), club.channel("general")
+    hint = await sandbox.autocomplete(
+        "watchparty schedule",
+        member=sora,
+        channel=general,
+        options={"title": TITLE, "when": "fri 8pm"},
+        focused="when",
+    )
+    assert hint[0]["name"].startswith("Set your time zone with /timezone")
+    preview = await schedule(sandbox, sora, general, title=TITLE, when="fri 8pm KST")
+    assert preview.ephemeral
+    assert f"<t:{ts(FRI_8PM)}:F>" in fields(preview.embeds[0])["When"]
+    assert custom_ids(preview.components)[0].endswith(":confirm")
+
+
+async def test_a_plan_confirmed_after_its_start_passed_is_refused_and_nothing_is_posted(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    mina, general = club.member("mina"), club.channel("general")
+    await set_zone(sandbox, mina, general, "Asia/Seoul")
+    preview = await schedule(sandbox, mina, general, title=TITLE, when="fri 8pm")
+    clock.advance((FRI_8PM - NOW).total_seconds() + 60)
+    [confirm, _] = custom_ids(preview.components)
+    late = await sandbox.click(member=mina, message=preview.message, custom_id=confirm)
+    assert late.ephemeral
+    assert "That start time has passed" in late.content
+    await delivered(bot, resources)
+    assert await rows(resources, "watch_parties") == 0
+    assert posts_since(sandbox, general, 0) == []
+    assert sandbox.scheduled_events(club) == []
+
+
+async def test_answers_stop_once_the_party_has_started(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    announcement = await going_party(bot, resources, sandbox, club, clock)
+    await at(bot, resources, clock, FRI_8PM + timedelta(minutes=5))
+    before = fields(announcement.embeds[0])["RSVP"]
+    late = await answer(sandbox, announcement, club.member("tae"), "going")
+    assert late.ephemeral
+    assert late.content == "This watch party has already started, so it takes no answers."
+    await edits_settled(bot, resources, clock)
+    assert fields(announcement.embeds[0])["RSVP"] == before
+
+
+async def test_a_preview_can_be_confirmed_after_a_restart(
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PartyClock
+):
+    mina, general = club.member("mina"), club.channel("general")
+    async with open_resources(settings, clock=clock) as resources:
+        first = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(first, sandbox):
+            await sandbox.wait_synced()
+            await set_zone(sandbox, mina, general, "Asia/Seoul")
+            preview = await schedule(sandbox, mina, general, title=TITLE, when="fri 8pm")
+
+    async with open_resources(settings, clock=clock) as resources:
+        second = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(second, sandbox):
+            [confirm, _] = custom_ids(preview.components)
+            posted = await sandbox.click(member=mina, message=preview.message, custom_id=confirm)
+            assert posted.ephemeral
+            assert "is on" in posted.embeds[0]["title"]
+            await delivered(second, resources)
+            [announcement] = posts_since(sandbox, general, 0)
+            assert fields(announcement.embeds[0])["When"].startswith(f"<t:{ts(FRI_8PM)}:F>")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,21 @@ from tests.support.clock import FakeClock
 from tests.support.waiting import eventually
 
 SEOUL = ZoneInfo("Asia/Seoul")
-NOW = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)  # Fri 10:00 KST, a few days after today
-FRI_8PM = datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL)
+
+
+def _next_friday() -> date:
+    """The next Friday after today's real date: the sandbox checks on the real clock that an
+    event starts in the future, so the fake clock starts ahead of it."""
+    today = datetime.now(UTC).date()
+    return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+
+
+FRIDAY = _next_friday()
+NOW = datetime.combine(FRIDAY, dt_time(1, 0), UTC)  # Fri 10:00 KST
+FRI_8PM = datetime.combine(FRIDAY, dt_time(20, 0), SEOUL)
+SAT_8PM = FRI_8PM + timedelta(days=1)
+SAT_9PM = SAT_8PM + timedelta(hours=1)
+FRI_LABEL = f"Fri {FRIDAY.day} {FRIDAY:%b} 20:00 KST"  # how autocomplete names Friday 8pm
 TITLE = "Crash Landing on You"
 
 
@@ -289,7 +303,7 @@ async def test_change_opens_the_plan_in_a_modal_and_previews_the_new_time(
     revised = await sandbox.submit_modal(
         member=mina, custom_id=opened.modal["custom_id"], values=typed
     )
-    saturday = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    saturday = SAT_9PM
     await eventually(lambda: f"<t:{ts(saturday)}:F>" in str(preview.message.embeds))
     when = fields(preview.message.embeds[0])["When"]
     assert "ep 3\u20134" in when
@@ -332,7 +346,7 @@ async def test_when_autocomplete_shows_how_the_time_is_read(
         options={"title": TITLE, "when": "fri 8pm"},
         focused="when",
     )
-    assert choices == [{"name": "Fri 4 Dec 20:00 KST \u00b7 in 10 h", "value": "fri 8pm"}]
+    assert choices == [{"name": f"{FRI_LABEL} \u00b7 in 10 h", "value": "fri 8pm"}]
 
 
 @pytest.mark.parametrize(
@@ -542,7 +556,7 @@ async def test_a_reschedule_tells_the_going_members_and_moves_the_event_and_anno
         options={"party": party_of(announcement), "when": "sat 9pm"},
     )
     assert moved.ephemeral
-    saturday = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    saturday = SAT_9PM
     assert f"<t:{ts(saturday)}:F>" in fields(moved.embeds[0])["Sessions"]
     await edits_settled(bot, resources, clock)
 
@@ -685,7 +699,7 @@ async def test_a_series_announces_its_next_session_as_the_last_one_ends(
     announcements = [m for m in sandbox.messages(general) if m.embeds]
     assert len(announcements) == 2
     following = announcements[-1]
-    saturday = datetime(2026, 12, 5, 20, 0, tzinfo=SEOUL)
+    saturday = SAT_8PM
     shown = fields(following.embeds[0])
     assert shown["Episodes"] == "3\u20134"
     assert shown["Series"].startswith("Session 2 of 3")
@@ -732,7 +746,7 @@ async def test_list_info_and_calendar_answer_privately_and_only_for_this_server(
     choices = await sandbox.autocomplete(
         "watchparty info", member=sora, channel=general, options={"party": ""}, focused="party"
     )
-    assert choices == [{"name": f"#{party} {TITLE} \u00b7 Fri 4 Dec 20:00 KST", "value": party}]
+    assert choices == [{"name": f"#{party} {TITLE} \u00b7 {FRI_LABEL}", "value": party}]
     info = await sandbox.slash(
         "watchparty info", member=sora, channel=general, options={"party": party}
     )
@@ -805,7 +819,7 @@ async def test_a_reschedule_by_a_member_without_a_zone_is_read_in_the_partys_zon
     assert moved.ephemeral
     await edits_settled(bot, resources, clock)
     [event] = sandbox.scheduled_events(club)
-    saturday = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    saturday = SAT_9PM
     assert datetime.fromisoformat(event["scheduled_start_time"]) == saturday
 
 

@@ -17,6 +17,9 @@ from random import Random
 
 from bot.outbox.message import MessageEdit, OutgoingMessage, ToChannel, ToMember
 from bot.outbox.repository import OutboxRepository
+from bot.parties.models import PartyPlan, Rsvp, Session
+from bot.parties.reminders import reminder_timers
+from bot.parties.repository import PartyRepository
 from bot.scheduled_messages import scheduled_edit, scheduled_message
 from bot.storage import migrations
 from bot.storage.database import Database
@@ -31,6 +34,8 @@ MESSAGE_EDIT = "/channels/{channel_id}/messages/{message_id}"
 TALLY_KEY = "crash-tally"
 TALLY = re.compile(r"^tally board: v(\d{4})$")
 RECOVERED = re.compile(r"Recovered (\d+) timers")
+PARTY_MARKER = re.compile(r"party-reminder #(\d{2})")
+CLOSED_DMS_PREFIX = "your DMs are closed, so here it is:"
 
 
 # -- what is scheduled -------------------------------------------------------------------------
@@ -151,6 +156,147 @@ async def seed_timers(
         await TimerRepository(db, OutboxRepository(db)).schedule_many([*timers, *extra], now=now)
     finally:
         await db.close()
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A watch party whose one reminder falls due during the kills (its `lead` minutes before
+    the start), and who must hear it: a ping for each Going member who takes pings, a DM for
+    each who chose DMs (in the channel, mentioning them, when their DMs are closed)."""
+
+    number: int
+    lead: int
+    due_at: int
+    channel_id: str
+    pinged: tuple[str, ...]  # Going, reminded by a ping in the channel
+    dm: tuple[str, ...]  # Going, chose DMs, DMs open
+    fallback: tuple[str, ...]  # Going, chose DMs, DMs closed: a channel message mentions them
+
+    @property
+    def marker(self) -> str:
+        return f"party-reminder #{self.number:02d}"
+
+
+async def seed_party_reminders(
+    database: Path,
+    guild: GuildSpec,
+    rng: Random,
+    *,
+    count: int,
+    pinged: MemberSpec,
+    dm_open: MemberSpec,
+    dm_closed: MemberSpec,
+    due_times: Sequence[int],
+    now: int,
+) -> list[PlannedReminder]:
+    """Parties with answers written straight into the database, as if members had scheduled
+    and answered them earlier, and their reminder timers as the service schedules them. Each
+    party's start is one lead time (60, 15 or 0 minutes) after a wave, so its reminder for that
+    lead falls due with the wave; the others are past (never scheduled) or far ahead."""
+    channels = [guild.channel("general"), guild.channel("watch-parties")]
+    members = (pinged, dm_open, dm_closed)
+    db = await Database.open(database)
+    try:
+        await migrations.upgrade(db)
+        parties = PartyRepository(db)
+        timers = TimerRepository(db, OutboxRepository(db))
+        for member in (dm_open, dm_closed):
+            await parties.set_dm_reminders(int(guild.id), int(member.id), on=True, now=now)
+        planned: list[PlannedReminder] = []
+        for number in range(count):
+            lead = (60, 15, 0)[number % 3]
+            due = due_times[number % len(due_times)]
+            start = datetime.fromtimestamp(due + lead * 60, UTC)
+            channel = rng.choice(channels)
+            plan = PartyPlan(
+                guild_id=int(guild.id),
+                channel_id=int(channel.id),
+                host_id=int(pinged.id),
+                title_name=f"party-reminder #{number:02d}",
+                zone="Asia/Seoul",
+                sessions=(Session(1, start),),
+            )
+            party = await parties.create(plan, now=now)
+            going = [m for m in members if rng.random() < 0.6] or [rng.choice(members)]
+            for member in members:
+                choice = Rsvp.GOING if member in going else rng.choice([Rsvp.MAYBE, Rsvp.NOT_GOING])
+                await parties.set_rsvp(party.id, int(member.id), choice, now=now)
+            await timers.schedule_many(
+                reminder_timers(party, (60, 15), now=datetime.fromtimestamp(now, UTC)), now=now
+            )
+            planned.append(
+                PlannedReminder(
+                    number,
+                    lead,
+                    due,
+                    channel.id,
+                    pinged=tuple(m.id for m in going if m is pinged),
+                    dm=tuple(m.id for m in going if m is dm_open),
+                    fallback=tuple(m.id for m in going if m is dm_closed),
+                )
+            )
+    finally:
+        await db.close()
+    return planned
+
+
+@dataclass(frozen=True)
+class HeardReminder:
+    """One visible message carrying a party reminder, and how it reached whom."""
+
+    message: StoredMessage
+    how: str  # "ping" (the channel message), "dm", or "fallback" (a closed DM, in the channel)
+
+
+def party_reminders_heard(
+    sandbox: Sandbox, guild: GuildSpec, members: Sequence[MemberSpec]
+) -> dict[str, list[HeardReminder]]:
+    """Marker -> every visible message carrying that party's reminder."""
+    found: dict[str, list[HeardReminder]] = defaultdict(list)
+    for channel in guild.channels:
+        for message in sandbox.messages(channel):
+            how = "fallback" if CLOSED_DMS_PREFIX in message.content else "ping"
+            for number in PARTY_MARKER.findall(message.content):
+                found[f"party-reminder #{number}"].append(HeardReminder(message, how))
+    for member in members:
+        for message in sandbox.dms(member):
+            for number in PARTY_MARKER.findall(message.content):
+                found[f"party-reminder #{number}"].append(HeardReminder(message, "dm"))
+    return found
+
+
+def party_reminder_problems(
+    planned: Sequence[PlannedReminder], heard: dict[str, list[HeardReminder]]
+) -> list[str]:
+    """What differs from exactly one reminder per way, each pinging exactly its members."""
+    problems: list[str] = []
+    for reminder in planned:
+        got = heard.get(reminder.marker, [])
+        pings = [h.message for h in got if h.how == "ping"]
+        dms = [h.message for h in got if h.how == "dm"]
+        fallbacks = [h.message for h in got if h.how == "fallback"]
+        name = f"{reminder.marker} (lead {reminder.lead})"
+        if len(pings) != 1:
+            problems.append(f"{name}: {len(pings)} channel reminders, expected 1")
+        elif sorted(pings[0].mentions) != sorted(reminder.pinged) or pings[0].mention_roles:
+            problems.append(f"{name} pinged {pings[0].mentions}, expected {reminder.pinged}")
+        elif pings[0].channel_id != reminder.channel_id:
+            problems.append(f"{name}: in channel {pings[0].channel_id}")
+        if len(dms) != len(reminder.dm):
+            problems.append(f"{name}: {len(dms)} DMs, expected {len(reminder.dm)}")
+        if any(m.mentions for m in dms):
+            problems.append(f"{name}: a DM pinged someone")
+        if len(fallbacks) != len(reminder.fallback):
+            problems.append(
+                f"{name}: {len(fallbacks)} fallbacks, expected {len(reminder.fallback)}"
+            )
+        for message in fallbacks:
+            if message.mentions != list(reminder.fallback):
+                problems.append(f"{name}: the fallback pinged {message.mentions}")
+        words = "is starting now" if reminder.lead == 0 else "starts in"
+        if any(words not in h.message.content for h in got):
+            problems.append(f"{name}: a reminder does not say {words!r}")
+    return problems
 
 
 # -- the bot as a process ----------------------------------------------------------------------
@@ -276,7 +422,8 @@ class KillTriggers:
 
     def claimed(self) -> bool:
         row = self._connection.execute(
-            "SELECT 1 FROM timers WHERE state = 'claimed' AND key LIKE 'crash-test:%' LIMIT 1"
+            "SELECT 1 FROM timers WHERE state = 'claimed'"
+            " AND (key LIKE 'crash-test:%' OR kind = 'party.reminder') LIMIT 1"
         ).fetchone()
         return row is not None
 
@@ -372,7 +519,7 @@ async def stored_state(database: Path) -> StoredState:
         tally = await db.fetchall("SELECT key, state FROM timers WHERE key LIKE 'crash-edit:%'")
         outbox = await db.fetchall(
             "SELECT id, action, message_key, dedupe_key, state, outcome, member_id, batch_id,"
-            " last_error FROM outbox"
+            " last_error, content FROM outbox"
         )
     finally:
         await db.close()

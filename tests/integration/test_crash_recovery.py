@@ -1,6 +1,7 @@
 """Crash recovery end to end (issue 4, §3; issue 8, §3): the real `watchclub run`, SIGKILLed
 again and again while a few hundred timers fire and their messages go out, still delivers
-every message exactly once; a tally board edited every second while the kills land ends at its
+every message exactly once, and every watch-party reminder once per way, pinging exactly the
+Going members who take pings; a tally board edited every second while the kills land ends at its
 latest version, and no version is ever applied after a higher one. Judged from what users see
 in the sandbox, then from the database.
 
@@ -14,6 +15,7 @@ import asyncio
 import os
 import random
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 from sandbox import Sandbox, StoredMessage, World
 from tests.integration.crash_harness import (
     MARKER,
+    PARTY_MARKER,
     TALLY_KEY,
     BotProcess,
     KillTriggers,
@@ -32,9 +35,12 @@ from tests.integration.crash_harness import (
     deliveries,
     describe_sends,
     message_sends,
+    party_reminder_problems,
+    party_reminders_heard,
     plan_messages,
     plan_tally,
     resends,
+    seed_party_reminders,
     seed_timers,
     stored_state,
     tally_version,
@@ -51,6 +57,9 @@ MIX = Mix(merged=130, single=80, dm=50, closed_dm=40)
 FIRST_WAVE_AFTER = 2
 WAVES = 10
 WAVE_GAP = 2
+# Watch parties whose reminders fall due with the waves, a third each at 60, 15 and 0 minutes
+# before their start, each answered by a random mix of the three members.
+PARTY_REMINDERS = 12
 # The tally board is posted as the first wave falls due and edited every second after it.
 TALLY_EDITS = 18
 # Each kill comes a random 0.2-2.5 s after the process is up; then, for "send" and "claim",
@@ -91,6 +100,17 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
         edit_times=[now + FIRST_WAVE_AFTER + 1 + n for n in range(TALLY_EDITS)],
     )
     await seed_timers(database, planned, now=now, extra=tally_timers)
+    parties = await seed_party_reminders(
+        database,
+        guild,
+        rng,
+        count=PARTY_REMINDERS,
+        pinged=jun,
+        dm_open=mina,
+        dm_closed=sora,
+        due_times=[now + FIRST_WAVE_AFTER + WAVE_GAP * wave for wave in range(WAVES)],
+        now=now,
+    )
 
     def tally_now() -> int | None:
         boards = [m for m in sandbox.messages(general) if tally_version(m.content) is not None]
@@ -98,7 +118,14 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
 
     def all_delivered() -> bool:
         found = deliveries(sandbox, guild, members)
-        return all(p.marker in found for p in planned) and tally_now() == TALLY_EDITS
+        reminders = party_reminders_heard(sandbox, guild, members)
+        return (
+            all(p.marker in found for p in planned)
+            and tally_now() == TALLY_EDITS
+            and all(
+                len(reminders.get(r.marker, [])) >= 1 + len(r.dm) + len(r.fallback) for r in parties
+            )
+        )
 
     runs: list[BotProcess] = []
     triggers = KillTriggers(sandbox, database)
@@ -156,6 +183,8 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
         f"sends carrying them:\n{describe_sends(requests, lost)}\n{logs}"
     )
     assert found.keys() == {p.marker for p in planned}  # nothing unplanned slipped in
+    problems = party_reminder_problems(parties, party_reminders_heard(sandbox, guild, members))
+    assert not problems, f"seed {seed}: party reminders:\n" + "\n".join(problems) + f"\n{logs}"
     for p in planned:
         _assert_shown_where_expected(p, found[p.marker][0], seed)
     # Every resend reached the message it was meant to repeat, not a new one.
@@ -173,6 +202,13 @@ async def test_every_timer_is_delivered_exactly_once_across_crashes(
     print(f"tally board: {TALLY_EDITS} edits queued; versions Discord applied, in order: {applied}")
 
     stored = await stored_state(database)
+    party_rows = [row for row in stored.outbox if PARTY_MARKER.search(row["content"])]
+    assert len(party_rows) == sum(1 + len(r.dm) + len(r.fallback) for r in parties)
+    assert {row["state"] for row in party_rows} == {"sent"}
+    party_fallbacks = [row for row in party_rows if row["outcome"] == "dm_fallback"]
+    assert len(party_fallbacks) == sum(len(r.fallback) for r in parties)
+    party_ids = {row["id"] for row in party_rows}
+    stored = replace(stored, outbox=[row for row in stored.outbox if row["id"] not in party_ids])
     assert stored.timers == {p.key: "done" for p in planned}
     assert set(stored.tally_timers.values()) == {"done"}
     assert len(stored.tally_timers) == TALLY_EDITS + 1

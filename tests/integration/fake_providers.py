@@ -42,6 +42,8 @@ class FakeProviders:
             self.anime.setdefault(media["id"], media)
         show = _load("tvmaze/show_kdrama_embedded.handbuilt.json")
         self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
+        # Episodes not yet aired, per anime id: {episode: airingAt}, as AniList's airingSchedule.
+        self.airings: dict[int, dict[int, int]] = {}
         self.down = False
         self.gone_shows: set[int] = set()  # listed by the search, 404 for their details
         self.broken_shows: set[int] = set()  # listed by the search, 503 for their details
@@ -111,6 +113,14 @@ class FakeProviders:
                     status=404,
                 )
             return web.json_response({"data": {"Media": copy.deepcopy(media)}})
+        if operation == "AnimeUpcomingAirings":
+            media_id = int(variables.get("id", 0))
+            nodes = [
+                {"airingAt": at, "episode": episode}
+                for episode, at in sorted(self.airings.get(media_id, {}).items())
+            ]
+            schedule = {"id": media_id, "airingSchedule": {"nodes": nodes}}
+            return web.json_response({"data": {"Media": schedule}})
         return web.json_response({"errors": [{"message": f"unsupported {operation}"}]}, status=400)
 
     async def _tvmaze_search(self, request: web.Request) -> web.Response:

@@ -21,8 +21,8 @@ from tests.integration.test_parties import (
     PartyClock,
     answer,
     at,
-    club,
     clock,
+    club,
     delivered,
     fields,
     posts_since,
@@ -33,7 +33,7 @@ from tests.integration.test_parties import (
 )
 from tests.support.settings import sandbox_settings
 
-__all__ = ["club", "clock", "resources", "world"]  # fixtures shared with test_parties
+__all__ = ["clock", "club", "resources", "world"]  # fixtures shared with test_parties
 
 FRIEREN = 154587
 HOUR = 3600

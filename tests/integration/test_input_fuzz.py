@@ -63,3 +63,34 @@ async def test_timezone_autocomplete_any_text(bot, sandbox: Sandbox, world, type
     )
     assert len(choices) <= 25
     assert all(1 <= len(choice["name"]) <= 100 for choice in choices)
+
+
+@pytest.mark.parametrize("option", ["when", "episodes", "where", "note", "repeat", "until"])
+@FUZZ
+@given(typed=TYPED.map(lambda text: text[:20]).filter(lambda text: text.strip()))
+async def test_watchparty_schedule_options_any_text(bot, sandbox: Sandbox, world, option, typed):
+    """A preview or a clear refusal, privately, never a ping and never an error code."""
+    guild = world.guild("K-Drama Club")
+    options = {"title": "Goblin", "when": "fri 8pm KST", option: typed}
+    result = await sandbox.slash(
+        "watchparty schedule",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options=options,
+    )
+    _assert_safe_answer(result, typed)
+
+
+@FUZZ
+@given(typed=st.text(max_size=100))
+async def test_watchparty_when_autocomplete_any_text(bot, sandbox: Sandbox, world, typed):
+    guild = world.guild("K-Drama Club")
+    choices = await sandbox.autocomplete(
+        "watchparty schedule",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options={"title": "Goblin", "when": typed},
+        focused="when",
+    )
+    assert len(choices) <= 1
+    assert all(1 <= len(choice["name"]) <= 100 for choice in choices)

@@ -243,9 +243,16 @@ class PartyRepository:
         await _raise_revision(tx, party_id)
 
     async def cancel_sessions_in(
-        self, tx: Transaction, party_id: int, numbers: Sequence[int], *, now: int
+        self,
+        tx: Transaction,
+        party_id: int,
+        numbers: Sequence[int],
+        *,
+        now: int,
+        whole_party: bool = False,
     ) -> None:
-        """Cancel sessions; when none is left, the party is cancelled too."""
+        """Cancel sessions; when none is left (or `whole_party`, whose past sessions stay as
+        they were), the party is cancelled too."""
         await tx.executemany(
             """
             UPDATE party_sessions SET cancelled_at = ?, sequence = sequence + 1, updated_at = ?
@@ -256,21 +263,22 @@ class PartyRepository:
         await tx.execute(
             """
             UPDATE watch_parties SET cancelled_at = ?
-            WHERE id = ? AND cancelled_at IS NULL AND NOT EXISTS (
-                SELECT 1 FROM party_sessions WHERE party_id = ? AND cancelled_at IS NULL)
+            WHERE id = ? AND cancelled_at IS NULL AND (? OR NOT EXISTS (
+                SELECT 1 FROM party_sessions WHERE party_id = ? AND cancelled_at IS NULL))
             """,
-            (now, party_id, party_id),
+            (now, party_id, whole_party, party_id),
         )
         await _raise_revision(tx, party_id)
 
-    async def set_announced(self, party_id: int, number: int) -> None:
-        """Mark the session whose announcement is current (never an earlier one)."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE watch_parties"
-                " SET announced_session = MAX(COALESCE(announced_session, 0), ?) WHERE id = ?",
-                (number, party_id),
-            )
+    async def claim_announcement_in(self, tx: Transaction, party_id: int, number: int) -> bool:
+        """Mark session `number` announced unless it, or a later one, was already: True when
+        this call is the one to post it."""
+        claimed = await tx.execute(
+            "UPDATE watch_parties SET announced_session = ?"
+            " WHERE id = ? AND COALESCE(announced_session, 0) < ?",
+            (number, party_id, number),
+        )
+        return claimed > 0
 
     async def set_dm_reminders(self, guild_id: int, member_id: int, *, on: bool, now: int) -> None:
         async with self._db.transaction() as tx:

@@ -21,6 +21,7 @@ from bot.outbox.repository import OutboxRepository
 from bot.parties.announcement import (
     announcement,
     announcement_edit,
+    announcement_key,
     calendar_entry,
     event_key,
     session_event,
@@ -46,7 +47,7 @@ from bot.parties.reminders import PartyReminders, reminder_prefix, reminder_time
 from bot.parties.repository import UNKNOWN_LENGTH, NewTimes, PartyRepository
 from bot.parties.series import at_wall, expand_series, parse_episodes, parse_repeat
 from bot.parties.session_timers import KIND as ADVANCE
-from bot.parties.session_timers import PartyAdvance, advance_timers
+from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers
 from bot.storage.database import Database, Transaction
 from bot.timers.models import NewTimer
 from bot.timers.service import TimerService
@@ -108,7 +109,31 @@ class PartyService:
             return (await self._settings.get(guild_id)).watch_party_role_id
 
         timers.register(REMINDER, PartyReminders(self._repository, role_of).fire)
-        timers.register(ADVANCE, PartyAdvance(self._repository).fire)
+        timers.register(ADVANCE, PartyAdvance(self._repository, self.announce).fire)
+
+    async def announce(self, party: Party, stored: StoredSession) -> None:
+        """Post a later session's announcement and event (a series carrying on)."""
+        async with self._db.transaction() as tx:
+            posted = await self._announce_in(tx, party, stored)
+        if posted:
+            self._on_queued()
+
+    async def _announce_in(self, tx: Transaction, party: Party, stored: StoredSession) -> bool:
+        number = stored.session.number
+        if not await self._repository.claim_announcement_in(tx, party.id, number):
+            return False
+        counts = await self._repository.counts_in(tx, party.id)
+        await self._queue_in(
+            tx,
+            announcement_key(party.id, number),
+            [
+                announcement(party, stored, counts),
+                MirrorEvent(
+                    party.plan.guild_id, event_key(party.id, number), session_event(party, stored)
+                ),
+            ],
+        )
+        return True
 
     # -- reading a plan ---------------------------------------------------------------------
 
@@ -342,15 +367,20 @@ class PartyService:
     async def rsvp(self, guild_id: int, party_id: int, member_id: int, choice: Rsvp) -> RsvpResult:
         """Record a member's answer. A cancelled party, or one whose sessions have all
         started, takes no more answers. The current announcement's counts are edited to
-        match, in the same transaction: an answer recorded is an answer shown."""
-        party = await self.get(guild_id, party_id)
-        if party.cancelled:
-            raise UserFacingError("This watch party was cancelled, so it takes no answers.")
+        match, in the same transaction, from the party as it is in that transaction: an answer
+        recorded is an answer shown, and a reschedule committed meanwhile is not undone."""
         now = self._clock.now()
-        ahead = party.next_session(after=now)
-        if ahead is None:
-            raise UserFacingError("This watch party has already started, so it takes no answers.")
         async with self._db.transaction() as tx:
+            party = await self._repository.get_in(tx, party_id, guild_id=guild_id)
+            if party is None:
+                raise UserFacingError(f"There is no watch party #{party_id} in this server.")
+            if party.cancelled:
+                raise UserFacingError("This watch party was cancelled, so it takes no answers.")
+            ahead = party.next_session(after=now)
+            if ahead is None:
+                raise UserFacingError(
+                    "This watch party has already started, so it takes no answers."
+                )
             change = await self._repository.set_rsvp_in(
                 tx, party_id, member_id, choice, now=to_unix(now)
             )
@@ -420,7 +450,10 @@ class PartyService:
         first = party.sessions[0]
         start = from_unix(starts_at).astimezone(ZoneInfo(party.plan.zone))
         session = first.session
-        end = start + (session.end - session.start) if session.end else None
+        length = (
+            session.end.astimezone(UTC) - session.start.astimezone(UTC) if session.end else None
+        )
+        end = (start.astimezone(UTC) + length).astimezone(start.tzinfo) if length else None
         return await self._move(
             PlannedMove(party, (SessionMove(first, start, end),), party.plan.zone)
         )
@@ -442,6 +475,9 @@ class PartyService:
             await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
             moved = await self._repository.get_in(tx, party.id, guild_id=guild_id)
             assert moved is not None
+            # A lead time already past at the new start would leave its old timer behind.
+            for new in times:
+                await self._timers.cancel_prefixed_in(tx, reminder_prefix(party.id, new.number))
             await self._timers.schedule_in(tx, await self._timers_for(moved, now))
             before = {m.session.session.number: m.session for m in planned.moves}
             after = [s for s in moved.sessions if s.session.number in before]
@@ -482,24 +518,30 @@ class PartyService:
                 raise UserFacingError("Every session of this party is over: nothing to cancel.")
         else:
             cancelling = [self._session_to_change(party, session, now)]
-        return await self._cancel(party, cancelling)
+        return await self._cancel(party, cancelling, whole_party=session is None)
 
     async def cancel_followed(self, guild_id: int, party_id: int) -> Party:
         """Cancel a followed episode's party whose episode left the broadcaster's schedule."""
         party = await self.get(guild_id, party_id)
         now = self._clock.now()
-        return await self._cancel(party, [s for s in party.upcoming if _not_over(s, now)])
+        remaining = [s for s in party.upcoming if _not_over(s, now)]
+        return await self._cancel(party, remaining, whole_party=True)
 
-    async def _cancel(self, party: Party, cancelling: Sequence[StoredSession]) -> Party:
+    async def _cancel(
+        self, party: Party, cancelling: Sequence[StoredSession], *, whole_party: bool
+    ) -> Party:
         guild_id = party.plan.guild_id
         now = self._clock.now()
         numbers = [s.session.number for s in cancelling]
         async with self._db.transaction() as tx:
-            await self._repository.cancel_sessions_in(tx, party.id, numbers, now=to_unix(now))
+            await self._repository.cancel_sessions_in(
+                tx, party.id, numbers, now=to_unix(now), whole_party=whole_party
+            )
             after = await self._repository.get_in(tx, party.id, guild_id=guild_id)
             assert after is not None
             for number in numbers:
                 await self._timers.cancel_prefixed_in(tx, reminder_prefix(party.id, number))
+            await self._timers.cancel_in(tx, [advance_key(party.id, n) for n in numbers])
             going = await self._repository.counts_in(tx, party.id)
             cancelled = [s for s in after.sessions if s.session.number in numbers]
             deliveries: list[Delivery] = [
@@ -515,6 +557,10 @@ class PartyService:
             if shown is not None:
                 deliveries.append(announcement_edit(after, shown, going))
             await self._queue_in(tx, f"party:{party.id}:rev:{after.revision}", deliveries)
+            following = after.next_session(after=now)
+            if not after.cancelled and shown is not None and shown.cancelled and following:
+                # The current announcement lost its buttons: the next session takes over now.
+                await self._announce_in(tx, after, following)
         self._on_queued()
         return after
 
@@ -624,12 +670,15 @@ def _shifted(
             start = target
         else:
             start = at_wall(local.date() + day_shift, target.time(), zone)
-        length = (session.end - session.start) if session.end else None
+        # In UTC: two times of one zone subtract as wall clocks, an hour off across a change.
+        length = (
+            session.end.astimezone(UTC) - session.start.astimezone(UTC) if session.end else None
+        )
         times.append(
             NewTimes(
                 session.number,
                 to_unix(start.astimezone(UTC)),
-                to_unix((start + length).astimezone(UTC)) if length else None,
+                to_unix(start) + int(length.total_seconds()) if length else None,
             )
         )
     return times

@@ -6,12 +6,13 @@ One durable timer per session (`party.advance`), keyed so that a reschedule move
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Final
 
 from bot.clock import to_unix
-from bot.outbox.message import Delivery, MirrorEvent, RemoveEvent
-from bot.parties.announcement import announcement, event_key, session_event
+from bot.outbox.message import RemoveEvent
+from bot.parties.announcement import event_key
 from bot.parties.models import Party, StoredSession
 from bot.parties.repository import UNKNOWN_LENGTH, PartyRepository
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
@@ -45,11 +46,18 @@ def advance_timers(party: Party, *, now: datetime) -> list[NewTimer]:
     ]
 
 
-class PartyAdvance:
-    """The timer handler for `party.advance`."""
+Announce = Callable[[Party, StoredSession], Awaitable[None]]
 
-    def __init__(self, repository: PartyRepository) -> None:
+
+class PartyAdvance:
+    """The timer handler for `party.advance`. `announce` posts a session's announcement and
+    event in a transaction of its own that also marks it announced, unless a session as late
+    was announced already: two advance timers that run together after downtime, or a rerun
+    after a crash, post it once."""
+
+    def __init__(self, repository: PartyRepository, announce: Announce) -> None:
         self._repository = repository
+        self._announce = announce
 
     async def fire(self, fired: FiredTimer) -> TimerOutcome:
         try:
@@ -61,24 +69,11 @@ class PartyAdvance:
         party = await self._repository.get(party_id, guild_id=guild_id)
         if party is None:
             return TimerOutcome()
-        deliveries: list[Delivery] = [RemoveEvent(guild_id, event_key(party_id, number))]
         now = fired.due_at + fired.late_by
         following = next(
             (s for s in party.upcoming if s.session.number > number and session_end(s) > now),
             None,
         )
-        announced = party.announced_session or 0
-        # `>=`, not `>`: a rerun after a crash finds the session marked announced before its
-        # rows were queued, and must queue them still; the timer's dedupe keeps one copy.
-        if not party.cancelled and following is not None and following.session.number >= announced:
-            await self._repository.set_announced(party_id, following.session.number)
-            counts = await self._repository.counts(party_id)
-            deliveries += [
-                announcement(party, following, counts),
-                MirrorEvent(
-                    guild_id,
-                    event_key(party_id, following.session.number),
-                    session_event(party, following),
-                ),
-            ]
-        return TimerOutcome(messages=tuple(deliveries))
+        if not party.cancelled and following is not None:
+            await self._announce(party, following)
+        return TimerOutcome(messages=(RemoveEvent(guild_id, event_key(party_id, number)),))

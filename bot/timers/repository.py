@@ -54,10 +54,11 @@ class TimerRepository:
         return removed
 
     async def cancel_prefixed_in(self, tx: Transaction, prefix: str) -> int:
-        """Forget the unfinished timers whose key starts with `prefix` (a range on the key's
-        index: every key with the prefix sorts between it and it followed by U+10FFFF)."""
+        """Forget the pending timers whose key starts with `prefix` (a range on the key's
+        index: every key with the prefix sorts between it and it followed by U+10FFFF). One
+        running now is left to finish: its work has begun."""
         return await tx.execute(
-            "DELETE FROM timers WHERE key >= ? AND key < ? AND state IN ('pending', 'claimed')",
+            "DELETE FROM timers WHERE key >= ? AND key < ? AND state = 'pending'",
             (prefix, prefix + "\U0010ffff"),
         )
 

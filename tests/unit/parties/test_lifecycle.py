@@ -439,3 +439,66 @@ async def test_a_reschedule_previewed_by_an_event_manager_needs_the_right_at_con
     with pytest.raises(UserFacingError, match="Only the host"):
         await world.parties.confirm(draft.id, JUN, can_manage_events=False)
     assert await world.parties.get(GUILD, party.id) == party
+
+
+def series_posts(world: World) -> list[str]:
+    return [
+        fields(p.message.embed)["Series"]
+        for p in world.discord.posts
+        if p.message.embed and "Series" in fields(p.message.embed)
+    ]
+
+
+async def test_after_downtime_across_two_session_ends_the_next_session_is_announced_once(world):
+    party = await confirmed(world, repeat="daily", sessions=4, per_session=1, episodes=None)
+    # Down from before session 1 ended until after session 2 ended: both advance timers run.
+    await world.at(party.sessions[2].session.start - timedelta(minutes=5))
+    assert [s.split(" \u00b7")[0] for s in series_posts(world)] == [
+        "Session 1 of 4",
+        "Session 3 of 4",
+    ]
+
+
+async def test_cancelling_the_announced_session_announces_the_next_one_at_once(world):
+    party = await confirmed(world, repeat="daily", sessions=3, per_session=1, episodes=None)
+    await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False, session=1)
+    await world.outbox.drain()
+    assert [s.split(" \u00b7")[0] for s in series_posts(world)] == [
+        "Session 1 of 3",
+        "Session 2 of 3",
+    ]
+    first_id = min(world.discord.messages)
+    assert world.discord.messages[first_id].has_buttons is False
+    # Session 1's end passes: session 2 was announced already, so nothing is posted twice.
+    await world.at(party.sessions[0].session.start + timedelta(hours=3))
+    assert len(series_posts(world)) == 2
+
+
+async def test_cancelling_a_whole_series_partly_past_cancels_the_party(world):
+    party = await confirmed(world, repeat="daily", sessions=3, per_session=1, episodes=None)
+    world.set_time(party.sessions[1].session.start + timedelta(minutes=30))
+    after = await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False)
+    assert after.cancelled
+    with pytest.raises(UserFacingError, match="cancelled"):
+        await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+
+
+async def test_moving_a_session_keeps_its_real_length_across_a_clock_change(world):
+    world.set_time(datetime(2026, 10, 20, 12, 0, tzinfo=UTC))
+    party = await confirmed(
+        world,
+        when="2026-10-30 23:30",
+        zone="America/New_York",
+        episodes="1-2",
+        runtime_minutes=60,
+        place_kind=PlaceKind.NONE,
+        place=None,
+    )
+    first = party.sessions[0].session
+    assert first.end is not None
+    assert first.end.astimezone(UTC) - first.start.astimezone(UTC) == timedelta(hours=2)
+    # Moved onto the night the clocks go back (1 Nov, 01:00-02:00 happens twice).
+    moved = await move(world, party, host_id=HOST, when="2026-10-31 23:30", zone="America/New_York")
+    session = moved.sessions[0].session
+    assert session.end is not None
+    assert session.end.astimezone(UTC) - session.start.astimezone(UTC) == timedelta(hours=2)

@@ -212,20 +212,21 @@ class PartyService:
         return await self._drafts.save(request, now=to_unix(self._clock.now()))
 
     async def revise(
-        self, draft_id: int, member_id: int, **changes: object
+        self, draft_id: int, member_id: int, *, guild_id: int, **changes: object
     ) -> tuple[Draft, PlannedParty | PlannedMove]:
         """Change a draft (Change, or a zone picked) and read it again, now."""
-        draft = await self.draft(draft_id, member_id)
+        draft = await self.draft(draft_id, member_id, guild_id=guild_id)
         request = replace(draft.request, **changes)  # type: ignore[arg-type]
         now = self._clock.now()
         planned = await self._read(request, now)
         return await self._drafts.replace(draft_id, request, now=to_unix(now)), planned
 
-    async def draft(self, draft_id: int, member_id: int) -> Draft:
+    async def draft(self, draft_id: int, member_id: int, *, guild_id: int) -> Draft:
+        """The member's own draft, made in this server."""
         draft = await self._drafts.get(
             draft_id, member_id=member_id, now=to_unix(self._clock.now())
         )
-        if draft is None:
+        if draft is None or draft.request.guild_id != guild_id:
             raise UserFacingError(
                 "This plan has expired or was already confirmed. "
                 "Use the command again to make a new one."
@@ -240,12 +241,12 @@ class PartyService:
     # -- confirming -------------------------------------------------------------------------
 
     async def confirm(
-        self, draft_id: int, member_id: int, *, can_manage_events: bool = False
+        self, draft_id: int, member_id: int, *, guild_id: int, can_manage_events: bool = False
     ) -> Confirmed:
         """Carry out what a preview showed, exactly (its times read as when it was shown): a
         new party with its reminders, announcement and event, or a reschedule with its
         notices. A second Confirm of the same draft does nothing."""
-        draft = await self.draft(draft_id, member_id)
+        draft = await self.draft(draft_id, member_id, guild_id=guild_id)
         read_at = from_unix(draft.read_at)
         request = draft.request
         if isinstance(request, MoveRequest):

@@ -29,7 +29,14 @@ from cogs.parties.embeds import (
     party_choice_label,
     preview_embed,
 )
-from cogs.parties.views import CalendarButton, DraftButton, RsvpButton, ZonePicker, preview_view
+from cogs.parties.views import (
+    CalendarButton,
+    DraftButton,
+    RsvpButton,
+    ZonePicker,
+    manages_events,
+    preview_view,
+)
 from cogs.replies import within_deadline
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
@@ -326,7 +333,7 @@ class WatchPartyCommands(commands.Cog):
                 zone=read_in,
                 session=session,
                 rest_of_series=rest_of_series,
-                can_manage_events=interaction.permissions.manage_events,
+                can_manage_events=manages_events(interaction),
             )
         )
         await interaction.response.send_message(
@@ -351,7 +358,7 @@ class WatchPartyCommands(commands.Cog):
             guild.id,
             party,
             by=interaction.user.id,
-            can_manage_events=interaction.permissions.manage_events,
+            can_manage_events=manages_events(interaction),
             session=session,
         )
         what = f"Session {session}" if session is not None else "The party"
@@ -427,7 +434,7 @@ class WatchPartyCommands(commands.Cog):
             guild.id,
             follow,
             by=interaction.user.id,
-            can_manage_events=interaction.permissions.manage_events,
+            can_manage_events=manages_events(interaction),
         )
         await interaction.response.send_message(
             f"Stopped following **{stopped.title_name}**. Parties already announced stay on; "

@@ -140,13 +140,17 @@ class DraftButton(
         confirmed = await interaction.client.services.parties.confirm(
             self.draft_id,
             interaction.user.id,
-            can_manage_events=interaction.permissions.manage_events,
+            guild_id=_guild(interaction),
+            can_manage_events=manages_events(interaction),
         )
         embed = moved_embed(confirmed.party) if confirmed.moved else posted_embed(confirmed.party)
         await interaction.response.edit_message(embed=embed, view=None)
 
     async def _change(self, interaction: BotInteraction) -> None:
-        draft = await interaction.client.services.parties.draft(self.draft_id, interaction.user.id)
+        parties = interaction.client.services.parties
+        draft = await parties.draft(
+            self.draft_id, interaction.user.id, guild_id=_guild(interaction)
+        )
         if isinstance(draft.request, MoveRequest):
             modal = ChangeModal(self.draft_id, draft.request.when, new_party=False)
             await interaction.response.send_modal(modal)
@@ -193,7 +197,9 @@ class ChangeModal(discord.ui.Modal, title="Change the plan"):
         if self.new_party:
             changes["episodes"] = self.episodes.value.strip() or None
             changes["note"] = self.note.value.strip() or None
-        draft, planned = await parties.revise(self.draft_id, interaction.user.id, **changes)
+        draft, planned = await parties.revise(
+            self.draft_id, interaction.user.id, guild_id=_guild(interaction), **changes
+        )
         await _show_preview(interaction, draft.id, planned)
 
     async def on_error(self, interaction: BotInteraction, error: Exception) -> None:  # type: ignore[override]
@@ -228,9 +234,14 @@ class ZonePicker(
         try:
             zone = self.item.values[0] if self.item.values else ""
             services = interaction.client.services
-            draft = await services.parties.draft(self.draft_id, interaction.user.id)
+            guild_id = _guild(interaction)
+            draft = await services.parties.draft(
+                self.draft_id, interaction.user.id, guild_id=guild_id
+            )
             await services.member_settings.set_timezone(interaction.user.id, zone)
-            draft, planned = await services.parties.revise(draft.id, interaction.user.id, zone=zone)
+            draft, planned = await services.parties.revise(
+                draft.id, interaction.user.id, guild_id=guild_id, zone=zone
+            )
             await _show_preview(interaction, draft.id, planned)
         except Exception as error:  # every error is reported to the user
             await reply_with_error(interaction, error)
@@ -245,6 +256,13 @@ async def _show_preview(
     else:
         embed = preview_embed(planned, now=now)
     await interaction.response.edit_message(embed=embed, view=preview_view(draft_id))
+
+
+def manages_events(interaction: BotInteraction) -> bool:
+    """Manage Events in the server. Not `interaction.permissions`, which includes a channel's
+    overwrites: Manage Events granted on one voice channel must not open every party."""
+    member = interaction.user
+    return isinstance(member, discord.Member) and member.guild_permissions.manage_events
 
 
 def _guild(interaction: BotInteraction) -> int:

@@ -55,7 +55,7 @@ def request(**changes: object) -> ScheduleRequest:
 
 async def confirmed(world: World, **changes: object):
     draft, _ = await world.parties.preview(request(**changes))
-    party = (await world.parties.confirm(draft.id, HOST)).party
+    party = (await world.parties.confirm(draft.id, HOST, guild_id=GUILD)).party
     await world.outbox.drain()
     return party
 
@@ -100,17 +100,17 @@ async def test_confirm_posts_the_announcement_with_buttons_and_mirrors_the_sessi
 async def test_confirm_creates_exactly_the_plan_the_preview_showed_and_only_once(world, clock):
     draft, planned = await world.parties.preview(request(when="in 2 hours"))
     clock.advance(10 * 60)  # the member looks at the preview for ten minutes
-    party = (await world.parties.confirm(draft.id, HOST)).party
+    party = (await world.parties.confirm(draft.id, HOST, guild_id=GUILD)).party
     assert party.sessions[0].session.start == planned.plan.sessions[0].start
     with pytest.raises(UserFacingError, match="expired or was already confirmed"):
-        await world.parties.confirm(draft.id, HOST)
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
     assert len(await world.parties.upcoming(GUILD)) == 1
 
 
 async def test_another_member_cannot_confirm_someone_elses_plan(world):
     draft, _ = await world.parties.preview(request())
     with pytest.raises(UserFacingError, match="expired or was already confirmed"):
-        await world.parties.confirm(draft.id, JUN)
+        await world.parties.confirm(draft.id, JUN, guild_id=GUILD)
     assert await world.parties.upcoming(GUILD) == []
 
 
@@ -118,7 +118,7 @@ async def test_a_start_that_passed_while_waiting_at_confirm_is_refused(world, cl
     draft, _ = await world.parties.preview(request(when="in 5 minutes"))
     clock.advance(10 * 60)
     with pytest.raises(UserFacingError, match="has passed"):
-        await world.parties.confirm(draft.id, HOST)
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
     assert world.discord.posts == []
 
 
@@ -312,10 +312,10 @@ async def test_the_members_calendar_holds_the_parties_they_are_going_to(world):
 
 async def test_a_draft_revised_with_a_zone_reads_the_time_there(world):
     draft = await world.parties.hold(request(zone=""))
-    _, planned = await world.parties.revise(draft.id, HOST, zone="America/New_York")
+    _, planned = await world.parties.revise(draft.id, HOST, guild_id=GUILD, zone="America/New_York")
     start = planned.plan.sessions[0].start
     assert (start.tzinfo, start.hour) == (NEW_YORK, 20)
-    _, changed = await world.parties.revise(draft.id, HOST, when="sat 9pm")
+    _, changed = await world.parties.revise(draft.id, HOST, guild_id=GUILD, when="sat 9pm")
     assert changed.plan.sessions[0].start.hour == 21
 
 
@@ -401,7 +401,7 @@ async def test_new_lead_times_reach_the_parties_already_planned(world, db):
 async def test_a_plan_waiting_for_its_zone_cannot_be_confirmed(world):
     draft = await world.parties.hold(request(zone=""))
     with pytest.raises(UserFacingError, match="Pick your time zone first"):
-        await world.parties.confirm(draft.id, HOST)
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
     assert await world.parties.upcoming(GUILD) == []
 
 
@@ -420,12 +420,12 @@ async def test_a_reschedule_is_previewed_and_tells_nobody_until_confirmed(world)
     assert (await world.parties.get(GUILD, party.id)).sessions == party.sessions
     # Another member can't confirm it; the host can, once.
     with pytest.raises(UserFacingError, match="expired or was already confirmed"):
-        await world.parties.confirm(draft.id, JUN, can_manage_events=True)
-    done = await world.parties.confirm(draft.id, HOST)
+        await world.parties.confirm(draft.id, JUN, guild_id=GUILD, can_manage_events=True)
+    done = await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
     assert done.moved
     assert done.party.sessions[0].session.start == move_shown.start
     with pytest.raises(UserFacingError):
-        await world.parties.confirm(draft.id, HOST)
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
     await world.outbox.drain()
     [notice] = [p for p in world.discord.posts if "moved to" in p.message.content]
     assert notice.message.mention_user_ids == (JUN,)
@@ -437,7 +437,7 @@ async def test_a_reschedule_previewed_by_an_event_manager_needs_the_right_at_con
         MoveRequest(GUILD, party.id, JUN, when="sat 9pm", zone="Asia/Seoul", can_manage_events=True)
     )
     with pytest.raises(UserFacingError, match="Only the host"):
-        await world.parties.confirm(draft.id, JUN, can_manage_events=False)
+        await world.parties.confirm(draft.id, JUN, guild_id=GUILD, can_manage_events=False)
     assert await world.parties.get(GUILD, party.id) == party
 
 
@@ -502,3 +502,10 @@ async def test_moving_a_session_keeps_its_real_length_across_a_clock_change(worl
     session = moved.sessions[0].session
     assert session.end is not None
     assert session.end.astimezone(UTC) - session.start.astimezone(UTC) == timedelta(hours=2)
+
+
+async def test_a_draft_is_confirmed_only_in_the_server_it_was_made_in(world):
+    draft, _ = await world.parties.preview(request())
+    with pytest.raises(UserFacingError, match="expired or was already confirmed"):
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD + 1)
+    assert await world.parties.upcoming(GUILD) == []

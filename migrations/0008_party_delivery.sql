@@ -40,6 +40,9 @@ ALTER TABLE watch_parties ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE watch_parties ADD COLUMN announced_session INTEGER;
 ALTER TABLE watch_parties ADD COLUMN follow_id INTEGER REFERENCES party_follows (id);
 ALTER TABLE watch_parties ADD COLUMN follow_episode INTEGER;
+-- The episode's air time plus the follow's offset, as last read: the daily re-read compares
+-- the broadcaster's new time with this, not with the party's start, which a host may have moved.
+ALTER TABLE watch_parties ADD COLUMN follow_airs_at INTEGER;
 
 CREATE UNIQUE INDEX watch_parties_one_per_followed_episode
     ON watch_parties (follow_id, follow_episode) WHERE follow_id IS NOT NULL;

@@ -8,7 +8,7 @@ from typing import Final
 from bot.metadata.models import AirSchedule
 from bot.parties.follow import FollowedEpisode
 from bot.parties.models import Follow, NewFollow, PlaceKind
-from bot.storage.database import Database
+from bot.storage.database import Database, Transaction
 
 _COLUMNS: Final = (
     "id, guild_id, channel_id, host_id, title_id, title_name, zone, offset_minutes, place_kind,"
@@ -20,36 +20,33 @@ class FollowRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(
-        self, new: NewFollow, schedule: AirSchedule, since: int | None, *, now: int
-    ) -> Follow:
-        async with self._db.transaction() as tx:
-            follow_id = await tx.insert(
-                """
-                INSERT INTO party_follows (
-                    guild_id, channel_id, host_id, title_id, title_name, zone, offset_minutes,
-                    place_kind, place, cover_url, compass_line, since_episode, created_at
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    new.guild_id,
-                    new.channel_id,
-                    new.host_id,
-                    schedule.title_id,
-                    schedule.title_name[:100],
-                    new.zone,
-                    new.offset_minutes,
-                    new.place_kind.value,
-                    new.place,
-                    new.cover_url,
-                    new.compass_line,
-                    since,
-                    now,
-                ),
-            )
-        found = await self.get(follow_id)
-        assert found is not None
-        return found
+    async def create_in(
+        self, tx: Transaction, new: NewFollow, schedule: AirSchedule, since: int | None, *, now: int
+    ) -> int:
+        """A new follow's row, inside the caller's transaction (with its first check)."""
+        return await tx.insert(
+            """
+            INSERT INTO party_follows (
+                guild_id, channel_id, host_id, title_id, title_name, zone, offset_minutes,
+                place_kind, place, cover_url, compass_line, since_episode, created_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                new.guild_id,
+                new.channel_id,
+                new.host_id,
+                schedule.title_id,
+                schedule.title_name[:100],
+                new.zone,
+                new.offset_minutes,
+                new.place_kind.value,
+                new.place,
+                new.cover_url,
+                new.compass_line,
+                since,
+                now,
+            ),
+        )
 
     async def get(self, follow_id: int, *, guild_id: int | None = None) -> Follow | None:
         row = await self._db.fetchone(
@@ -71,7 +68,8 @@ class FollowRepository:
     async def followed(self, follow_id: int) -> list[FollowedEpisode]:
         rows = await self._db.fetchall(
             """
-            SELECT p.id, p.follow_episode, s.starts_at, p.cancelled_at
+            SELECT p.id, p.follow_episode, COALESCE(p.follow_airs_at, s.starts_at) AS starts_at,
+                p.cancelled_at
             FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id AND s.number = 1
             WHERE p.follow_id = ? ORDER BY p.follow_episode
             """,
@@ -86,12 +84,17 @@ class FollowRepository:
 
     async def mark(self, follow_id: int, *, checked_at: int, ended: bool) -> None:
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE party_follows SET last_checked_at = ?,"
-                " ended_at = CASE WHEN ? THEN COALESCE(ended_at, ?) ELSE ended_at END"
-                " WHERE id = ?",
-                (checked_at, ended, checked_at, follow_id),
-            )
+            await self.mark_in(tx, follow_id, checked_at=checked_at, ended=ended)
+
+    async def mark_in(
+        self, tx: Transaction, follow_id: int, *, checked_at: int, ended: bool
+    ) -> None:
+        await tx.execute(
+            "UPDATE party_follows SET last_checked_at = ?,"
+            " ended_at = CASE WHEN ? THEN COALESCE(ended_at, ?) ELSE ended_at END"
+            " WHERE id = ?",
+            (checked_at, ended, checked_at, follow_id),
+        )
 
     async def stop(self, follow_id: int, *, now: int) -> None:
         async with self._db.transaction() as tx:

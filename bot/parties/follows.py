@@ -11,6 +11,7 @@ stops when the show has ended.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Protocol
@@ -20,18 +21,30 @@ from bot.clock import Clock, from_unix, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import AirSchedule
 from bot.outbox.message import OutgoingMessage, ToChannel
+from bot.outbox.queueing import QueuedDelivery
+from bot.outbox.repository import OutboxRepository
 from bot.parties.announcement import in_message
-from bot.parties.follow import FollowChanges, plan_follow
+from bot.parties.follow import FollowChanges, FollowedEpisode, plan_follow
 from bot.parties.follow_repository import FollowRepository
-from bot.parties.models import EpisodeRange, Follow, NewFollow, Party, PartyPlan, Session
+from bot.parties.models import (
+    EpisodeRange,
+    Follow,
+    FollowLink,
+    NewFollow,
+    Party,
+    PartyPlan,
+    Session,
+)
 from bot.parties.service import PartyService, may_change
-from bot.timers.models import FiredTimer, PermanentTimerError, TimerOutcome
+from bot.storage.database import Database
+from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
 
 KIND: Final = "party.follow"
 CHECK_EVERY: Final = timedelta(days=1)
+FIRST_CHECK_AFTER: Final = 15 * 60  # seconds: soon, in case the first reading was cut short
 
 
 class AirTimes(Protocol):
@@ -52,12 +65,19 @@ def check_key(follow_id: int) -> str:
 class FollowService:
     def __init__(
         self,
+        db: Database,
         repository: FollowRepository,
         parties: PartyService,
         air_times: AirTimes,
         timers: TimerService,
+        outbox: OutboxRepository,
         clock: Clock,
+        *,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
+        self._db = db
+        self._outbox = outbox
+        self._on_queued = on_queued
         self._repository = repository
         self._parties = parties
         self._air_times = air_times
@@ -89,14 +109,19 @@ class FollowService:
             # Nothing announced yet: follow from the episode after the last one listed.
             aired = [a.episode for a in schedule.airings]
             since = max(aired) + 1 if aired else None
-        follow = await self._repository.create(new, schedule, since, now=now)
-        created = await self._apply(follow, schedule)
-        await self._timers.schedule(
-            KIND,
-            self._clock.now() + CHECK_EVERY,
-            {"follow_id": follow.id},
-            key=check_key(follow.id),
-        )
+        # The row and its first check commit together: a crash before the parties below are
+        # created leaves a check that creates them a few minutes later.
+        async with self._db.transaction() as tx:
+            follow_id = await self._repository.create_in(tx, new, schedule, since, now=now)
+            first_check = NewTimer(
+                check_key(follow_id), KIND, now + FIRST_CHECK_AFTER, {"follow_id": follow_id}
+            )
+            await self._timers.schedule_in(tx, [first_check])
+        follow = await self._repository.get(follow_id)
+        assert follow is not None
+        changes = self._changes(follow, schedule, await self._repository.followed(follow_id))
+        created = await self._apply_changes(follow, changes)
+        await self._repository.mark(follow_id, checked_at=now, ended=False)
         starts = [a.airs_at + follow.offset_minutes * 60 for a in coming]
         return FollowStarted(follow, created, min(starts, default=None))
 
@@ -129,43 +154,53 @@ class FollowService:
         except UserFacingError as error:
             log.warning("Follow #%s: could not read %s: %s", follow.id, follow.title_id, error)
             return TimerOutcome(repeat_at=tomorrow)
-        changes = await self._changes(follow, schedule)
+        changes = self._changes(follow, schedule, await self._repository.followed(follow.id))
         await self._apply_changes(follow, changes)
-        if changes.ended:
-            ended = OutgoingMessage(
-                ToChannel(follow.channel_id),
-                f"\U0001f3c1 **{in_message(follow.title_name)}** has finished airing, so follow "
-                f"#{follow.id} has stopped. Thanks for watching together!",
-            )
-            return TimerOutcome(messages=(ended,))
-        return TimerOutcome(repeat_at=tomorrow)
-
-    async def _changes(self, follow: Follow, schedule: AirSchedule) -> FollowChanges:
         now = to_unix(self._clock.now())
-        changes = plan_follow(
+        if not changes.ended:
+            await self._repository.mark(follow.id, checked_at=now, ended=False)
+            return TimerOutcome(repeat_at=tomorrow)
+        ended = OutgoingMessage(
+            ToChannel(follow.channel_id),
+            f"\U0001f3c1 **{in_message(follow.title_name)}** has finished airing, so follow "
+            f"#{follow.id} has stopped. Thanks for watching together!",
+        )
+        # Marked ended with its message queued in one transaction: a rerun after a crash
+        # finds the follow ended and the message on its way.
+        async with self._db.transaction() as tx:
+            await self._repository.mark_in(tx, follow.id, checked_at=now, ended=True)
+            await self._outbox.enqueue_in(
+                tx, [QueuedDelivery(f"follow:{follow.id}:ended", ended)], now=now
+            )
+        self._on_queued()
+        return TimerOutcome()
+
+    def _changes(
+        self, follow: Follow, schedule: AirSchedule, followed: Sequence[FollowedEpisode]
+    ) -> FollowChanges:
+        return plan_follow(
             schedule,
-            await self._repository.followed(follow.id),
+            followed,
             offset_minutes=follow.offset_minutes,
-            now=now,
+            now=to_unix(self._clock.now()),
             since_episode=follow.since_episode,
         )
-        await self._repository.mark(follow.id, checked_at=now, ended=changes.ended)
-        return changes
-
-    async def _apply(self, follow: Follow, schedule: AirSchedule) -> tuple[Party, ...]:
-        return await self._apply_changes(follow, await self._changes(follow, schedule))
 
     async def _apply_changes(self, follow: Follow, changes: FollowChanges) -> tuple[Party, ...]:
         created = [
             await self._parties.create_followed(
                 _episode_plan(follow, episode.episode, episode.starts_at),
-                follow_id=follow.id,
-                episode=episode.episode,
+                follow=FollowLink(follow.id, episode.episode, episode.starts_at),
             )
             for episode in changes.create
         ]
         for moved in changes.move:
-            await self._parties.move_followed(follow.guild_id, moved.party_id, moved.starts_at)
+            await self._parties.move_followed(
+                follow.guild_id,
+                moved.party_id,
+                shift_seconds=moved.starts_at - moved.was,
+                airs_at=moved.starts_at,
+            )
         for party_id in changes.cancel:
             await self._parties.cancel_followed(follow.guild_id, party_id)
         return tuple(created)

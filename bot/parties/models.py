@@ -96,6 +96,16 @@ class PartyPlan:
 
 
 @dataclass(frozen=True)
+class FollowLink:
+    """What ties a party to a follow: its episode, and that episode's air time plus the
+    follow's offset as last read (Unix seconds)."""
+
+    follow_id: int
+    episode: int
+    airs_at: int
+
+
+@dataclass(frozen=True)
 class StoredSession:
     """A session as stored: its party, its instant and its state."""
 

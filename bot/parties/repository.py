@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.parties.models import (
     EpisodeRange,
+    FollowLink,
     Party,
     PartyPlan,
     PlaceKind,
@@ -74,17 +75,17 @@ class PartyRepository:
             return await self.create_in(tx, plan, now=now)
 
     async def create_in(
-        self, tx: Transaction, plan: PartyPlan, *, now: int, follow: tuple[int, int] | None = None
+        self, tx: Transaction, plan: PartyPlan, *, now: int, follow: FollowLink | None = None
     ) -> Party:
         """Store a plan inside the caller's transaction, so its reminders and announcement
-        commit with it. `follow` is (follow id, episode) for a party a follow created."""
+        commit with it. `follow` ties a party a follow created to its episode."""
         party_id = await tx.insert(
             """
             INSERT INTO watch_parties (
                 guild_id, channel_id, host_id, title_id, title_name, zone, place_kind, place,
                 note, repeat_rule, created_at, cover_url, compass_line, wants_thread,
-                announced_session, follow_id, follow_episode
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                announced_session, follow_id, follow_episode, follow_airs_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             """,
             (
                 plan.guild_id,
@@ -101,8 +102,9 @@ class PartyRepository:
                 plan.cover_url,
                 plan.compass_line,
                 int(plan.wants_thread),
-                follow[0] if follow else None,
-                follow[1] if follow else None,
+                follow.follow_id if follow else None,
+                follow.episode if follow else None,
+                follow.airs_at if follow else None,
             ),
         )
         await tx.executemany(
@@ -269,6 +271,11 @@ class PartyRepository:
             (now, party_id, whole_party, party_id),
         )
         await _raise_revision(tx, party_id)
+
+    async def set_follow_airs_at_in(self, tx: Transaction, party_id: int, airs_at: int) -> None:
+        await tx.execute(
+            "UPDATE watch_parties SET follow_airs_at = ? WHERE id = ?", (airs_at, party_id)
+        )
 
     async def claim_announcement_in(self, tx: Transaction, party_id: int, number: int) -> bool:
         """Mark session `number` announced unless it, or a later one, was already: True when

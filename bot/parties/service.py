@@ -29,6 +29,7 @@ from bot.parties.announcement import (
 from bot.parties.calendar import calendar_file, calendar_filename
 from bot.parties.drafts import AnyRequest, Draft, DraftRepository
 from bot.parties.models import (
+    FollowLink,
     MoveRequest,
     Party,
     PartyPlan,
@@ -280,15 +281,15 @@ class PartyService:
         self._on_queued()
         return party
 
-    async def create_followed(self, plan: PartyPlan, *, follow_id: int, episode: int) -> Party:
+    async def create_followed(self, plan: PartyPlan, *, follow: FollowLink) -> Party:
         """A party for one episode of a followed show (its announcement, reminders, event)."""
         async with self._db.transaction() as tx:
-            party = await self._create_in(tx, plan, follow=(follow_id, episode))
+            party = await self._create_in(tx, plan, follow=follow)
         self._on_queued()
         return party
 
     async def _create_in(
-        self, tx: Transaction, plan: PartyPlan, *, follow: tuple[int, int] | None = None
+        self, tx: Transaction, plan: PartyPlan, *, follow: FollowLink | None = None
     ) -> Party:
         # Checked again here: the member may have waited at Confirm until the time passed.
         _check_plan(plan)
@@ -444,22 +445,31 @@ class PartyService:
         """Move sessions at once (what Confirm does after a preview)."""
         return await self._move(await self.plan_move(request))
 
-    async def move_followed(self, guild_id: int, party_id: int, starts_at: int) -> Party:
-        """Move a followed episode's party to its episode's new air time (the broadcaster
-        moved it): the Going members are told as after a reschedule."""
+    async def move_followed(
+        self, guild_id: int, party_id: int, *, shift_seconds: int, airs_at: int
+    ) -> Party:
+        """The broadcaster moved a followed episode: its party moves by as much (a time its
+        host set by hand stays that far from the air time), and the Going members are told as
+        after a reschedule."""
         party = await self.get(guild_id, party_id)
         first = party.sessions[0]
-        start = from_unix(starts_at).astimezone(ZoneInfo(party.plan.zone))
-        session = first.session
-        length = (
-            session.end.astimezone(UTC) - session.start.astimezone(UTC) if session.end else None
+        session, zone = first.session, ZoneInfo(party.plan.zone)
+        start = from_unix(to_unix(session.start) + shift_seconds).astimezone(zone)
+        end = (
+            None
+            if session.end is None
+            else from_unix(to_unix(session.end) + shift_seconds).astimezone(zone)
         )
-        end = (start.astimezone(UTC) + length).astimezone(start.tzinfo) if length else None
-        return await self._move(
-            PlannedMove(party, (SessionMove(first, start, end),), party.plan.zone)
-        )
+        planned = PlannedMove(party, (SessionMove(first, start, end),), party.plan.zone)
+        return await self._move(planned, follow_airs_at=airs_at)
 
-    async def _move(self, planned: PlannedMove, *, draft_id: int | None = None) -> Party:
+    async def _move(
+        self,
+        planned: PlannedMove,
+        *,
+        draft_id: int | None = None,
+        follow_airs_at: int | None = None,
+    ) -> Party:
         party, now = planned.party, self._clock.now()
         guild_id = party.plan.guild_id
         times = [
@@ -473,6 +483,8 @@ class PartyService:
         async with self._db.transaction() as tx:
             if draft_id is not None:
                 await self._use_draft(tx, draft_id)
+            if follow_airs_at is not None:
+                await self._repository.set_follow_airs_at_in(tx, party.id, follow_airs_at)
             await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
             moved = await self._repository.get_in(tx, party.id, guild_id=guild_id)
             assert moved is not None
@@ -526,6 +538,8 @@ class PartyService:
         party = await self.get(guild_id, party_id)
         now = self._clock.now()
         remaining = [s for s in party.upcoming if _not_over(s, now)]
+        if party.cancelled or not remaining:
+            return party
         return await self._cancel(party, remaining, whole_party=True)
 
     async def _cancel(

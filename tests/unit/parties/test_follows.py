@@ -11,9 +11,11 @@ import pytest
 
 from bot.errors import UserFacingError
 from bot.metadata.models import Airing, AirSchedule
+from bot.outbox.repository import OutboxRepository
 from bot.parties.follow_repository import FollowRepository
 from bot.parties.follows import FollowService
-from bot.parties.models import NewFollow, Rsvp
+from bot.parties.models import MoveRequest, NewFollow, Rsvp
+from bot.timers.models import FiredTimer
 from tests.support.clock import FakeClock
 from tests.unit.parties.conftest import World
 from tests.unit.parties.test_lifecycle import CHANNEL, GUILD, HOST, JUN
@@ -56,7 +58,13 @@ def broadcaster() -> Broadcaster:
 @pytest.fixture
 def follows(world: World, db, broadcaster: Broadcaster) -> FollowService:
     service = FollowService(
-        FollowRepository(db), world.parties, broadcaster, world.timers, world.clock
+        db,
+        FollowRepository(db),
+        world.parties,
+        broadcaster,
+        world.timers,
+        OutboxRepository(db),
+        world.clock,
     )
     service.register_timers(world.timers)
     return service
@@ -152,3 +160,42 @@ async def test_only_the_host_or_an_event_manager_may_stop_following(world, follo
         await follows.stop(GUILD + 1, started.follow.id, by=HOST, can_manage_events=True)
     await follows.stop(GUILD, started.follow.id, by=HOST, can_manage_events=False)
     assert await follows.active(GUILD) == []
+
+
+async def test_a_host_who_moved_an_episodes_party_keeps_that_move_at_the_next_read(
+    world, follows, broadcaster
+):
+    started = await follows.follow(new_follow())
+    [party] = started.created
+    await world.parties.reschedule(  # an hour after the hour after air time
+        MoveRequest(GUILD, party.id, HOST, when="2026-12-06 01:00", zone="Asia/Seoul")
+    )
+    world.set_time(NOW + timedelta(days=1, minutes=1))
+    await world.deliver()
+    kept = await world.parties.get(GUILD, party.id)
+    assert int(kept.sessions[0].session.start.timestamp()) == FIRST_AIRING + 2 * HOUR
+    # The broadcaster then delays the episode by an hour: the party moves by that hour.
+    broadcaster.episodes[5] += HOUR
+    await follows.check(check_of(started.follow.id, world))
+    moved = await world.parties.get(GUILD, party.id)
+    assert int(moved.sessions[0].session.start.timestamp()) == FIRST_AIRING + 3 * HOUR
+
+
+def check_of(follow_id: int, world: World) -> FiredTimer:
+    """The daily check, run again by hand (as after a crash, or a second reading)."""
+    key = f"follow:{follow_id}:check"
+    payload = {"follow_id": follow_id}
+    return FiredTimer(99, key, "party.follow", world.clock.now(), payload, 1, timedelta(0))
+
+
+async def test_the_show_ending_is_said_once_even_if_the_check_runs_again(
+    world, follows, broadcaster
+):
+    started = await follows.follow(new_follow())
+    broadcaster.episodes = {}
+    broadcaster.finished = True
+    world.set_time(NOW + timedelta(days=1, minutes=1))
+    await world.deliver()
+    await follows.check(check_of(started.follow.id, world))
+    await world.outbox.drain()
+    assert len([p for p in world.discord.posts if "finished airing" in p.message.content]) == 1

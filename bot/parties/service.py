@@ -29,6 +29,7 @@ from bot.parties.announcement import (
 from bot.parties.calendar import calendar_file, calendar_filename
 from bot.parties.drafts import AnyRequest, Draft, DraftRepository
 from bot.parties.models import (
+    EpisodeRange,
     FollowLink,
     MoveRequest,
     Party,
@@ -57,6 +58,7 @@ from bot.when import ReadTime, names_its_zone, read_date, read_when
 MAX_TITLE_NAME = 100
 MAX_NOTE = 500
 MAX_LINK = 500
+MAX_SERIES_SESSIONS = 100
 MAX_PARTIES = 10_000  # upcoming parties of one server that a change of lead times reaches
 
 
@@ -180,6 +182,7 @@ class PartyService:
             per_session=request.per_session,
             last_episode=request.last_episode,
             runtime_minutes=request.runtime_minutes,
+            max_sessions=MAX_SERIES_SESSIONS,
         )
         note = request.note.strip() if request.note and request.note.strip() else None
         plan = PartyPlan(
@@ -199,7 +202,7 @@ class PartyService:
             wants_thread=request.wants_thread,
         )
         _check_plan(plan)
-        return PlannedParty(plan, reading.notes)
+        return PlannedParty(plan, (*reading.notes, *_cut_short(request, plan, episodes)))
 
     async def preview(self, request: ScheduleRequest) -> tuple[Draft, PlannedParty]:
         """Read the request and keep it as a draft for Confirm. An unreadable request is
@@ -643,6 +646,26 @@ class PartyService:
         return CalendarFile(calendar_filename(name), data, len(entries))
 
 
+def _cut_short(
+    request: ScheduleRequest, plan: PartyPlan, episodes: EpisodeRange | None
+) -> tuple[str, ...]:
+    """Say so when a series stops at the session cap before what the member asked for."""
+    if plan.repeat is None or len(plan.sessions) < MAX_SERIES_SESSIONS:
+        return ()
+    if request.sessions is not None and request.sessions <= MAX_SERIES_SESSIONS:
+        return ()
+    shown = plan.sessions[-1].episodes
+    final = episodes.last if episodes is not None else request.last_episode
+    if shown is not None and final is not None and shown.last < final:
+        return (
+            f"A series holds at most {MAX_SERIES_SESSIONS} sessions, so this one stops after "
+            f"episode {shown.last} of {final}. Schedule the rest as a new series later.",
+        )
+    if request.until is not None or shown is not None:
+        return (f"A series holds at most {MAX_SERIES_SESSIONS} sessions; this one stops there.",)
+    return ()
+
+
 def check_can_change(party: Party, member_id: int, *, can_manage_events: bool) -> None:
     may_change(
         party.plan.host_id,
@@ -723,8 +746,10 @@ def _check_plan(plan: PartyPlan) -> None:
     if starts != sorted(starts) or len(set(starts)) != len(starts):
         raise UserFacingError("A series' sessions must each start after the one before.")
     name = plan.title_name.strip()
-    if not name or len(name) > MAX_TITLE_NAME:
-        raise UserFacingError(f"A title is 1 to {MAX_TITLE_NAME} characters.")
+    if not any(ch.isalnum() for ch in name) or len(name) > MAX_TITLE_NAME:
+        raise UserFacingError(
+            f"A title is 1 to {MAX_TITLE_NAME} characters, with at least one letter or digit."
+        )
     if plan.note is not None and len(plan.note) > MAX_NOTE:
         raise UserFacingError(
             f"A note can be at most {MAX_NOTE} characters; that one has {len(plan.note)}."

@@ -45,6 +45,8 @@ TITLE_MAX = 100
 EPISODES_MAX = 20
 NOTE_MAX = 500
 REPEAT_MAX = 60
+CHOICE_MAX = 100  # Discord's limit for an autocomplete choice's name and value
+AUTOCOMPLETE_PARTIES = 200  # upcoming parties searched as a member types
 PARTY_ID_MAX = 2**53 - 1  # the largest integer Discord accepts in an option
 DYNAMIC_ITEMS = (RsvpButton, CalendarButton, DraftButton, ZonePicker)
 DM_CHOICES = [
@@ -254,8 +256,9 @@ class WatchPartyCommands(commands.Cog):
             app_commands.Choice(name=f"\U0001f50a {channel.name}"[:100], value=f"<#{channel.id}>")
             for channel in rooms[:24]
         ]
-        if current.startswith(("https://", "http://")):
-            choices.insert(0, app_commands.Choice(name=current[:100], value=current[:MAX_LINK]))
+        if current.startswith(("https://", "http://")) and len(current) <= CHOICE_MAX:
+            # A longer link can be sent as typed: Discord caps a choice at 100 characters.
+            choices.insert(0, app_commands.Choice(name=current, value=current))
         return choices[:25]
 
     # -- reading ----------------------------------------------------------------------------
@@ -485,7 +488,7 @@ class WatchPartyCommands(commands.Cog):
         now = self.parties.now()
         typed = current.strip().lstrip("#").casefold()
         choices = []
-        for party in await self.parties.upcoming(guild_id):
+        for party in await self.parties.upcoming(guild_id, limit=AUTOCOMPLETE_PARTIES):
             label = party_choice_label(party, now=now, zone=zone.zone or party.plan.zone)
             if typed in label.casefold():
                 choices.append(app_commands.Choice(name=label, value=party.id))

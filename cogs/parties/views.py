@@ -32,7 +32,7 @@ MAX_WHEN = 100
 
 class RsvpButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"party:(?P<id>\d+):rsvp:(?P<choice>going|maybe|not_going)",
+    template=r"party:(?P<id>\d{1,18}):rsvp:(?P<choice>going|maybe|not_going)",
 ):
     def __init__(self, party_id: int, choice: Rsvp) -> None:
         super().__init__(
@@ -66,7 +66,7 @@ class RsvpButton(
 
 class CalendarButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"party:(?P<id>\d+):calendar",
+    template=r"party:(?P<id>\d{1,18}):calendar",
 ):
     def __init__(self, party_id: int) -> None:
         super().__init__(
@@ -107,7 +107,7 @@ def preview_view(draft_id: int, *, ask_zone: bool = False) -> discord.ui.View:
 
 class DraftButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"party:draft:(?P<id>\d+):(?P<action>confirm|change)",
+    template=r"party:draft:(?P<id>\d{1,18}):(?P<action>confirm|change)",
 ):
     def __init__(self, draft_id: int, action: str) -> None:
         confirm = action == "confirm"
@@ -208,7 +208,7 @@ class ChangeModal(discord.ui.Modal, title="Change the plan"):
 
 class ZonePicker(
     discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
-    template=r"party:draft:(?P<id>\d+):zone",
+    template=r"party:draft:(?P<id>\d{1,18}):zone",
 ):
     """Shown when neither the member nor the server has a zone: picking one saves it as the
     member's own (`/timezone`) and reads the plan in it."""

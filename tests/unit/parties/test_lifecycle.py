@@ -509,3 +509,21 @@ async def test_a_draft_is_confirmed_only_in_the_server_it_was_made_in(world):
     with pytest.raises(UserFacingError, match="expired or was already confirmed"):
         await world.parties.confirm(draft.id, HOST, guild_id=GUILD + 1)
     assert await world.parties.upcoming(GUILD) == []
+
+
+async def test_a_series_longer_than_the_cap_says_where_it_stops(world):
+    _, planned = await world.parties.preview(
+        request(
+            title_name="One Piece", repeat="daily", episodes=None, per_session=1, last_episode=1100
+        )
+    )
+    assert len(planned.plan.sessions) == 100
+    assert "stops after episode 100 of 1100" in " ".join(planned.notes)
+    _, short = await world.parties.preview(request(repeat="daily", episodes=None, per_session=2))
+    assert len(short.plan.sessions) == 8
+    assert short.notes == ()
+
+
+async def test_a_title_of_only_invisible_characters_is_refused(world):
+    with pytest.raises(UserFacingError, match="at least one letter or digit"):
+        await world.parties.preview(request(title_name="\u200b\u200d ", title_id=None))

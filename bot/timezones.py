@@ -251,6 +251,23 @@ def names_a_zone(word: str) -> bool:
     )
 
 
+def abbreviation_note(word: str, moment: datetime) -> str | None:
+    """A note when `word` is a clock abbreviation not in use at `moment` in its zone ("8pm
+    EDT" in December): the time was read as the zone's wall clock, which is what people mean
+    by "8pm EST" all year round, and the member sees which clock that is."""
+    folded = _normalize(word).casefold()
+    shown = moment.tzname() or ""
+    if folded not in _ABBREVIATIONS or len(folded) < 3 or not shown.isalpha():
+        return None
+    if shown.casefold() == folded:
+        return None
+    offset = format_offset(moment.utcoffset() or timedelta(0))
+    return (
+        f"{word.upper()} is not in use on {moment:%a} {moment.day} {moment:%b}; "
+        f"read as the same place's clock then, {shown} (UTC{offset})."
+    )
+
+
 def _posix_sign_note(zone: str, at: datetime) -> str | None:
     """POSIX names count west as positive: whoever types Etc/GMT+9 may mean UTC+9."""
     actual = _offset_at(zone, at)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 from bot.errors import UserFacingError
-from bot.timezones import format_offset, names_a_zone, resolve_timezone
+from bot.timezones import abbreviation_note, format_offset, names_a_zone, resolve_timezone
 
 MAX_LENGTH: Final = 100
 MAX_AHEAD: Final = timedelta(days=365)
@@ -111,13 +111,16 @@ def read_when(text: str, *, zone: str, now: datetime) -> ReadTime:
             f"Try {EXAMPLES}."
         )
     words = typed.split(" ")
+    named = None
     if len(words) > 1 and names_a_zone(words[-1]):
-        zone = resolve_timezone(words[-1], at=now).zone  # an ambiguous IST is refused here
+        named = words[-1]
+        zone = resolve_timezone(named, at=now).zone  # an ambiguous IST is refused here
         typed = " ".join(words[:-1])
     local_now = now.astimezone(ZoneInfo(zone))
     reading = _read(typed, zone, local_now)
     _check_range(reading.start, now)
-    return reading
+    note = abbreviation_note(named, reading.start) if named else None
+    return replace(reading, notes=(*reading.notes, note)) if note else reading
 
 
 def read_date(text: str, *, zone: str, now: datetime) -> date:

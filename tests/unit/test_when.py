@@ -255,3 +255,17 @@ def test_a_time_later_in_a_repeated_hour_is_still_today():
     reading = read_when("1:45am", zone="America/New_York", now=now)
     assert reading.start.date().isoformat() == "2026-11-01"
     assert reading.start.astimezone(UTC) > now
+
+
+def test_a_summer_abbreviation_in_winter_is_read_as_that_places_clock_and_said():
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    reading = read_when("fri 8pm EDT", zone="Asia/Seoul", now=now)
+    assert reading.start.utcoffset() == timedelta(hours=-5)
+    assert (reading.start.hour, reading.start.tzname()) == (20, "EST")
+    assert "EDT is not in use on Fri 4 Dec; read as the same place's clock then, EST" in (
+        " ".join(reading.notes)
+    )
+    in_use = read_when("fri 8pm EST", zone="Asia/Seoul", now=now)
+    assert not any("not in use" in note for note in in_use.notes)
+    kst = read_when("fri 8pm KST", zone="UTC", now=now)
+    assert not any("not in use" in note for note in kst.notes)

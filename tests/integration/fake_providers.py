@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import HttpUrl
+
+from bot.config import Settings
+from sandbox import Sandbox
+from tests.support.settings import sandbox_settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 STARLIGHT_COURIER = 990777
@@ -149,3 +154,13 @@ class FakeProviders:
         if show is None:
             return web.json_response({"name": "Not Found", "status": 404}, status=404)
         return web.json_response(copy.deepcopy(show))
+
+
+def settings_for(sandbox: Sandbox, database: Path, providers: FakeProviders) -> Settings:
+    """The bot's settings with AniList and TVmaze answered by `providers`."""
+    return sandbox_settings(
+        sandbox,
+        database,
+        anilist_api_url=HttpUrl(providers.anilist_url),
+        tvmaze_api_url=HttpUrl(providers.tvmaze_url),
+    )

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import HttpUrl
 
 from bot.client import WatchClubBot
 from bot.config import Settings
 from bot.resources import Resources
 from sandbox import Sandbox
-from tests.integration.fake_providers import FakeProviders
+from tests.integration.fake_providers import FakeProviders, settings_for
 from tests.integration.test_parties import (
     NOW,
     PartyClock,
@@ -31,7 +30,6 @@ from tests.integration.test_parties import (
     ts,
     world,
 )
-from tests.support.settings import sandbox_settings
 
 __all__ = ["clock", "club", "resources", "world"]  # fixtures shared with test_parties
 
@@ -53,12 +51,7 @@ async def providers() -> AsyncIterator[FakeProviders]:
 
 @pytest.fixture
 def settings(sandbox: Sandbox, tmp_path: Path, providers: FakeProviders) -> Settings:
-    return sandbox_settings(
-        sandbox,
-        tmp_path / "watchclub.sqlite3",
-        anilist_api_url=HttpUrl(providers.anilist_url),
-        tvmaze_api_url=HttpUrl(providers.tvmaze_url),
-    )
+    return settings_for(sandbox, tmp_path / "watchclub.sqlite3", providers)
 
 
 async def test_following_announces_each_episode_and_moves_its_party_with_the_broadcast(

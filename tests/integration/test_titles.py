@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pydantic import HttpUrl
 
 from bot.config import Settings
 from sandbox import InteractionTimeoutError, Sandbox
-from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders
-from tests.support.settings import sandbox_settings
+from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders, settings_for
 from tests.support.waiting import eventually
 
 FRIEREN = "anilist:154587"
@@ -28,12 +26,7 @@ async def providers() -> AsyncIterator[FakeProviders]:
 
 @pytest.fixture
 def settings(sandbox: Sandbox, tmp_path: Path, providers: FakeProviders) -> Settings:
-    return sandbox_settings(
-        sandbox,
-        tmp_path / "watchclub.sqlite3",
-        anilist_api_url=HttpUrl(providers.anilist_url),
-        tvmaze_api_url=HttpUrl(providers.tvmaze_url),
-    )
+    return settings_for(sandbox, tmp_path / "watchclub.sqlite3", providers)
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ from bot.parties.models import (
     PartyPlan,
     Session,
 )
-from bot.parties.service import PartyService, may_change
+from bot.parties.rules import may_change
+from bot.parties.service import PartyService
 from bot.storage.database import Database
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
 from bot.timers.service import TimerService

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_unix, to_unix
@@ -29,12 +29,10 @@ from bot.parties.announcement import (
 from bot.parties.calendar import calendar_file, calendar_filename
 from bot.parties.drafts import AnyRequest, Draft, DraftRepository
 from bot.parties.models import (
-    EpisodeRange,
     FollowLink,
     MoveRequest,
     Party,
     PartyPlan,
-    PlaceKind,
     PlannedMove,
     PlannedParty,
     Rsvp,
@@ -46,8 +44,17 @@ from bot.parties.models import (
 from bot.parties.notices import change_notices
 from bot.parties.reminders import KIND as REMINDER
 from bot.parties.reminders import PartyReminders, reminder_prefix, reminder_timers
-from bot.parties.repository import UNKNOWN_LENGTH, NewTimes, PartyRepository
-from bot.parties.series import at_wall, expand_series, parse_episodes, parse_repeat
+from bot.parties.repository import NewTimes, PartyRepository
+from bot.parties.rules import (
+    MAX_SERIES_SESSIONS,
+    check_can_change,
+    check_order,
+    check_plan,
+    cut_short_note,
+    not_over,
+    shifted,
+)
+from bot.parties.series import expand_series, parse_episodes, parse_repeat
 from bot.parties.session_timers import KIND as ADVANCE
 from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers
 from bot.storage.database import Database, Transaction
@@ -55,10 +62,6 @@ from bot.timers.models import NewTimer
 from bot.timers.service import TimerService
 from bot.when import ReadTime, names_its_zone, read_date, read_when
 
-MAX_TITLE_NAME = 100
-MAX_NOTE = 500
-MAX_LINK = 500
-MAX_SERIES_SESSIONS = 100
 MAX_PARTIES = 10_000  # upcoming parties of one server that a change of lead times reaches
 
 
@@ -201,8 +204,8 @@ class PartyService:
             compass_line=request.compass_line,
             wants_thread=request.wants_thread,
         )
-        _check_plan(plan)
-        return PlannedParty(plan, (*reading.notes, *_cut_short(request, plan, episodes)))
+        check_plan(plan)
+        return PlannedParty(plan, (*reading.notes, *cut_short_note(request, plan, episodes)))
 
     async def preview(self, request: ScheduleRequest) -> tuple[Draft, PlannedParty]:
         """Read the request and keep it as a draft for Confirm. An unreadable request is
@@ -295,7 +298,7 @@ class PartyService:
         self, tx: Transaction, plan: PartyPlan, *, follow: FollowLink | None = None
     ) -> Party:
         # Checked again here: the member may have waited at Confirm until the time passed.
-        _check_plan(plan)
+        check_plan(plan)
         now = self._clock.now()
         if plan.sessions[0].start <= now:
             raise UserFacingError(
@@ -425,8 +428,8 @@ class PartyService:
         moving = [target]
         if request.rest_of_series:
             moving += [s for s in party.upcoming if s.session.number > target.session.number]
-        times = _shifted(moving, reading.start, party.plan.zone)
-        _check_order(party, times)
+        times = shifted(moving, reading.start, party.plan.zone)
+        check_order(party, times)
         zone = ZoneInfo(party.plan.zone)
         moves = tuple(
             SessionMove(
@@ -529,7 +532,7 @@ class PartyService:
             raise UserFacingError(f"Watch party #{party.id} is already cancelled.")
         now = self._clock.now()
         if session is None:
-            cancelling = [s for s in party.upcoming if _not_over(s, now)]
+            cancelling = [s for s in party.upcoming if not_over(s, now)]
             if not cancelling:
                 raise UserFacingError("Every session of this party is over: nothing to cancel.")
         else:
@@ -540,7 +543,7 @@ class PartyService:
         """Cancel a followed episode's party whose episode left the broadcaster's schedule."""
         party = await self.get(guild_id, party_id)
         now = self._clock.now()
-        remaining = [s for s in party.upcoming if _not_over(s, now)]
+        remaining = [s for s in party.upcoming if not_over(s, now)]
         if party.cancelled or not remaining:
             return party
         return await self._cancel(party, remaining, whole_party=True)
@@ -644,126 +647,3 @@ class PartyService:
         entries = [calendar_entry(p, s) for p in parties for s in p.sessions]
         data = calendar_file(entries, name=name, stamp=self._clock.now())
         return CalendarFile(calendar_filename(name), data, len(entries))
-
-
-def _cut_short(
-    request: ScheduleRequest, plan: PartyPlan, episodes: EpisodeRange | None
-) -> tuple[str, ...]:
-    """Say so when a series stops at the session cap before what the member asked for."""
-    if plan.repeat is None or len(plan.sessions) < MAX_SERIES_SESSIONS:
-        return ()
-    if request.sessions is not None and request.sessions <= MAX_SERIES_SESSIONS:
-        return ()
-    shown = plan.sessions[-1].episodes
-    final = episodes.last if episodes is not None else request.last_episode
-    if shown is not None and final is not None and shown.last < final:
-        return (
-            f"A series holds at most {MAX_SERIES_SESSIONS} sessions, so this one stops after "
-            f"episode {shown.last} of {final}. Schedule the rest as a new series later.",
-        )
-    if request.until is not None or shown is not None:
-        return (f"A series holds at most {MAX_SERIES_SESSIONS} sessions; this one stops there.",)
-    return ()
-
-
-def check_can_change(party: Party, member_id: int, *, can_manage_events: bool) -> None:
-    may_change(
-        party.plan.host_id,
-        f"watch party #{party.id}",
-        member_id,
-        can_manage_events=can_manage_events,
-    )
-
-
-def may_change(host_id: int, what: str, member_id: int, *, can_manage_events: bool) -> None:
-    """Only the host, or a member with Manage Events, may change a party or a follow: checked
-    here, not left to Discord's command permissions, which a server can loosen."""
-    if member_id != host_id and not can_manage_events:
-        raise UserFacingError(
-            f"Only the host (<@{host_id}>) or a member with Manage Events can change {what}."
-        )
-
-
-def _not_over(stored: StoredSession, now: datetime) -> bool:
-    session = stored.session
-    end = session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
-    return end > now
-
-
-def _shifted(
-    moving: Sequence[StoredSession], new_start: datetime, zone_name: str
-) -> list[NewTimes]:
-    """The first session moves to `new_start`; later ones by the same change of day and
-    wall-clock time in the party's zone (a Fri 20:00 series moved to Sat 21:00 keeps meeting
-    a day later at 21:00, across daylight saving)."""
-    zone = ZoneInfo(zone_name)
-    first = moving[0].session.start.astimezone(zone)
-    target = new_start.astimezone(zone)
-    day_shift = target.date() - first.date()
-    times = []
-    for stored in moving:
-        session = stored.session
-        local = session.start.astimezone(zone)
-        if stored is moving[0]:
-            start = target
-        else:
-            start = at_wall(local.date() + day_shift, target.time(), zone)
-        # In UTC: two times of one zone subtract as wall clocks, an hour off across a change.
-        length = (
-            session.end.astimezone(UTC) - session.start.astimezone(UTC) if session.end else None
-        )
-        times.append(
-            NewTimes(
-                session.number,
-                to_unix(start.astimezone(UTC)),
-                to_unix(start) + int(length.total_seconds()) if length else None,
-            )
-        )
-    return times
-
-
-def _check_order(party: Party, times: Sequence[NewTimes]) -> None:
-    """The sessions still in order after a move: each starts after the one before has."""
-    moved = {t.number: t.starts_at for t in times}
-    starts = [
-        (s.session.number, moved.get(s.session.number, to_unix(s.session.start)))
-        for s in party.upcoming
-    ]
-    ordered = sorted(starts, key=lambda pair: pair[1])
-    if [n for n, _ in ordered] != [n for n, _ in starts] or len({t for _, t in starts}) != len(
-        starts
-    ):
-        raise UserFacingError(
-            "That would put the sessions out of order. Move the later sessions first, "
-            "or move the rest of the series with this one."
-        )
-
-
-def _check_plan(plan: PartyPlan) -> None:
-    if not plan.sessions:
-        raise UserFacingError("A watch party needs at least one session.")
-    starts = [session.start for session in plan.sessions]
-    if starts != sorted(starts) or len(set(starts)) != len(starts):
-        raise UserFacingError("A series' sessions must each start after the one before.")
-    name = plan.title_name.strip()
-    if not any(ch.isalnum() for ch in name) or len(name) > MAX_TITLE_NAME:
-        raise UserFacingError(
-            f"A title is 1 to {MAX_TITLE_NAME} characters, with at least one letter or digit."
-        )
-    if plan.note is not None and len(plan.note) > MAX_NOTE:
-        raise UserFacingError(
-            f"A note can be at most {MAX_NOTE} characters; that one has {len(plan.note)}."
-        )
-    if (plan.place_kind is PlaceKind.NONE) != (plan.place is None):
-        raise UserFacingError("Say where the party is: a voice or stage channel, or a link.")
-    if plan.place_kind is PlaceKind.LINK and not _is_link(plan.place):
-        raise UserFacingError("A link must start with https:// or http://.")
-
-
-def _is_link(place: str | None) -> bool:
-    return (
-        place is not None
-        and len(place) <= MAX_LINK
-        and place.startswith(("https://", "http://"))
-        and " " not in place
-    )

@@ -17,7 +17,8 @@ from bot.metadata.models import Title
 from bot.parties.follow import parse_offset
 from bot.parties.follows import FollowStarted
 from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleRequest
-from bot.parties.service import MAX_LINK, PartyService
+from bot.parties.rules import MAX_LINK
+from bot.parties.service import PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (

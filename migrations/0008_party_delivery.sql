@@ -31,6 +31,9 @@ CREATE TABLE party_follows (
 ) STRICT;
 
 CREATE INDEX party_follows_by_guild ON party_follows (guild_id, ended_at, stopped_at);
+-- One live follow of a show per server, even when two members follow it at the same moment.
+CREATE UNIQUE INDEX party_follows_one_live_per_show ON party_follows (guild_id, title_id)
+    WHERE ended_at IS NULL AND stopped_at IS NULL;
 
 ALTER TABLE watch_parties ADD COLUMN cover_url TEXT;
 ALTER TABLE watch_parties ADD COLUMN compass_line TEXT;

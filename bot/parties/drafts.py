@@ -41,6 +41,7 @@ def request_from_json(text: str) -> AnyRequest:
     data: dict[str, Any] = json.loads(text)
     if data.get("kind") == "move":
         moves = set(MoveRequest.__dataclass_fields__)
+        data["shown"] = tuple((int(n), int(seq)) for n, seq in data.get("shown", ()))
         return MoveRequest(**{key: value for key, value in data.items() if key in moves})
     data["place_kind"] = PlaceKind(data.get("place_kind", PlaceKind.NONE.value))
     known = set(ScheduleRequest.__dataclass_fields__)

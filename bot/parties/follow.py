@@ -115,7 +115,10 @@ def plan_follow(
             continue
         new_start = starts.get(party.episode)
         if new_start is None:
-            if party.starts_at - offset > now:
+            # AniList lists episodes not yet aired: one below every listed episode aired
+            # (early, perhaps); its party keeps its time. Only a gap is a removed episode.
+            aired = bool(starts) and party.episode < min(starts)
+            if party.starts_at - offset > now and not aired:
                 cancels.append(party)
                 continue
         elif new_start > now and abs(new_start - party.starts_at) >= MOVE_THRESHOLD:
@@ -187,10 +190,14 @@ def parse_offset(text: str) -> int:
         )
     # int() reads any script's digits; durations.py then reads the compact ASCII form.
     compact = _UNIT_WORDS.sub(lambda m: f"{int(m[1])}{m[2][0]}", cleaned)
-    compact = re.sub(r"\band\b|[\s,]+", "", compact)
-    if re.fullmatch(r"0+[wdhm]?", compact):
-        return 0
+    # Each piece between separators is whole ("2h 30m"): "1,000m" or "1 and 2h" is not 10m.
+    pieces = [piece for piece in re.split(r"\band\b|[\s,]+", compact) if piece]
     shown = text.strip()[:30]
+    if not all(_COMPACT.fullmatch(piece) or re.fullmatch(r"0+", piece) for piece in pieces):
+        raise UserFacingError(f"`{shown}` is not an offset I can read. {ACCEPTED}")
+    compact = "".join(pieces)
+    if re.fullmatch(r"0+[wdhm]?", compact) or re.fullmatch(r"(?:0+[wdhm])+", compact):
+        return 0
     if not _COMPACT.fullmatch(compact):
         raise UserFacingError(f"`{shown}` is not an offset I can read. {ACCEPTED}")
     try:

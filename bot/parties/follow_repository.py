@@ -65,15 +65,19 @@ class FollowRepository:
         )
         return [_follow(row) for row in rows]
 
-    async def followed(self, follow_id: int) -> list[FollowedEpisode]:
+    async def followed(self, follow: Follow) -> list[FollowedEpisode]:
+        """The episodes of this show that have a party here, from this follow or an earlier
+        one of the same show (unfollowed, then followed again with another offset)."""
         rows = await self._db.fetchall(
             """
             SELECT p.id, p.follow_episode, COALESCE(p.follow_airs_at, s.starts_at) AS starts_at,
                 p.cancelled_at
             FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id AND s.number = 1
-            WHERE p.follow_id = ? ORDER BY p.follow_episode
+            WHERE p.follow_id IN (
+                SELECT id FROM party_follows WHERE guild_id = ? AND title_id = ?)
+            ORDER BY p.follow_episode, p.id
             """,
-            (follow_id,),
+            (follow.guild_id, follow.title_id),
         )
         return [
             FollowedEpisode(

@@ -11,6 +11,7 @@ stops when the show has ended.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -112,19 +113,30 @@ class FollowService:
             since = max(aired) + 1 if aired else None
         # The row and its first check commit together: a crash before the parties below are
         # created leaves a check that creates them a few minutes later.
+        try:
+            follow_id = await self._create(new, schedule, since, now)
+        except sqlite3.IntegrityError as error:  # someone followed it at the same moment
+            raise UserFacingError(
+                f"This server already follows **{in_message(schedule.title_name)}**."
+            ) from error
+        follow = await self._repository.get(follow_id)
+        assert follow is not None
+        changes = self._changes(follow, schedule, await self._repository.followed(follow))
+        created = await self._apply_changes(follow, changes)
+        await self._repository.mark(follow_id, checked_at=now, ended=False)
+        starts = [a.airs_at + follow.offset_minutes * 60 for a in coming]
+        return FollowStarted(follow, created, min(starts, default=None))
+
+    async def _create(
+        self, new: NewFollow, schedule: AirSchedule, since: int | None, now: int
+    ) -> int:
         async with self._db.transaction() as tx:
             follow_id = await self._repository.create_in(tx, new, schedule, since, now=now)
             first_check = NewTimer(
                 check_key(follow_id), KIND, now + FIRST_CHECK_AFTER, {"follow_id": follow_id}
             )
             await self._timers.schedule_in(tx, [first_check])
-        follow = await self._repository.get(follow_id)
-        assert follow is not None
-        changes = self._changes(follow, schedule, await self._repository.followed(follow_id))
-        created = await self._apply_changes(follow, changes)
-        await self._repository.mark(follow_id, checked_at=now, ended=False)
-        starts = [a.airs_at + follow.offset_minutes * 60 for a in coming]
-        return FollowStarted(follow, created, min(starts, default=None))
+        return follow_id
 
     async def stop(
         self, guild_id: int, follow_id: int, *, by: int, can_manage_events: bool
@@ -155,7 +167,7 @@ class FollowService:
         except UserFacingError as error:
             log.warning("Follow #%s: could not read %s: %s", follow.id, follow.title_id, error)
             return TimerOutcome(repeat_at=tomorrow)
-        changes = self._changes(follow, schedule, await self._repository.followed(follow.id))
+        changes = self._changes(follow, schedule, await self._repository.followed(follow))
         await self._apply_changes(follow, changes)
         now = to_unix(self._clock.now())
         if not changes.ended:
@@ -204,7 +216,7 @@ class FollowService:
             )
         for party_id in changes.cancel:
             await self._parties.cancel_followed(follow.guild_id, party_id)
-        return tuple(created)
+        return tuple(party for party in created if party is not None)
 
 
 def _episode_plan(follow: Follow, episode: int, starts_at: int) -> PartyPlan:

@@ -234,6 +234,9 @@ class MoveRequest:
     session: int | None = None
     rest_of_series: bool = False
     can_manage_events: bool = False
+    # Set when the preview is kept: each moving session's number and SEQUENCE as shown, so
+    # Confirm moves exactly those sessions, unchanged since, or nothing.
+    shown: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,10 @@ class PartyReminders:
         now = fired.due_at + fired.late_by
         if _overtaken(stored, lead, fired.payload.get("next_lead_minutes"), now):
             return TimerOutcome()
+        if fired.due_at != stored.session.start.astimezone(UTC) - timedelta(minutes=lead):
+            # Made for a start the session no longer has (a move raced its timers): the
+            # timers of its new start say it at the right time.
+            return TimerOutcome()
         going = await self._repository.going_at(party_id, at=to_unix(fired.due_at))
         by_dm = await self._repository.members_wanting_dms(guild_id, going)
         role = await self._role_of(guild_id)

@@ -139,17 +139,12 @@ class PartyRepository:
     async def upcoming(self, guild_id: int, *, now: int, limit: int = 25) -> list[Party]:
         """Parties of this server with a session not cancelled and not yet over (one under
         way is listed too), soonest first."""
-        rows = await self._db.fetchall(
-            """
-            SELECT p.id, MIN(s.starts_at) AS next_start
-            FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id
-            WHERE p.guild_id = ? AND p.cancelled_at IS NULL
-              AND s.cancelled_at IS NULL AND COALESCE(s.ends_at, s.starts_at + ?) > ?
-            GROUP BY p.id ORDER BY next_start, p.id LIMIT ?
-            """,
-            (guild_id, UNKNOWN_LENGTH, now, limit),
-        )
-        return await self._parties(guild_id, (row["id"] for row in rows))
+        return await _upcoming(self._db, guild_id, now=now, limit=limit)
+
+    async def upcoming_in(
+        self, tx: Transaction, guild_id: int, *, now: int, limit: int
+    ) -> list[Party]:
+        return await _upcoming(tx, guild_id, now=now, limit=limit)
 
     async def going_to(self, guild_id: int, member_id: int, *, now: int) -> list[Party]:
         """The parties of this server the member is Going to, with a session ahead or in
@@ -272,6 +267,19 @@ class PartyRepository:
         )
         await _raise_revision(tx, party_id)
 
+    async def follow_is_live_in(self, tx: Transaction, follow_id: int) -> bool:
+        """Whether a follow is still on (not stopped, not ended), read where its next party
+        would be written."""
+        row = await tx.fetchone(
+            "SELECT 1 FROM party_follows WHERE id = ? AND stopped_at IS NULL AND ended_at IS NULL",
+            (follow_id,),
+        )
+        return row is not None
+
+    async def set_follow_airs_at(self, party_id: int, airs_at: int) -> None:
+        async with self._db.transaction() as tx:
+            await self.set_follow_airs_at_in(tx, party_id, airs_at)
+
     async def set_follow_airs_at_in(self, tx: Transaction, party_id: int, airs_at: int) -> None:
         await tx.execute(
             "UPDATE watch_parties SET follow_airs_at = ? WHERE id = ?", (airs_at, party_id)
@@ -316,6 +324,21 @@ class PartyRepository:
             (guild_id, *member_ids),
         )
         return {row["member_id"] for row in rows}
+
+
+async def _upcoming(reader: _Reader, guild_id: int, *, now: int, limit: int) -> list[Party]:
+    rows = await reader.fetchall(
+        """
+        SELECT p.id, MIN(s.starts_at) AS next_start
+        FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id
+        WHERE p.guild_id = ? AND p.cancelled_at IS NULL
+          AND s.cancelled_at IS NULL AND COALESCE(s.ends_at, s.starts_at + ?) > ?
+        GROUP BY p.id ORDER BY next_start, p.id LIMIT ?
+        """,
+        (guild_id, UNKNOWN_LENGTH, now, limit),
+    )
+    found = [await _party(reader, row["id"], guild_id) for row in rows]
+    return [party for party in found if party is not None]
 
 
 async def _party(reader: _Reader, party_id: int, guild_id: int) -> Party | None:

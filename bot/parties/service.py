@@ -7,6 +7,7 @@ written in one transaction, so a crash leaves either all of it or none.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -56,7 +57,7 @@ from bot.parties.rules import (
 )
 from bot.parties.series import expand_series, parse_episodes, parse_repeat
 from bot.parties.session_timers import KIND as ADVANCE
-from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers
+from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers, session_end
 from bot.storage.database import Database, Transaction
 from bot.timers.models import NewTimer
 from bot.timers.service import TimerService
@@ -107,6 +108,7 @@ class PartyService:
         self._settings = settings
         self._clock = clock
         self._on_queued = on_queued
+        self._lead_times_lock = asyncio.Lock()
 
     def register_timers(self, timers: TimerService) -> None:
         """The handlers of the party timers: reminders, and what happens as a session ends."""
@@ -115,12 +117,21 @@ class PartyService:
             return (await self._settings.get(guild_id)).watch_party_role_id
 
         timers.register(REMINDER, PartyReminders(self._repository, role_of).fire)
-        timers.register(ADVANCE, PartyAdvance(self._repository, self.announce).fire)
+        timers.register(ADVANCE, PartyAdvance(self.announce_after).fire)
 
-    async def announce(self, party: Party, stored: StoredSession) -> None:
-        """Post a later session's announcement and event (a series carrying on)."""
+    async def announce_after(self, guild_id: int, party_id: int, ended: int, now: datetime) -> None:
+        """Session `ended` is over: announce the next session not cancelled and not over (a
+        series carrying on), chosen from the party as it is in the announcing transaction, so
+        a cancel committed meanwhile is respected."""
         async with self._db.transaction() as tx:
-            posted = await self._announce_in(tx, party, stored)
+            party = await self._repository.get_in(tx, party_id, guild_id=guild_id)
+            if party is None or party.cancelled:
+                return
+            following = next(
+                (s for s in party.upcoming if s.session.number > ended and session_end(s) > now),
+                None,
+            )
+            posted = following is not None and await self._announce_in(tx, party, following)
         if posted:
             self._on_queued()
 
@@ -287,9 +298,12 @@ class PartyService:
         self._on_queued()
         return party
 
-    async def create_followed(self, plan: PartyPlan, *, follow: FollowLink) -> Party:
-        """A party for one episode of a followed show (its announcement, reminders, event)."""
+    async def create_followed(self, plan: PartyPlan, *, follow: FollowLink) -> Party | None:
+        """A party for one episode of a followed show (its announcement, reminders, event);
+        None when the follow was stopped meanwhile (an unfollow while its check ran)."""
         async with self._db.transaction() as tx:
+            if not await self._repository.follow_is_live_in(tx, follow.follow_id):
+                return None
             party = await self._create_in(tx, plan, follow=follow)
         self._on_queued()
         return party
@@ -323,19 +337,27 @@ class PartyService:
     async def apply_lead_times(self, guild_id: int) -> int:
         """After `/config reminders`: the reminders of every upcoming party here follow the new
         lead times (one already sent is not sent again). Returns how many parties changed."""
-        now = self._clock.now()
-        parties = await self._repository.upcoming(guild_id, now=to_unix(now), limit=MAX_PARTIES)
-        if not parties:
-            return 0
-        leads = (await self._settings.get(guild_id)).reminder_lead_minutes
-        async with self._db.transaction() as tx:
-            for party in parties:
-                for stored in party.upcoming:
-                    await self._timers.cancel_prefixed_in(
-                        tx, reminder_prefix(party.id, stored.session.number)
-                    )
-                await self._timers.schedule_in(tx, reminder_timers(party, leads, now=now))
+        # One at a time, each reading the lead times last saved; the parties are read where
+        # their timers are written, so a reschedule committed meanwhile is not undone.
+        async with self._lead_times_lock:
+            leads = (await self._settings.get(guild_id)).reminder_lead_minutes
+            now = self._clock.now()
+            async with self._db.transaction() as tx:
+                parties = await self._repository.upcoming_in(
+                    tx, guild_id, now=to_unix(now), limit=MAX_PARTIES
+                )
+                await self._retime_reminders_in(tx, parties, leads, now)
         return len(parties)
+
+    async def _retime_reminders_in(
+        self, tx: Transaction, parties: Sequence[Party], leads: Sequence[int], now: datetime
+    ) -> None:
+        for party in parties:
+            for stored in party.upcoming:
+                await self._timers.cancel_prefixed_in(
+                    tx, reminder_prefix(party.id, stored.session.number)
+                )
+            await self._timers.schedule_in(tx, reminder_timers(party, leads, now=now))
 
     async def _timers_for(self, party: Party, now: datetime) -> list[NewTimer]:
         settings = await self._settings.get(party.plan.guild_id)
@@ -428,6 +450,11 @@ class PartyService:
         moving = [target]
         if request.rest_of_series:
             moving += [s for s in party.upcoming if s.session.number > target.session.number]
+        if request.shown and request.shown != _shown(moving):
+            raise UserFacingError(
+                f"Watch party #{party.id} changed after this preview. "
+                "Use `/watchparty reschedule` again to see it as it is now."
+            )
         times = shifted(moving, reading.start, party.plan.zone)
         check_order(party, times)
         zone = ZoneInfo(party.plan.zone)
@@ -445,7 +472,12 @@ class PartyService:
         """Read a reschedule and keep it for Confirm: nobody is told anything yet."""
         now = self._clock.now()
         planned = await self.plan_move(request, now=now)
-        return await self._drafts.save(request, now=to_unix(now)), planned
+        shown = replace(
+            request,
+            session=planned.moves[0].session.session.number,
+            shown=_shown([move.session for move in planned.moves]),
+        )
+        return await self._drafts.save(shown, now=to_unix(now)), planned
 
     async def reschedule(self, request: MoveRequest) -> Party:
         """Move sessions at once (what Confirm does after a preview)."""
@@ -461,6 +493,12 @@ class PartyService:
         first = party.sessions[0]
         session, zone = first.session, ZoneInfo(party.plan.zone)
         start = from_unix(to_unix(session.start) + shift_seconds).astimezone(zone)
+        now = self._clock.now()
+        if party.cancelled or first.cancelled or session.start <= now or start <= now:
+            # Started, or it would move into the past: the party keeps its time, and the
+            # air time is recorded so the next reading compares with it.
+            await self._repository.set_follow_airs_at(party.id, airs_at)
+            return party
         end = (
             None
             if session.end is None
@@ -489,6 +527,20 @@ class PartyService:
         async with self._db.transaction() as tx:
             if draft_id is not None:
                 await self._use_draft(tx, draft_id)
+            # Read again where it is written: a cancel or another move committed since the
+            # plan was read must not be undone.
+            current = await self._repository.get_in(tx, party.id, guild_id=guild_id)
+            if (
+                current is None
+                or current.cancelled
+                or any(
+                    current.session(m.session.session.number) != m.session for m in planned.moves
+                )
+            ):
+                raise UserFacingError(
+                    f"Watch party #{party.id} changed meanwhile; nothing was moved. "
+                    "Look at it with `/watchparty info` and try again."
+                )
             if follow_airs_at is not None:
                 await self._repository.set_follow_airs_at_in(tx, party.id, follow_airs_at)
             await self._repository.move_sessions_in(tx, party.id, times, now=to_unix(now))
@@ -647,3 +699,7 @@ class PartyService:
         entries = [calendar_entry(p, s) for p in parties for s in p.sessions]
         data = calendar_file(entries, name=name, stamp=self._clock.now())
         return CalendarFile(calendar_filename(name), data, len(entries))
+
+
+def _shown(sessions: Sequence[StoredSession]) -> tuple[tuple[int, int], ...]:
+    return tuple((s.session.number, s.sequence) for s in sessions)

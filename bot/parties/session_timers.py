@@ -14,7 +14,7 @@ from bot.clock import to_unix
 from bot.outbox.message import RemoveEvent
 from bot.parties.announcement import event_key
 from bot.parties.models import Party, StoredSession
-from bot.parties.repository import UNKNOWN_LENGTH, PartyRepository
+from bot.parties.repository import UNKNOWN_LENGTH
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
 
 KIND: Final = "party.advance"
@@ -46,18 +46,17 @@ def advance_timers(party: Party, *, now: datetime) -> list[NewTimer]:
     ]
 
 
-Announce = Callable[[Party, StoredSession], Awaitable[None]]
+AnnounceAfter = Callable[[int, int, int, datetime], Awaitable[None]]
 
 
 class PartyAdvance:
-    """The timer handler for `party.advance`. `announce` posts a session's announcement and
-    event in a transaction of its own that also marks it announced, unless a session as late
-    was announced already: two advance timers that run together after downtime, or a rerun
-    after a crash, post it once."""
+    """The timer handler for `party.advance`: the session's event is removed, and the next
+    session is announced by `announce_after` (guild, party, ended session, now), which picks
+    it and marks it announced in one transaction: two advance timers that run together after
+    downtime, a rerun after a crash, or a cancel meanwhile, leave one right announcement."""
 
-    def __init__(self, repository: PartyRepository, announce: Announce) -> None:
-        self._repository = repository
-        self._announce = announce
+    def __init__(self, announce_after: AnnounceAfter) -> None:
+        self._announce_after = announce_after
 
     async def fire(self, fired: FiredTimer) -> TimerOutcome:
         try:
@@ -66,14 +65,5 @@ class PartyAdvance:
             number = int(fired.payload["session"])
         except (KeyError, TypeError, ValueError) as error:
             raise PermanentTimerError(f"unreadable party advance: {error}") from error
-        party = await self._repository.get(party_id, guild_id=guild_id)
-        if party is None:
-            return TimerOutcome()
-        now = fired.due_at + fired.late_by
-        following = next(
-            (s for s in party.upcoming if s.session.number > number and session_end(s) > now),
-            None,
-        )
-        if not party.cancelled and following is not None:
-            await self._announce(party, following)
+        await self._announce_after(guild_id, party_id, number, fired.due_at + fired.late_by)
         return TimerOutcome(messages=(RemoveEvent(guild_id, event_key(party_id, number)),))

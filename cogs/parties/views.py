@@ -28,6 +28,7 @@ from cogs.parties.embeds import (
 )
 
 MAX_WHEN = 100
+MODAL_TIMEOUT = 15 * 60  # seconds a Change form stays open
 
 
 class RsvpButton(
@@ -172,7 +173,8 @@ class ChangeModal(discord.ui.Modal, title="Change the plan"):
         *,
         new_party: bool = True,
     ) -> None:
-        super().__init__(timeout=None, custom_id=f"party:draft:{draft_id}:modal")
+        # Not persistent (discord.py cannot make a modal so): a form left open expires.
+        super().__init__(timeout=MODAL_TIMEOUT, custom_id=f"party:draft:{draft_id}:modal")
         self.draft_id = draft_id
         self.when: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
             label="When", default=when[:MAX_WHEN], max_length=MAX_WHEN, placeholder="fri 8pm"

@@ -191,11 +191,20 @@ def test_a_party_is_not_moved_into_the_past():
 
 
 def test_an_episode_gone_from_the_schedule_cancels_its_party():
-    read = schedule((13, NOW + 2 * DAY))  # episode 12 was dropped; the show goes on
+    # TVmaze lists every episode: 12 is missing between 11 and 13, so it was dropped.
+    read = schedule((11, NOW - WEEK), (13, NOW + 2 * DAY))
     followed = [FollowedEpisode(12, party_id=7, starts_at=NOW + DAY)]
     assert plan(read, followed) == FollowChanges(
         create=(EpisodeParty(13, NOW + 2 * DAY),), move=(), cancel=(7,), ended=False
     )
+
+
+def test_an_episode_that_aired_early_keeps_its_party():
+    # AniList lists only episodes not yet aired: 12, below every listed one, aired (early),
+    # it was not dropped; its party keeps its time and nobody is told it is cancelled.
+    read = schedule((13, NOW + 2 * DAY))
+    followed = [FollowedEpisode(12, party_id=7, starts_at=NOW + DAY)]
+    assert plan(read, followed).cancel == ()
 
 
 def test_an_episode_that_just_aired_is_not_gone():
@@ -480,3 +489,14 @@ def test_any_text_is_an_offset_in_range_or_a_clear_refusal(text):
         assert "up to 7 days" in refused.message
     else:
         assert 0 <= minutes <= MAX_OFFSET_MINUTES
+
+
+@pytest.mark.parametrize("typed", ["1,000m", "1 000m", "1 and 2h", "1 2h"])
+def test_digits_split_by_separators_are_not_run_together(typed):
+    with pytest.raises(UserFacingError, match="not an offset I can read"):
+        parse_offset(typed)
+
+
+@pytest.mark.parametrize(("typed", "minutes"), [("2h 30m", 150), ("1 hour, 30 minutes", 90)])
+def test_pieces_with_their_units_add_up(typed, minutes):
+    assert parse_offset(typed) == minutes

@@ -4,11 +4,13 @@ the show ends. The air times come from a stand-in with the provider's answer."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock import from_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import Airing, AirSchedule
 from bot.outbox.repository import OutboxRepository
@@ -111,7 +113,7 @@ async def test_the_daily_read_adds_next_weeks_episode_and_moves_a_delayed_one(
     for day in range(2, 8):
         world.set_time(NOW + timedelta(days=day, minutes=day))
         await world.deliver()
-    followed = await FollowRepository(world.db).followed(started.follow.id)
+    followed = await FollowRepository(world.db).followed(started.follow)
     assert [(f.episode, f.starts_at) for f in followed] == [
         (5, FIRST_AIRING + 3 * HOUR),
         (6, FIRST_AIRING + 7 * DAY + HOUR),
@@ -138,7 +140,7 @@ async def test_a_provider_that_does_not_answer_is_asked_again_tomorrow(world, fo
     broadcaster.down = False
     world.set_time(NOW + timedelta(days=2, minutes=2))
     await world.deliver()
-    followed = await FollowRepository(world.db).followed(started.follow.id)
+    followed = await FollowRepository(world.db).followed(started.follow)
     assert [f.episode for f in followed] == [5, 6]
 
 
@@ -199,3 +201,58 @@ async def test_the_show_ending_is_said_once_even_if_the_check_runs_again(
     await follows.check(check_of(started.follow.id, world))
     await world.outbox.drain()
     assert len([p for p in world.discord.posts if "finished airing" in p.message.content]) == 1
+
+
+async def test_an_unfollow_while_the_check_reads_the_schedule_creates_nothing(
+    world, follows, broadcaster
+):
+    started = await follows.follow(new_follow())
+    reading, release = asyncio.Event(), asyncio.Event()
+    answer = broadcaster.air_schedule
+
+    async def slow(title_id: str) -> AirSchedule:
+        reading.set()
+        await release.wait()
+        return await answer(title_id)
+
+    broadcaster.air_schedule = slow  # type: ignore[method-assign]
+    world.set_time(NOW + timedelta(days=6, minutes=1))  # episode 6 comes within the week
+    check = asyncio.create_task(follows.check(check_of(started.follow.id, world)))
+    await reading.wait()
+    await follows.stop(GUILD, started.follow.id, by=HOST, can_manage_events=False)
+    release.set()
+    await check
+    followed = await FollowRepository(world.db).followed(started.follow)
+    assert [f.episode for f in followed] == [5]
+
+
+async def test_a_started_party_is_not_moved_when_the_broadcaster_moves_its_episode(
+    world, follows, broadcaster
+):
+    started = await follows.follow(new_follow())
+    [party] = started.created
+    world.set_time(from_unix(FIRST_AIRING + HOUR + 60))  # the party has started
+    broadcaster.episodes[5] += 2 * HOUR
+    await follows.check(check_of(started.follow.id, world))
+    unchanged = await world.parties.get(GUILD, party.id)
+    assert unchanged.sessions == party.sessions
+    await world.outbox.drain()
+    assert not [p for p in world.discord.posts if "moved to" in p.message.content]
+
+
+async def test_two_members_following_a_show_at_once_make_one_follow(world, follows):
+    results = await asyncio.gather(
+        follows.follow(new_follow()), follows.follow(new_follow()), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, UserFacingError)]
+    assert len(refused) == 1
+    assert "already follows" in str(refused[0])
+    assert len(await follows.active(GUILD)) == 1
+
+
+async def test_following_again_with_another_offset_does_not_double_an_episode(world, follows):
+    first = await follows.follow(new_follow(offset_minutes=60))
+    await follows.stop(GUILD, first.follow.id, by=HOST, can_manage_events=False)
+    again = await follows.follow(new_follow(offset_minutes=30))
+    assert again.created == ()
+    assert len(await world.parties.upcoming(GUILD)) == 1

@@ -527,3 +527,71 @@ async def test_a_series_longer_than_the_cap_says_where_it_stops(world):
 async def test_a_title_of_only_invisible_characters_is_refused(world):
     with pytest.raises(UserFacingError, match="at least one letter or digit"):
         await world.parties.preview(request(title_name="\u200b\u200d ", title_id=None))
+
+
+async def test_a_reschedule_confirmed_after_the_session_changed_moves_nothing(world):
+    party = await confirmed(world, repeat="weekly fri", episodes=None, per_session=1, sessions=3)
+    draft, _ = await world.parties.preview_move(
+        MoveRequest(GUILD, party.id, HOST, when="sat 9pm", zone="Asia/Seoul")
+    )
+    await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False, session=1)
+    with pytest.raises(UserFacingError, match="Session 1 is already cancelled"):
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
+    after = await world.parties.get(GUILD, party.id)
+    assert after.sessions[1].session == party.sessions[1].session  # session 2 stays put
+    # Moved by someone else since the preview: the preview's move is refused too.
+    draft, _ = await world.parties.preview_move(
+        MoveRequest(GUILD, party.id, HOST, when="sat 9pm", zone="Asia/Seoul", session=2)
+    )
+    await move(world, party, host_id=HOST, when="sun 9pm", zone="Asia/Seoul", session=2)
+    with pytest.raises(UserFacingError, match="changed after this preview"):
+        await world.parties.confirm(draft.id, HOST, guild_id=GUILD)
+
+
+async def test_a_move_planned_before_a_cancel_committed_is_not_applied(world):
+    party = await confirmed(world)
+    planned = await world.parties.plan_move(
+        MoveRequest(GUILD, party.id, HOST, when="sat 9pm", zone="Asia/Seoul")
+    )
+    await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False)
+    with pytest.raises(UserFacingError, match="changed meanwhile"):
+        await world.parties._move(planned)  # the race, played in order
+    assert (await world.parties.get(GUILD, party.id)).cancelled
+    await world.outbox.drain()
+    assert not [p for p in world.discord.posts if "moved to" in p.message.content]
+
+
+async def test_the_next_announcement_is_chosen_when_it_is_posted(world):
+    party = await confirmed(world, repeat="daily", sessions=3, per_session=1, episodes=None)
+    await world.parties.cancel(GUILD, party.id, by=HOST, can_manage_events=False, session=2)
+    # Session 1's advance timer read the party before the cancel: it still posts session 3.
+    await world.parties.announce_after(GUILD, party.id, 1, world.clock.now())
+    await world.outbox.drain()
+    assert [s.split(" \u00b7")[0] for s in series_posts(world)] == [
+        "Session 1 of 3",
+        "Session 3 of 3",
+    ]
+
+
+async def test_a_reminder_made_for_a_start_the_session_no_longer_has_is_dropped(world):
+    from bot.parties.reminders import KIND as REMINDER_KIND
+    from bot.parties.reminders import PartyReminders, reminder_key
+    from bot.parties.repository import PartyRepository
+    from bot.timers.models import FiredTimer
+
+    party = await confirmed(world)
+    await world.parties.rsvp(GUILD, party.id, JUN, Rsvp.GOING)
+
+    async def no_role(guild_id: int) -> int | None:
+        return None
+
+    reminders = PartyReminders(PartyRepository(world.db), no_role)
+    start = party.sessions[0].session.start.astimezone(UTC)
+    payload = {"party_id": party.id, "guild_id": GUILD, "session": 1, "lead_minutes": 60}
+    key = reminder_key(party.id, 1, 60)
+    stale = FiredTimer(1, key, REMINDER_KIND, start - timedelta(hours=25), payload, 1, timedelta(0))
+    world.set_time(start - timedelta(hours=25))
+    assert (await reminders.fire(stale)).messages == ()
+    due = FiredTimer(1, key, REMINDER_KIND, start - timedelta(hours=1), payload, 1, timedelta(0))
+    world.set_time(start - timedelta(hours=1))
+    assert len((await reminders.fire(due)).messages) == 1

@@ -1,0 +1,59 @@
+"""Who voted in an anonymous poll, kept so that nobody can learn it from the bot's data.
+
+A vote in an anonymous poll is stored under a keyed hash of (poll, member), never the member
+id: enough to refuse a second vote and let a member change theirs, not enough to tell whose
+it is. The key is 32 random bytes the bot makes on first use and keeps in a file of its own,
+outside the database (0600). Someone holding the database file alone cannot test member ids
+against the hashes; only whoever also holds the key can, as the bot must to count one vote per
+member. So the key is never stored with the database or its backups.
+
+Losing the key only matters for polls still open: a member's earlier anonymous vote can no
+longer be recognised, so they could vote again. Closed polls' tallies are unaffected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Final
+
+KEY_BYTES: Final = 32
+_CONTEXT: Final = b"watchclub anonymous voter v1"
+
+
+class VoterKeyError(Exception):
+    """The key file exists but is not a key (truncated, or some other file)."""
+
+
+class VoterKey:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != KEY_BYTES:
+            raise VoterKeyError(f"a voter key is {KEY_BYTES} bytes, not {len(secret)}")
+        self._secret = secret
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> VoterKey:
+        """The key in `path`, made there (readable by this user only) the first time."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return cls(path.read_bytes())
+        secret = secrets.token_bytes(KEY_BYTES)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secret)
+            file.flush()
+            os.fsync(file.fileno())
+        return cls(secret)
+
+    def voter(self, poll_id: int, member_id: int) -> str:
+        """The member's hidden name in this poll: the same for each of their votes in it,
+        unrelated to their name in any other poll."""
+        message = b"%s:%d:%d" % (_CONTEXT, poll_id, member_id)
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def __repr__(self) -> str:  # never show the secret in a log or a traceback
+        return "VoterKey(<hidden>)"

@@ -1,0 +1,53 @@
+"""The anonymous voter's hidden name, and the key it comes from."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.polls.anonymity import KEY_BYTES, VoterKey, VoterKeyError
+
+MEMBER = 274_038_112_094_010_368
+
+
+def test_the_key_is_made_once_readable_by_its_owner_only_and_read_back(tmp_path: Path):
+    path = tmp_path / "keys" / "watchclub.voter-key"
+    first = VoterKey.load_or_create(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(path.read_bytes()) == KEY_BYTES
+    again = VoterKey.load_or_create(path)
+    assert again.voter(1, MEMBER) == first.voter(1, MEMBER)
+
+
+def test_a_members_hidden_name_is_stable_in_a_poll_and_differs_between_polls(tmp_path: Path):
+    key = VoterKey.load_or_create(tmp_path / "k")
+    assert key.voter(7, MEMBER) == key.voter(7, MEMBER)
+    assert key.voter(7, MEMBER) != key.voter(8, MEMBER)
+    assert key.voter(7, MEMBER) != key.voter(7, MEMBER + 1)
+
+
+def test_the_hidden_name_shows_nothing_of_the_member(tmp_path: Path):
+    name = VoterKey.load_or_create(tmp_path / "k").voter(7, MEMBER)
+    assert str(MEMBER) not in name
+    assert MEMBER.to_bytes(8, "big").hex() not in name
+    assert len(name) == 64
+
+
+def test_another_key_gives_other_names(tmp_path: Path):
+    one = VoterKey.load_or_create(tmp_path / "one")
+    two = VoterKey.load_or_create(tmp_path / "two")
+    assert one.voter(7, MEMBER) != two.voter(7, MEMBER)
+
+
+def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path):
+    path = tmp_path / "k"
+    path.write_bytes(b"not a key")
+    with pytest.raises(VoterKeyError, match="32 bytes"):
+        VoterKey.load_or_create(path)
+
+
+def test_the_secret_never_shows_in_a_repr(tmp_path: Path):
+    key = VoterKey.load_or_create(tmp_path / "k")
+    assert repr(key) == "VoterKey(<hidden>)"

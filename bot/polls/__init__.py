@@ -1,0 +1,1 @@
+"""Polls: versus face-offs, community votes on titles, and brackets. Plain data, no discord."""

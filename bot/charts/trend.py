@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.charts.common import (
     ACCENT,
@@ -52,9 +53,12 @@ def trend_chart(title: str, points: Sequence[TrendPoint]) -> bytes:
                 marker="o",
                 markersize=4,
                 label=label,
+                clip_on=False,
             )
         axes.axhline(50, color=SUBTLE, linewidth=0.8, linestyle="--")
         axes.set_ylim(0, 100)
+        if days[0] == days[-1]:  # one day: a week either side, not matplotlib's years
+            axes.set_xlim(days[0] - timedelta(days=7), days[0] + timedelta(days=7))  # type: ignore[arg-type]
         axes.yaxis.set_major_formatter(PercentFormatter(100))
         axes.set_ylabel("Share of versus polls")
         locator = AutoDateLocator()  # type: ignore[no-untyped-call]

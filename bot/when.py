@@ -112,7 +112,7 @@ def read_when(text: str, *, zone: str, now: datetime) -> ReadTime:
         )
     words = typed.split(" ")
     named = None
-    if len(words) > 1 and names_a_zone(words[-1]):
+    if names_its_zone(typed):
         named = words[-1]
         zone = resolve_timezone(named, at=now).zone  # an ambiguous IST is refused here
         typed = " ".join(words[:-1])

@@ -65,3 +65,24 @@ async def send(
     await interaction.response.send_message(
         content=content, embed=embed or discord.utils.MISSING, view=view or discord.utils.MISSING
     )
+
+
+async def send_private(
+    interaction: BotInteraction,
+    *,
+    content: str | None = None,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Answer privately, or fill in the private "thinking…" a slow answer deferred."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(
+            content=content, embed=embed, view=view or discord.utils.MISSING
+        )
+        return
+    await interaction.response.send_message(
+        content=content,
+        embed=embed or discord.utils.MISSING,
+        view=view or discord.utils.MISSING,
+        ephemeral=True,
+    )

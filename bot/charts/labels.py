@@ -48,10 +48,6 @@ def cjk_script(char: str) -> str | None:
     return None
 
 
-def has_cjk(text: str) -> bool:
-    return any(cjk_script(char) is not None for char in text)
-
-
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 

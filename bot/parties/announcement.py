@@ -8,7 +8,6 @@ session of a series, the counts after a reschedule), and `bot/` never imports `c
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any, Final
 
 from bot.outbox.message import (
@@ -20,7 +19,6 @@ from bot.outbox.message import (
 )
 from bot.parties.calendar import CalendarEntry, google_calendar_link
 from bot.parties.models import Party, PlaceKind, Rsvp, RsvpCounts, StoredSession
-from bot.parties.repository import UNKNOWN_LENGTH
 from bot.parties.series import describe_rule
 
 COLOR: Final = 0xE0607E
@@ -95,7 +93,7 @@ def announcement_embed(party: Party, stored: StoredSession, counts: RsvpCounts) 
         fields.append({"name": word, "value": str(session.episodes), "inline": True})
     where = place_text(party)
     if where is not None:
-        fields.append({"name": "Where", "value": _fit(where, FIELD_ROOM), "inline": True})
+        fields.append({"name": "Where", "value": fit(where, FIELD_ROOM), "inline": True})
     fields.append({"name": "Host", "value": f"<@{plan.host_id}>", "inline": True})
     if len(party.sessions) > 1:
         series = f"Session {session.number} of {len(party.sessions)}"
@@ -109,13 +107,13 @@ def announcement_embed(party: Party, stored: StoredSession, counts: RsvpCounts) 
     description = [line for line in (plan.compass_line, _quoted(plan.note)) if line]
     cancelled = party.cancelled or stored.cancelled
     embed: dict[str, Any] = {
-        "title": _fit(("Cancelled: " if cancelled else "\U0001f37f ") + plan.title_name, 256),
+        "title": fit(("Cancelled: " if cancelled else "\U0001f37f ") + plan.title_name, 256),
         "color": CANCELLED_COLOR if cancelled else COLOR,
         "fields": fields,
         "footer": {"text": f"Watch party #{party.id} \u00b7 times are shown in your own zone"},
     }
     if description:
-        embed["description"] = _fit("\n\n".join(description), 4096)
+        embed["description"] = fit("\n\n".join(description), 4096)
     if plan.cover_url:
         embed["thumbnail"] = {"url": plan.cover_url}
     return embed
@@ -161,7 +159,7 @@ def announcement(party: Party, stored: StoredSession, counts: RsvpCounts) -> Out
     """The post for one session, named by key so that later edits find it."""
     thread = None
     if party.plan.wants_thread:
-        thread = _fit(session_label(party, stored), 100)
+        thread = fit(session_label(party, stored), 100)
     return OutgoingMessage(
         ToChannel(party.plan.channel_id),
         "",
@@ -200,7 +198,7 @@ def announcement_edit(
 
 def calendar_entry(party: Party, stored: StoredSession) -> CalendarEntry:
     session = stored.session
-    end = session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
+    end = session.assumed_end
     plan = party.plan
     return CalendarEntry(
         uid=f"party-{party.id}-session-{session.number}@watchclub",
@@ -223,9 +221,9 @@ def session_event(party: Party, stored: StoredSession) -> EventDetails:
     at an external place (a link, or the announcement's channel) with an end time."""
     session = stored.session
     start = int(session.start.timestamp())
-    end = int(session.end.timestamp()) if session.end else start + UNKNOWN_LENGTH
-    name = _fit(session_label(party, stored), EVENT_NAME_ROOM)
-    description = _fit(
+    end = int(session.assumed_end.timestamp())
+    name = fit(session_label(party, stored), EVENT_NAME_ROOM)
+    description = fit(
         "\n".join(
             line
             for line in (party.plan.note, f"Watch party #{party.id}: RSVP in the announcement.")
@@ -266,5 +264,5 @@ def _quoted(note: str | None) -> str | None:
     return "\n".join(f"> {line}" for line in note.splitlines())
 
 
-def _fit(text: str, room: int) -> str:
+def fit(text: str, room: int) -> str:
     return text if len(text) <= room else text[: room - 1] + "\u2026"

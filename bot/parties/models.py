@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
+
+UNKNOWN_LENGTH = 3 * 3600  # seconds a session of unknown length is taken to last
 
 
 class Weekday(IntEnum):
@@ -60,6 +62,14 @@ class Session:
     start: datetime
     end: datetime | None = None
     episodes: EpisodeRange | None = None
+
+    @property
+    def assumed_end(self) -> datetime:
+        """The end, or, for a session of unknown length, `UNKNOWN_LENGTH` of real time later."""
+        if self.end is not None:
+            return self.end
+        later = self.start.astimezone(UTC) + timedelta(seconds=UNKNOWN_LENGTH)
+        return later.astimezone(self.start.tzinfo)
 
 
 class Rsvp(StrEnum):
@@ -136,6 +146,16 @@ class Party:
     def next_session(self, *, after: datetime) -> StoredSession | None:
         """The first session not cancelled that starts after `after`."""
         return next((s for s in self.upcoming if s.session.start > after), None)
+
+
+@dataclass(frozen=True)
+class PartyHeading:
+    """A party in one line, for autocomplete: no sessions, no answers."""
+
+    id: int
+    title_name: str
+    zone: str
+    shown_start: int  # Unix seconds: its next session's start, else its last one's
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Final
 
 from bot.clock import to_unix
 from bot.durations import format_elapsed, format_minutes
-from bot.parties.announcement import message_label, place_text
+from bot.parties.announcement import fit, message_label, place_text
 from bot.parties.models import Party, StoredSession
 from bot.parties.notices import to_going
 from bot.parties.repository import PartyRepository
@@ -134,14 +134,10 @@ def _headline(party: Party, stored: StoredSession, lead: int, fired: FiredTimer)
         headline = f"\U0001f3ac **{what}** is starting now."
     place = place_text(party)
     if place:
-        headline += f"\nWhere: {_fit(place, PLACE_SHOWN)}"
+        headline += f"\nWhere: {fit(place, PLACE_SHOWN)}"
     if fired.late_by > LATE_AFTER:
         headline += (
             f"\n-# Late by {format_elapsed(fired.late_by.total_seconds())}: "
             "the bot was offline when this was due."
         )
     return headline
-
-
-def _fit(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 1] + "\u2026"

@@ -15,9 +15,11 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.parties.models import (
+    UNKNOWN_LENGTH,
     EpisodeRange,
     FollowLink,
     Party,
+    PartyHeading,
     PartyPlan,
     PlaceKind,
     RepeatRule,
@@ -34,7 +36,6 @@ _PARTY_COLUMNS = (
     "repeat_rule, created_at, cancelled_at, cover_url, compass_line, wants_thread, revision, "
     "announced_session, follow_id"
 )
-UNKNOWN_LENGTH = 3 * 3600  # how long a session of unknown length is taken to last
 RECENT_CALENDAR = 30 * 24 * 3600  # a calendar export keeps a month of past sessions
 _SESSION_COLUMNS = (
     "party_id, number, starts_at, ends_at, first_episode, last_episode, sequence, cancelled_at"
@@ -140,6 +141,27 @@ class PartyRepository:
         """Parties of this server with a session not cancelled and not yet over (one under
         way is listed too), soonest first."""
         return await _upcoming(self._db, guild_id, now=now, limit=limit)
+
+    async def headings(self, guild_id: int, *, now: int, limit: int) -> list[PartyHeading]:
+        """`upcoming`'s parties in one query, as autocomplete shows them while a member types."""
+        rows = await self._db.fetchall(
+            """
+            SELECT p.id, p.title_name, p.zone,
+                COALESCE(MIN(CASE WHEN s.starts_at > ? THEN s.starts_at END), MAX(s.starts_at))
+                    AS shown_start
+            FROM watch_parties AS p JOIN party_sessions AS s ON s.party_id = p.id
+            WHERE p.guild_id = ? AND p.cancelled_at IS NULL AND s.cancelled_at IS NULL
+            GROUP BY p.id HAVING MAX(COALESCE(s.ends_at, s.starts_at + ?)) > ?
+            ORDER BY MIN(CASE WHEN COALESCE(s.ends_at, s.starts_at + ?) > ? THEN s.starts_at END),
+                p.id
+            LIMIT ?
+            """,
+            (now, guild_id, UNKNOWN_LENGTH, now, UNKNOWN_LENGTH, now, limit),
+        )
+        return [
+            PartyHeading(row["id"], row["title_name"], row["zone"], row["shown_start"])
+            for row in rows
+        ]
 
     async def upcoming_in(
         self, tx: Transaction, guild_id: int, *, now: int, limit: int

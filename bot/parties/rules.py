@@ -4,7 +4,7 @@ party, and how a series moves in wall-clock time. No I/O."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import to_unix
@@ -17,7 +17,7 @@ from bot.parties.models import (
     ScheduleRequest,
     StoredSession,
 )
-from bot.parties.repository import UNKNOWN_LENGTH, NewTimes
+from bot.parties.repository import NewTimes
 from bot.parties.series import at_wall
 
 MAX_TITLE_NAME = 100
@@ -62,12 +62,6 @@ def may_change(host_id: int, what: str, member_id: int, *, can_manage_events: bo
         raise UserFacingError(
             f"Only the host (<@{host_id}>) or a member with Manage Events can change {what}."
         )
-
-
-def not_over(stored: StoredSession, now: datetime) -> bool:
-    session = stored.session
-    end = session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
-    return end > now
 
 
 def shifted(moving: Sequence[StoredSession], new_start: datetime, zone_name: str) -> list[NewTimes]:

@@ -33,6 +33,7 @@ from bot.parties.models import (
     FollowLink,
     MoveRequest,
     Party,
+    PartyHeading,
     PartyPlan,
     PlannedMove,
     PlannedParty,
@@ -52,12 +53,11 @@ from bot.parties.rules import (
     check_order,
     check_plan,
     cut_short_note,
-    not_over,
     shifted,
 )
 from bot.parties.series import expand_series, parse_episodes, parse_repeat
 from bot.parties.session_timers import KIND as ADVANCE
-from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers, session_end
+from bot.parties.session_timers import PartyAdvance, advance_key, advance_timers
 from bot.storage.database import Database, Transaction
 from bot.timers.models import NewTimer
 from bot.timers.service import TimerService
@@ -128,7 +128,11 @@ class PartyService:
             if party is None or party.cancelled:
                 return
             following = next(
-                (s for s in party.upcoming if s.session.number > ended and session_end(s) > now),
+                (
+                    s
+                    for s in party.upcoming
+                    if s.session.number > ended and s.session.assumed_end > now
+                ),
                 None,
             )
             posted = following is not None and await self._announce_in(tx, party, following)
@@ -160,9 +164,6 @@ class PartyService:
     def read_time(self, typed: str, *, zone: str) -> ReadTime:
         """What `typed` means as a start, read in `zone` unless it names its own zone."""
         return read_when(typed, zone=zone, now=self._clock.now())
-
-    def names_its_zone(self, typed: str) -> bool:
-        return names_its_zone(typed)
 
     def when_preview(self, typed: str, *, zone: str | None) -> str:
         """How autocomplete shows `typed` being read, or why it can't be: never raises."""
@@ -379,6 +380,11 @@ class PartyService:
             guild_id, now=to_unix(self._clock.now()), limit=limit
         )
 
+    async def headings(self, guild_id: int, *, limit: int) -> list[PartyHeading]:
+        return await self._repository.headings(
+            guild_id, now=to_unix(self._clock.now()), limit=limit
+        )
+
     async def upcoming_with_rsvps(
         self, guild_id: int, member_id: int, *, limit: int = 25
     ) -> list[tuple[Party, Rsvp | None]]:
@@ -584,7 +590,7 @@ class PartyService:
             raise UserFacingError(f"Watch party #{party.id} is already cancelled.")
         now = self._clock.now()
         if session is None:
-            cancelling = [s for s in party.upcoming if not_over(s, now)]
+            cancelling = [s for s in party.upcoming if s.session.assumed_end > now]
             if not cancelling:
                 raise UserFacingError("Every session of this party is over: nothing to cancel.")
         else:
@@ -595,7 +601,7 @@ class PartyService:
         """Cancel a followed episode's party whose episode left the broadcaster's schedule."""
         party = await self.get(guild_id, party_id)
         now = self._clock.now()
-        remaining = [s for s in party.upcoming if not_over(s, now)]
+        remaining = [s for s in party.upcoming if s.session.assumed_end > now]
         if party.cancelled or not remaining:
             return party
         return await self._cancel(party, remaining, whole_party=True)

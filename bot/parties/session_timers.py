@@ -7,22 +7,16 @@ One durable timer per session (`party.advance`), keyed so that a reschedule move
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 from bot.clock import to_unix
 from bot.outbox.message import RemoveEvent
 from bot.parties.announcement import event_key
-from bot.parties.models import Party, StoredSession
-from bot.parties.repository import UNKNOWN_LENGTH
+from bot.parties.models import Party
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
 
 KIND: Final = "party.advance"
-
-
-def session_end(stored: StoredSession) -> datetime:
-    session = stored.session
-    return session.end or session.start + timedelta(seconds=UNKNOWN_LENGTH)
 
 
 def advance_key(party_id: int, session: int) -> str:
@@ -34,7 +28,7 @@ def advance_timers(party: Party, *, now: datetime) -> list[NewTimer]:
         NewTimer(
             advance_key(party.id, stored.session.number),
             KIND,
-            to_unix(session_end(stored)),
+            to_unix(stored.session.assumed_end),
             {
                 "party_id": party.id,
                 "guild_id": party.plan.guild_id,
@@ -42,7 +36,7 @@ def advance_timers(party: Party, *, now: datetime) -> list[NewTimer]:
             },
         )
         for stored in party.upcoming
-        if session_end(stored) > now
+        if stored.session.assumed_end > now
     ]
 
 

@@ -133,16 +133,6 @@ def find_pair(
     )
 
 
-def pick_pair(
-    candidates: Iterable[Candidate],
-    recent: Collection[str],
-    rng: random.Random | int,
-) -> VersusPair | None:
-    """`find_pair`, with None when no pair can be made (`find_pair` says why)."""
-    found = find_pair(candidates, recent, rng)
-    return found if isinstance(found, VersusPair) else None
-
-
 def _side(fresh: list[Candidate], axis: str, medium: Medium) -> tuple[list[Candidate], bool]:
     """The strong candidates for one side, of its default medium when there are any, else of
     any medium (and True, to say it fell back)."""

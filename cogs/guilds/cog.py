@@ -12,7 +12,7 @@ from bot.errors import UserFacingError
 from bot.guilds.service import GuildSettingsService
 from cogs.guilds.embeds import default_timezone_saved, settings_embed
 from cogs.help_sections import help_section
-from cogs.replies import within_deadline
+from cogs.replies import send_private, within_deadline
 from cogs.style import confirmation_embed
 
 NEEDED_IN_ANNOUNCEMENT_CHANNEL = ("view_channel", "send_messages", "embed_links")
@@ -131,12 +131,7 @@ class GuildSettingsCommands(commands.Cog):
         )
         if moved:
             message += f" The {moved} upcoming watch part{'y' if moved == 1 else 'ies'} follow it."
-        if interaction.response.is_done():
-            await interaction.edit_original_response(embed=confirmation_embed(message))
-        else:
-            await interaction.response.send_message(
-                embed=confirmation_embed(message), ephemeral=True
-            )
+        await send_private(interaction, embed=confirmation_embed(message))
 
     @config.command(name="role", description="The role pinged with watch-party reminders")
     @app_commands.describe(role="Leave empty to ping only the members who RSVP'd")

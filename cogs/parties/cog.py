@@ -20,6 +20,7 @@ from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleReques
 from bot.parties.rules import MAX_LINK
 from bot.parties.service import PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
+from bot.when import names_its_zone
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (
     compass_line,
@@ -38,7 +39,7 @@ from cogs.parties.views import (
     manages_events,
     preview_view,
 )
-from cogs.replies import within_deadline
+from cogs.replies import send_private, within_deadline
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 CHANNEL_MENTION = re.compile(r"^<#(\d{1,20})>$|^(\d{1,20})$")
@@ -190,9 +191,9 @@ class WatchPartyCommands(commands.Cog):
             compass_line=facts.compass_line,
             wants_thread=thread,
         )
-        if zone.zone is None and not self.parties.names_its_zone(typed_when):
+        if zone.zone is None and not names_its_zone(typed_when):
             draft = await self.parties.hold(request)
-            await _reply(
+            await send_private(
                 interaction,
                 content="Which time zone is that in? Pick yours below: it is saved as your own "
                 "(change it any time with `/timezone`), and your plan is read in it.",
@@ -200,7 +201,7 @@ class WatchPartyCommands(commands.Cog):
             )
             return
         draft, planned = await self.parties.preview(request)
-        await _reply(
+        await send_private(
             interaction,
             embed=preview_embed(planned, now=self.parties.now()),
             view=preview_view(draft.id),
@@ -417,10 +418,7 @@ class WatchPartyCommands(commands.Cog):
 
         started = await within_deadline(interaction, start(), ephemeral=True)
         embed = follow_embed(started, offset_minutes=minutes)
-        if interaction.response.is_done():
-            await interaction.edit_original_response(embed=embed)
-        else:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+        await send_private(interaction, embed=embed)
 
     @follow.autocomplete("title")
     async def follow_title_autocomplete(
@@ -486,11 +484,10 @@ class WatchPartyCommands(commands.Cog):
         zone = await self.bot.services.member_settings.effective_timezone(
             interaction.user.id, guild_id
         )
-        now = self.parties.now()
         typed = current.strip().lstrip("#").casefold()
         choices = []
-        for party in await self.parties.upcoming(guild_id, limit=AUTOCOMPLETE_PARTIES):
-            label = party_choice_label(party, now=now, zone=zone.zone or party.plan.zone)
+        for party in await self.parties.headings(guild_id, limit=AUTOCOMPLETE_PARTIES):
+            label = party_choice_label(party, zone=zone.zone or party.zone)
             if typed in label.casefold():
                 choices.append(app_commands.Choice(name=label, value=party.id))
         return choices[:25]
@@ -511,19 +508,3 @@ def _channel_id(interaction: BotInteraction) -> int:
     if interaction.channel_id is None:
         raise app_commands.NoPrivateMessage()
     return interaction.channel_id
-
-
-async def _reply(
-    interaction: BotInteraction,
-    *,
-    content: str | None = None,
-    embed: discord.Embed | None = None,
-    view: discord.ui.View,
-) -> None:
-    """The private preview, or the deferred private "thinking…" filled in."""
-    if interaction.response.is_done():
-        await interaction.edit_original_response(content=content, embed=embed, view=view)
-        return
-    await interaction.response.send_message(
-        content=content, embed=embed or discord.utils.MISSING, view=view, ephemeral=True
-    )

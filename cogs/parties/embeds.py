@@ -13,7 +13,14 @@ from bot.durations import format_minutes
 from bot.parties.announcement import counts_line, place_text, session_label
 from bot.parties.follow import HORIZON
 from bot.parties.follows import FollowStarted
-from bot.parties.models import Party, PlannedMove, PlannedParty, Rsvp, RsvpCounts
+from bot.parties.models import (
+    Party,
+    PartyHeading,
+    PlannedMove,
+    PlannedParty,
+    Rsvp,
+    RsvpCounts,
+)
 from bot.parties.series import describe_rule
 from bot.timezones import describe_zone
 from cogs.style import BRAND, SUCCESS, WARNING
@@ -178,12 +185,11 @@ def info_embed(party: Party, counts: RsvpCounts, answer: Rsvp | None) -> discord
     return embed
 
 
-def party_choice_label(party: Party, *, now: datetime, zone: str) -> str:
+def party_choice_label(party: PartyHeading, *, zone: str) -> str:
     """An autocomplete line: "#12 Crash Landing on You · Fri 5 Dec 20:00 KST"."""
-    upcoming = party.next_session(after=now) or party.sessions[-1]
-    local = upcoming.session.start.astimezone(ZoneInfo(zone))
+    local = datetime.fromtimestamp(party.shown_start, ZoneInfo(zone))
     when = f"{local:%a} {local.day} {local:%b %H:%M %Z}"
-    label = f"#{party.id} {party.plan.title_name}"
+    label = f"#{party.id} {party.title_name}"
     room = 100 - len(when) - 3
     if len(label) > room:
         label = label[: room - 1] + "\u2026"

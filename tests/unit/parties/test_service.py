@@ -240,3 +240,17 @@ def test_what_cannot_be_planned_is_refused_with_the_reason(service, changes, say
     with pytest.raises(UserFacingError) as refused:
         service.plan(request(**changes))
     assert says in str(refused.value)
+
+
+async def test_headings_list_what_upcoming_lists_in_the_same_order(service, clock):
+    saturday_9pm = datetime(2026, 12, 5, 21, 0, tzinfo=SEOUL)
+    later = await service.create(plan(title_name="Goblin", sessions=(Session(1, saturday_9pm),)))
+    sooner = await service.create(plan())
+    await service.create(plan(guild_id=OTHER_GUILD))
+    clock.advance(timedelta(hours=1, minutes=30).total_seconds())  # the first is under way
+    headings = await service.headings(GUILD, limit=25)
+    assert [h.id for h in headings] == [p.id for p in await service.upcoming(GUILD)]
+    assert [h.id for h in headings] == [sooner.id, later.id]
+    # Session 1 of the series is under way: its next session is the one shown.
+    assert headings[0].shown_start == int(sooner.sessions[1].session.start.timestamp())
+    assert (headings[1].title_name, headings[1].zone) == ("Goblin", "Asia/Seoul")

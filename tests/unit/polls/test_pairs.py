@@ -16,7 +16,6 @@ from bot.polls.pairs import (
     Shortfall,
     VersusPair,
     find_pair,
-    pick_pair,
 )
 
 CLOY = Candidate("tvmaze:1", "Crash Landing on You", Medium.KDRAMA, 0.81, 0.10, 0.92)
@@ -112,7 +111,6 @@ def test_a_title_strong_on_both_is_never_against_itself():
     assert isinstance(lone, NoPair)
     assert lone.shortfall is Shortfall.SAME_TITLE
     assert "Guardian" in lone.reason
-    assert pick_pair([GOBLIN], set(), 0) is None
 
 
 def test_no_slow_burn_side():
@@ -127,17 +125,12 @@ def test_no_pair_when_everything_strong_was_used_says_so():
     assert isinstance(found, NoPair)
     assert found.shortfall is Shortfall.NO_SLOW_BURN
     assert "watched or polled here recently" in found.reason
-    assert pick_pair(EVERYONE, recent, 0) is None
 
 
 def test_no_candidates():
     found = find_pair([], set(), 0)
     assert isinstance(found, NoPair)
     assert found.shortfall is Shortfall.NO_SLOW_BURN
-
-
-def test_pick_pair_returns_the_pair():
-    assert pick_pair([CLOY, FRIEREN], set(), 0) == find_pair([CLOY, FRIEREN], set(), 0)
 
 
 def test_the_reason_is_honest_about_a_gap_and_obscurity():

@@ -87,7 +87,7 @@ class DiscordTransport:
         async with _translated():
             await message.edit(
                 content=edit.content or None,
-                embeds=[discord.Embed.from_dict(edit.embed)] if edit.embed is not None else [],
+                embeds=[discord.Embed.from_dict(e) for e in edit.embeds],
                 attachments=discord.utils.MISSING if edit.files is None else _files(edit.files),
                 view=discord.utils.MISSING  # keeps the message's buttons
                 if edit.buttons is None and not edit.clear_components
@@ -207,9 +207,9 @@ async def _send(channel: discord.abc.Messageable, message: RenderedMessage, nonc
         # discord.py adds enforce_nonce, so a resend returns the first message, not a second.
         sent = await channel.send(
             message.content or None,
-            embed=discord.utils.MISSING
-            if message.embed is None
-            else discord.Embed.from_dict(message.embed),
+            embeds=[discord.Embed.from_dict(e) for e in message.embeds]
+            if message.embeds
+            else discord.utils.MISSING,
             files=_files(message.files) if message.files else discord.utils.MISSING,
             view=button_view(message.buttons) if message.buttons else discord.utils.MISSING,
             nonce=nonce,

@@ -50,7 +50,7 @@ async def send_scheduled_message(fired: FiredTimer) -> TimerOutcome:
                 content=message.content + note,
                 mention_user_ids=message.mention_user_ids,
                 mention_role_ids=message.mention_role_ids,
-                embed=message.embed,
+                embeds=message.embeds,
                 mergeable=message.mergeable,
             )
     return TimerOutcome(messages=(message,))

@@ -18,7 +18,7 @@ class QueuedRow:
     member_id: int | None
     fallback_channel_id: int | None
     content: str
-    embed: dict[str, Any] | None
+    embeds: tuple[dict[str, Any], ...]
     mention_user_ids: tuple[int, ...]
     mention_role_ids: tuple[int, ...]
     merge_key: str | None
@@ -68,10 +68,10 @@ class Batch:
         return max(row.attempts for row in self.rows)
 
     def render(self, files: tuple[Attachment, ...] = ()) -> RenderedMessage:
-        # Rows with buttons or a thread are never merged: those of the first are the message's.
+        # Rows with embeds, buttons or a thread are never merged: the first's are the message's.
         return RenderedMessage(
             content="\n".join(row.content for row in self.rows if row.content),
-            embed=self.first.embed,
+            embeds=self.first.embeds,
             mention_user_ids=_union(row.mention_user_ids for row in self.rows),
             mention_role_ids=_union(row.mention_role_ids for row in self.rows),
             files=files,
@@ -83,7 +83,7 @@ class Batch:
         row = self.first
         return RenderedEdit(
             content=row.content,
-            embed=row.embed,
+            embeds=row.embeds,
             files=files if row.replace_files else None,
             clear_components=row.clear_components,
             buttons=row.buttons,
@@ -99,7 +99,7 @@ class Batch:
             content = content[: MAX_CONTENT - 1] + "…"
         return RenderedMessage(
             content=content,
-            embed=message.embed,
+            embeds=message.embeds,
             mention_user_ids=(member_id,) if member_id is not None else (),
             mention_role_ids=(),
             files=message.files,
@@ -120,7 +120,7 @@ def group_rows(rows: Sequence[QueuedRow]) -> list[list[QueuedRow]]:
     groups: list[list[QueuedRow]] = []
     open_group: dict[tuple[int | None, int | None, str], list[QueuedRow]] = {}
     for row in rows:
-        if row.action != "send" or row.merge_key is None or row.embed is not None:
+        if row.action != "send" or row.merge_key is None or row.embeds:
             groups.append([row])
             continue
         key = (row.channel_id, row.member_id, row.merge_key)  # never across destinations

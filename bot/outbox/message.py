@@ -17,6 +17,7 @@ from typing import Any, Literal
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 MAX_MENTIONS = 100  # Discord's limit for allowed_mentions.users and .roles
 MAX_FILES = 10  # Discord's limit of attachments per message
+MAX_EMBEDS = 10  # Discord's limit of embeds per message
 MAX_FILE_BYTES = 8 * 1024 * 1024  # below Discord's 10 MiB upload limit for bots
 MAX_KEY = 200
 DEFAULT_EDIT_SPACING = 10  # seconds: a poll under 1,000 votes a minute is edited ~6 times
@@ -127,6 +128,25 @@ def _check_files(files: tuple[Attachment, ...]) -> None:
         raise ValueError("two attachments share a filename")
 
 
+def _check_embeds(embeds: tuple[dict[str, Any], ...]) -> None:
+    if not isinstance(embeds, tuple) or not all(isinstance(e, dict) for e in embeds):
+        raise ValueError("embeds is a tuple of embeds (dicts), e.g. embeds=(embed,)")
+    if len(embeds) > MAX_EMBEDS:
+        raise ValueError(f"at most {MAX_EMBEDS} embeds per message")
+
+
+def embeds_from_json(value: Any) -> tuple[dict[str, Any], ...]:
+    """Embeds as stored (an outbox row's `embed` column, a timer's payload): a list of them,
+    or, from before a message could carry several, one embed or none."""
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(e, dict) for e in value):
+        return tuple(value)
+    raise ValueError(f"unreadable embeds: {type(value).__name__}")
+
+
 def _check_key(key: str | None) -> None:
     if key is not None and not 0 < len(key) <= MAX_KEY:
         raise ValueError(f"a key is 1 to {MAX_KEY} characters")
@@ -139,7 +159,8 @@ class OutgoingMessage:
     minute into one message (reminders read better that way than as a burst of posts).
     `key` names the message, so a later `MessageEdit` can edit it before its id is known.
 
-    `buttons` go under the message in rows of 5, in order. `thread_name` opens a public thread
+    `embeds` (at most 10) show in order, under the content. `buttons` go under the message in
+    rows of 5, in order. `thread_name` opens a public thread
     of that name on the message once it is posted (channels only); a thread that cannot be
     opened (no permission) is logged and recorded, and the message still counts as sent.
     A message with buttons or a thread is never merged with others."""
@@ -148,7 +169,7 @@ class OutgoingMessage:
     content: str
     mention_user_ids: tuple[int, ...] = ()
     mention_role_ids: tuple[int, ...] = ()
-    embed: dict[str, Any] | None = None
+    embeds: tuple[dict[str, Any], ...] = ()
     mergeable: bool = False
     files: tuple[Attachment, ...] = ()
     key: str | None = None
@@ -156,7 +177,8 @@ class OutgoingMessage:
     thread_name: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.content and self.embed is None and not self.files:
+        _check_embeds(self.embeds)
+        if not self.content and not self.embeds and not self.files:
             raise ValueError("a message needs content, an embed or a file")
         if len(self.content) > MAX_CONTENT:
             raise ValueError(f"content is {len(self.content)} characters; at most {MAX_CONTENT}")
@@ -176,7 +198,7 @@ class OutgoingMessage:
 
 @dataclass(frozen=True)
 class MessageEdit:
-    """The whole new state of a message the bot posted: its content and embed replace the old.
+    """The whole new state of a message the bot posted: its content and embeds replace the old.
 
     The message is named by `message_id`, or by the `key` of the `OutgoingMessage` that posts
     it (the edit then waits until that message exists). `files=None` keeps the attachments;
@@ -189,7 +211,7 @@ class MessageEdit:
 
     channel_id: int
     content: str
-    embed: dict[str, Any] | None = None
+    embeds: tuple[dict[str, Any], ...] = ()
     message_id: int | None = None
     message_key: str | None = None
     files: tuple[Attachment, ...] | None = None
@@ -204,7 +226,8 @@ class MessageEdit:
         if self.clear_components and self.buttons:
             raise ValueError("an edit clears the buttons or replaces them, not both")
         _check_buttons(self.buttons or ())
-        if not self.content and self.embed is None and not self.files:
+        _check_embeds(self.embeds)
+        if not self.content and not self.embeds and not self.files:
             raise ValueError("an edit leaves content, an embed or a file")
         if len(self.content) > MAX_CONTENT:
             raise ValueError(f"content is {len(self.content)} characters; at most {MAX_CONTENT}")
@@ -297,7 +320,7 @@ def message_to_payload(message: OutgoingMessage) -> dict[str, Any]:
         "content": message.content,
         "mention_user_ids": list(message.mention_user_ids),
         "mention_role_ids": list(message.mention_role_ids),
-        "embed": message.embed,
+        "embeds": list(message.embeds),
         "mergeable": message.mergeable,
         "key": message.key,
         "buttons": [button_to_payload(b) for b in message.buttons],
@@ -320,7 +343,7 @@ def message_from_payload(payload: dict[str, Any]) -> OutgoingMessage:
         content=str(payload.get("content", "")),
         mention_user_ids=tuple(int(i) for i in payload.get("mention_user_ids", ())),
         mention_role_ids=tuple(int(i) for i in payload.get("mention_role_ids", ())),
-        embed=payload.get("embed"),
+        embeds=_payload_embeds(payload),
         mergeable=bool(payload.get("mergeable", False)),
         key=None if payload.get("key") is None else str(payload["key"]),
         buttons=tuple(button_from_payload(b) for b in payload.get("buttons") or ()),
@@ -335,7 +358,7 @@ def edit_to_payload(edit: MessageEdit) -> dict[str, Any]:
     return {
         "channel_id": edit.channel_id,
         "content": edit.content,
-        "embed": edit.embed,
+        "embeds": list(edit.embeds),
         "message_id": edit.message_id,
         "message_key": edit.message_key,
         "remove_files": edit.files == (),
@@ -350,7 +373,7 @@ def edit_from_payload(payload: dict[str, Any]) -> MessageEdit:
     return MessageEdit(
         channel_id=int(payload["channel_id"]),
         content=str(payload.get("content", "")),
-        embed=payload.get("embed"),
+        embeds=_payload_embeds(payload),
         message_id=None if payload.get("message_id") is None else int(payload["message_id"]),
         message_key=None if payload.get("message_key") is None else str(payload["message_key"]),
         files=() if payload.get("remove_files") else None,
@@ -361,3 +384,8 @@ def edit_from_payload(payload: dict[str, Any]) -> MessageEdit:
         if payload.get("buttons") is None
         else tuple(button_from_payload(b) for b in payload["buttons"]),
     )
+
+
+def _payload_embeds(payload: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """A payload's embeds: `embeds`, or `embed` in one stored before there could be several."""
+    return embeds_from_json(payload["embeds"] if "embeds" in payload else payload.get("embed"))

@@ -35,7 +35,7 @@ def can_merge(delivery: Delivery) -> bool:
         isinstance(delivery, OutgoingMessage)
         and delivery.mergeable
         and isinstance(delivery.to, ToChannel)
-        and delivery.embed is None
+        and not delivery.embeds
         and not delivery.files
         and delivery.key is None
         and not delivery.buttons

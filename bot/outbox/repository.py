@@ -22,7 +22,7 @@ from bot.outbox.message import (
     ToMember,
 )
 from bot.outbox.queueing import QueuedDelivery, can_merge, supersede_key
-from bot.outbox.rows import COLUMNS, buttons_to_json, finish, queued_row
+from bot.outbox.rows import COLUMNS, buttons_to_json, embeds_to_json, finish, queued_row
 from bot.storage.database import Database, Transaction
 
 KEEP_MESSAGE_KEYS = 90 * 24 * 3600  # seconds a keyed message stays editable by its key
@@ -527,7 +527,7 @@ def _insert_params(item: QueuedDelivery, supersede: str | None, now: int) -> dic
             )
     if isinstance(delivery, OutgoingMessage | MessageEdit):
         params["content"] = delivery.content
-        params["embed"] = None if delivery.embed is None else json.dumps(delivery.embed)
+        params["embed"] = embeds_to_json(delivery.embeds)
     return params
 
 

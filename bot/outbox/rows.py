@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from bot.outbox.batching import Batch, QueuedRow
-from bot.outbox.message import Button, EventDetails, button_from_payload, button_to_payload
+from bot.outbox.message import (
+    Button,
+    EventDetails,
+    button_from_payload,
+    button_to_payload,
+    embeds_from_json,
+)
 from bot.storage.database import Transaction
 
 COLUMNS = """
@@ -26,7 +33,7 @@ def queued_row(row: sqlite3.Row) -> QueuedRow:
         member_id=row["member_id"],
         fallback_channel_id=row["fallback_channel_id"],
         content=row["content"],
-        embed=None if row["embed"] is None else json.loads(row["embed"]),
+        embeds=embeds_from_json(None if row["embed"] is None else json.loads(row["embed"])),
         mention_user_ids=tuple(json.loads(row["mention_user_ids"])),
         mention_role_ids=tuple(json.loads(row["mention_role_ids"])),
         merge_key=row["merge_key"],
@@ -45,6 +52,13 @@ def queued_row(row: sqlite3.Row) -> QueuedRow:
         started_at=row["started_at"],
         created_at=row["created_at"],
     )
+
+
+def embeds_to_json(embeds: tuple[dict[str, Any], ...]) -> str | None:
+    """The `embed` column: NULL for none, else a JSON array of them. A row queued before a
+    message could carry several holds one embed as a JSON object, which still reads
+    (`embeds_from_json`)."""
+    return json.dumps(list(embeds)) if embeds else None
 
 
 def buttons_to_json(buttons: tuple[Button, ...] | None) -> str | None:

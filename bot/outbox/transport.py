@@ -19,7 +19,7 @@ class RenderedMessage:
     (`Transport.open_thread`), as a request of its own."""
 
     content: str
-    embed: dict[str, Any] | None
+    embeds: tuple[dict[str, Any], ...]
     mention_user_ids: tuple[int, ...]
     mention_role_ids: tuple[int, ...]
     files: tuple[Attachment, ...] = ()
@@ -29,11 +29,12 @@ class RenderedMessage:
 
 @dataclass(frozen=True)
 class RenderedEdit:
-    """A message's new content and embed; `files=None` leaves its attachments as they are,
-    `buttons=None` its buttons (unless `clear_components` removes them)."""
+    """A message's new content and embeds (none: it loses its embeds); `files=None` leaves its
+    attachments as they are, `buttons=None` its buttons (unless `clear_components` removes
+    them)."""
 
     content: str
-    embed: dict[str, Any] | None
+    embeds: tuple[dict[str, Any], ...]
     files: tuple[Attachment, ...] | None = None
     clear_components: bool = False
     buttons: tuple[Button, ...] | None = None

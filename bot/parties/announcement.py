@@ -163,7 +163,7 @@ def announcement(party: Party, stored: StoredSession, counts: RsvpCounts) -> Out
     return OutgoingMessage(
         ToChannel(party.plan.channel_id),
         "",
-        embed=announcement_embed(party, stored, counts),
+        embeds=(announcement_embed(party, stored, counts),),
         buttons=buttons(party, stored),
         key=announcement_key(party.id, stored.session.number),
         thread_name=thread,
@@ -185,7 +185,7 @@ def announcement_edit(
     return MessageEdit(
         channel_id=channel_id if channel_id is not None else party.plan.channel_id,
         content="",
-        embed=announcement_embed(party, stored, counts),
+        embeds=(announcement_embed(party, stored, counts),),
         message_id=message_id,
         message_key=None
         if message_id is not None

@@ -47,7 +47,7 @@ async def test_a_channel_message_goes_out_once_with_its_nonce_and_only_its_menti
     await outbox.drain()
     [post] = discord.posts
     assert post.where == "channel 10"
-    assert post.message == RenderedMessage("<@7> the party starts now", None, (7,), ())
+    assert post.message == RenderedMessage("<@7> the party starts now", (), (7,), ())
     assert post.nonce.startswith("wc")
     assert len(post.nonce) <= 25
     assert await states(db) == [("sent", "channel")]

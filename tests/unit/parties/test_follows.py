@@ -91,8 +91,9 @@ async def test_following_announces_the_coming_weeks_episode_an_hour_after_it_air
     assert session.episodes.first == 5
     assert int(session.start.timestamp()) == FIRST_AIRING + HOUR
     await world.outbox.drain()
-    [announcement] = [p for p in world.discord.posts if p.message.embed]
-    assert "Episode" in {f["name"] for f in announcement.message.embed["fields"]}
+    [announcement] = [p for p in world.discord.posts if p.message.embeds]
+    [embed] = announcement.message.embeds
+    assert "Episode" in {f["name"] for f in embed["fields"]}
 
 
 async def test_the_daily_read_adds_next_weeks_episode_and_moves_a_delayed_one(

@@ -71,7 +71,7 @@ def fields(embed: dict) -> dict[str, str]:
 async def test_confirm_posts_the_announcement_with_buttons_and_mirrors_the_session(world):
     party = await confirmed(world)
     [post] = world.discord.posts
-    embed = post.message.embed
+    [embed] = post.message.embeds
     start = int(datetime(2026, 12, 4, 20, 0, tzinfo=SEOUL).timestamp())
     assert embed["title"].endswith("Crash Landing on You")
     assert embed["thumbnail"] == {"url": "https://img.example/cloy.jpg"}
@@ -128,8 +128,7 @@ async def test_each_answer_edits_the_announcement_with_the_latest_counts(world):
     for member, choice in ((JUN, Rsvp.GOING), (SORA, Rsvp.MAYBE), (SORA, Rsvp.GOING)):
         await world.parties.rsvp(GUILD, party.id, member, choice)
     await world.outbox.drain()
-    final = world.discord.messages[message_id].edits[-1].embed
-    assert final is not None
+    [final] = world.discord.messages[message_id].edits[-1].embeds
     assert fields(final)["RSVP"].startswith("\u2705 2 Going \u00b7 \U0001f914 0 Maybe")
     assert fields(final)["Going"] == f"<@{JUN}> <@{SORA}>"
 
@@ -196,7 +195,8 @@ async def test_a_reschedule_moves_reminders_event_and_announcement_and_tells_the
     assert event.start == new_start
     [announcement_id] = [m for m, s in world.discord.messages.items() if not s.content]
     edit = world.discord.messages[announcement_id].edits[-1]
-    assert f"<t:{new_start}:F>" in fields(edit.embed)["When"]
+    [embed] = edit.embeds
+    assert f"<t:{new_start}:F>" in fields(embed)["When"]
     # Friday's reminders are gone; Saturday's fire.
     await world.at(datetime(2026, 12, 4, 19, 0, tzinfo=SEOUL))
     assert not [p for p in world.discord.posts if "starts in" in p.message.content]
@@ -234,9 +234,9 @@ async def test_a_series_announces_each_next_session_when_the_last_one_ends(world
     first_end = party.sessions[0].session.end
     assert first_end is not None
     await world.at(first_end)
-    announcements = [p for p in world.discord.posts if p.message.embed is not None]
+    announcements = [p for p in world.discord.posts if p.message.embeds]
     assert len(announcements) == 2
-    second = announcements[1].message.embed
+    [second] = announcements[1].message.embeds
     assert fields(second)["Episodes"] == "3\u20134"
     assert fields(second)["Series"].startswith("Session 2 of 3")
     # The first session's event is removed, the second's created.
@@ -443,9 +443,10 @@ async def test_a_reschedule_previewed_by_an_event_manager_needs_the_right_at_con
 
 def series_posts(world: World) -> list[str]:
     return [
-        fields(p.message.embed)["Series"]
+        fields(embed)["Series"]
         for p in world.discord.posts
-        if p.message.embed and "Series" in fields(p.message.embed)
+        for embed in p.message.embeds
+        if "Series" in fields(embed)
     ]
 
 

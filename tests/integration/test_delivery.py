@@ -354,3 +354,39 @@ async def test_without_the_thread_permission_the_message_is_sent_once_and_no_thr
     assert (row["state"], row["outcome"]) == ("sent", "channel")
     assert "thread not opened" in row["last_error"]
     assert "50013" in row["last_error"]
+
+
+async def test_a_versus_poll_arrives_with_both_title_cards_and_an_edit_replaces_both(
+    bot: WatchClubBot, resources, sandbox: Sandbox, world: World
+):
+    general = world.guild("K-Drama Club").channel("general")
+    channel_id = int(general.id)
+    frieren = {"title": "Frieren", "description": "Fantasy, slow-burn"}
+    toradora = {"title": "Toradora!", "description": "Romance, comedy"}
+    await bot.services.outbox.queue(
+        [
+            OutgoingMessage(
+                ToChannel(channel_id), "Which next?", embeds=(frieren, toradora), key="v1"
+            )
+        ]
+    )
+    await settled(resources, 1)
+    [message] = sandbox.messages(general)
+    assert [(e["title"], e["description"]) for e in message.embeds] == [
+        ("Frieren", "Fantasy, slow-burn"),
+        ("Toradora!", "Romance, comedy"),
+    ]
+    tallied = (
+        {**frieren, "footer": {"text": "3 votes"}},
+        {**toradora, "footer": {"text": "1 vote"}},
+    )
+    await bot.services.outbox.queue(
+        [MessageEdit(channel_id, "Which next? (closed)", embeds=tallied, message_key="v1")]
+    )
+    await settled(resources, 2)
+    assert message.content == "Which next? (closed)"
+    assert [(e["title"], e["footer"]["text"]) for e in message.embeds] == [
+        ("Frieren", "3 votes"),
+        ("Toradora!", "1 vote"),
+    ]
+    assert await outcomes(resources) == ["channel", "edited"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from bot.metadata import fields
 from bot.metadata.http_policy import ProviderHttp
 from bot.metadata.models import Medium, NextEpisode, Status, Tag, Title, TitleNames
 from bot.metadata.provider import ProviderBadResponse
+from bot.metadata.seasons import anime_season
 from bot.metadata.text import clean_synopsis
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,28 @@ query AiringSchedule($after: Int!, $before: Int!, $page: Int!) {
       media {
         ...WatchclubMedia
       }
+    }
+  }
+}
+"""
+    + MEDIA_FIELDS
+)
+
+# The season's series, most popular first. Movies, specials, OVAs and music videos are filed
+# under a season too, but they do not air week after week.
+SEASON_QUERY = (
+    """
+query SeasonAnime($season: MediaSeason!, $seasonYear: Int!, $perPage: Int!) {
+  Page(page: 1, perPage: $perPage) {
+    media(
+      season: $season
+      seasonYear: $seasonYear
+      type: ANIME
+      isAdult: false
+      format_in: [TV, TV_SHORT, ONA]
+      sort: [POPULARITY_DESC]
+    ) {
+      ...WatchclubMedia
     }
   }
 }
@@ -262,6 +286,29 @@ class AniListProvider:
                     len(slots),
                 )
         return slots
+
+    async def airing_now(self, now: datetime, limit: int = 16) -> list[Title]:
+        """This season's anime series at `now` (see `bot.metadata.seasons`), most popular first.
+
+        One page of at most 50; adult entries are left out. The titles carry the same fields
+        as a search or a fetch, so they are complete and can be scored on the compass.
+        """
+        if limit < 1:
+            return []
+        season = anime_season(now)
+        variables = {
+            "season": season.name,
+            "seasonYear": season.year,
+            "perPage": min(limit, MAX_PER_PAGE),
+        }
+        data = await self._post(SEASON_QUERY, variables)
+        if data is None:
+            return []
+        titles = list({t.id: t for t in _titles(_list_at(_page(data), "media"))}.values())
+        # AniList sorts by popularity already; sorting again (stable) keeps that promise even
+        # for a page that comes back out of order, entries without a figure last.
+        titles.sort(key=lambda title: -(title.popularity or 0))
+        return titles[:limit]
 
     async def upcoming_airings(self, source_id: str, *, limit: int = 25) -> list[NextEpisode]:
         """Episodes of this anime not yet aired, soonest first, each at its real air time.

@@ -6,6 +6,9 @@
   requests share one call), else serve the stale copy or the catalog with a note saying so.
 - `air_schedule()` reads a show's real air times for watch parties that follow the airing:
   never from the cache, since a moved episode must move its party.
+- `airing_season()` lists what is airing now, for a bracket's seeds: AniList's season for
+  anime, TVmaze's and TMDB's week of K-dramas merged one line per show; cached like a search,
+  stale over nothing, then the catalog's titles still airing, else a note that says so.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from bot.background import BackgroundTasks
@@ -24,8 +28,10 @@ from bot.metadata.aliases import alias_medium, expand_alias
 from bot.metadata.catalog import Catalog
 from bot.metadata.models import Airing, AirSchedule, Medium, NextEpisode, Status, Title
 from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
+from bot.metadata.popularity import relative_popularity
 from bot.metadata.provider import ProviderError, ProviderUnavailable, TitleProvider
-from bot.metadata.repository import TitleCacheRepository, TitleExpiry
+from bot.metadata.repository import CachedSearch, TitleCacheRepository, TitleExpiry
+from bot.metadata.seasons import AnimeSeason, anime_season
 from bot.metadata.twins import ShowIdentity
 
 log = logging.getLogger(__name__)
@@ -44,9 +50,16 @@ AIR_TIMES_SOURCE = {Medium.ANIME: "anilist", Medium.KDRAMA: "tvmaze"}
 # episodes announced so far, so it counts as the last episode once the show has ended.
 PLANNED_COUNT_SOURCES = frozenset({"anilist"})
 ENDED_STATUSES = frozenset({Status.FINISHED, Status.CANCELLED})
+# Each provider is asked for this many airing titles (a bracket seeds 16 at most), and the
+# list is cut to what is asked for, so brackets of 4, 8 and 16 share one call and one cache.
+SEASON_POOL = 16
+MAX_SEASON_TITLES = 50  # AniList's page size, and more than any bracket seeds
+# How members call a medium's titles: one, and several.
+SEASON_KINDS = {Medium.ANIME: ("anime", "anime"), Medium.KDRAMA: ("K-drama", "K-dramas")}
 
 
 AiringsReader = Callable[[str], Coroutine[Any, Any, list[NextEpisode]]]
+AiringNowReader = Callable[[datetime, int], Coroutine[Any, Any, list[Title]]]
 
 
 @runtime_checkable
@@ -54,6 +67,14 @@ class _ListsUpcomingAirings(Protocol):
     """AniList: the episodes not yet aired, each at its instant."""
 
     async def upcoming_airings(self, source_id: str, *, limit: int = ...) -> list[NextEpisode]: ...
+
+
+@runtime_checkable
+class _ListsAiringNow(Protocol):
+    """AniList (this season's anime), TVmaze and TMDB (this week's K-dramas): most popular
+    first, one per title."""
+
+    async def airing_now(self, now: datetime, limit: int = ...) -> list[Title]: ...
 
 
 @runtime_checkable
@@ -69,6 +90,7 @@ class CachePolicy:
     airing_title: int = 6 * HOUR  # next-episode times move; refresh them within hours
     search: int = DAY
     empty_search: int = HOUR  # a "no match" is retried sooner
+    airing_season: int = 6 * HOUR  # what airs now: new shows start, the week moves on
     keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
     # How long a member waits on a provider before the answer comes from what the bot knows.
     answer_within: float = 5.0
@@ -92,6 +114,51 @@ class TitleLookup:
 class SearchOutcome:
     titles: tuple[Title, ...]
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeasonTitles:
+    """What is airing now, for the seeds of a bracket poll.
+
+    `titles` are most popular first, one per show, at most the number asked for. `sources`
+    names who answered, in the order asked: provider names ("anilist"; "tmdb", "tvmaze"),
+    ("catalog",) when the built-in catalog stood in, or () when nothing could be read. `season`
+    is the AniList season for anime ("Winter 2027"); K-dramas have no seasons, their list is
+    the week around now, so it is None. `stale` says a provider's saved copy stood in for its
+    answer. `note` is for members: set when a provider did not answer, the list is a saved copy
+    or the catalog's, or fewer titles came back than asked for.
+    """
+
+    medium: Medium
+    titles: tuple[Title, ...]
+    sources: tuple[str, ...]
+    season: str | None = None
+    stale: bool = False
+    note: str | None = None
+
+    @property
+    def read(self) -> bool:
+        """True when a provider (or its saved copy) answered, not the catalog or nobody."""
+        return bool(self.sources) and self.sources != ("catalog",)
+
+    @property
+    def source_label(self) -> str | None:
+        """Who answered, as members read it: "AniList", "TMDB and TVmaze", "my built-in catalog"."""
+        if not self.sources:
+            return None
+        if self.sources == ("catalog",):
+            return "my built-in catalog"
+        return " and ".join(PROVIDER_LABELS.get(name, name) for name in self.sources)
+
+
+@dataclass(frozen=True)
+class _AiringRead:
+    """One provider's part of a season: its titles, from a saved copy or not, or a failure."""
+
+    provider: str
+    titles: tuple[Title, ...] = ()
+    stale: bool = False
+    failed: bool = False
 
 
 def label_for(name: str, medium: Medium, year: int | None) -> str:
@@ -353,6 +420,160 @@ class TitleService:
         linked = (*title.same_as, *self._identity.provider_ids(title.id))
         return next((i for i in linked if i.split(":", 1)[0] == source), None)
 
+    # -- what airs now ---------------------------------------------------------------------------
+
+    async def airing_season(self, medium: Medium, *, limit: int = 16) -> SeasonTitles:
+        """The titles airing now, most popular first, one per show, for a bracket's seeds.
+
+        Anime: AniList's current season. K-dramas: TVmaze's and (when configured) TMDB's week
+        around now, asked at once and merged by `relative_popularity`, twins listed once. Each
+        provider's list is cached like a search (CachePolicy.airing_season, and only within
+        the same season or UTC day); a provider that fails is stood in for by its saved list,
+        marked stale. When no provider answers, the catalog's titles still airing stand in, or
+        none: the note then says the season could not be read. Never raises for a provider's
+        failure. `limit` is 1..MAX_SEASON_TITLES.
+        """
+        if not 1 <= limit <= MAX_SEASON_TITLES:
+            raise ValueError(f"limit must be 1..{MAX_SEASON_TITLES}")
+        moment = self._clock.now()
+        season = anime_season(moment).label if medium is Medium.ANIME else None
+        readers = [
+            (provider, read)
+            for provider in self.providers_for(medium)
+            if (read := _airing_now_reader(provider)) is not None
+        ]
+        pool = max(limit, SEASON_POOL)
+        # One wait for the whole answer: TMDB and TVmaze are asked at once, within it.
+        deadline = asyncio.get_running_loop().time() + self._policy.answer_within
+        reads = await asyncio.gather(
+            *(
+                self._read_airing(provider, read, medium, moment, pool, deadline)
+                for provider, read in readers
+            )
+        )
+        answered = [part for part in reads if not part.failed]
+        failed = _labels(part.provider for part in reads if part.failed)
+        one, kind = SEASON_KINDS.get(medium, ("title", "titles"))
+        if answered:
+            titles, notes = self._merge_airing(answered, failed, kind, limit)
+            sources = tuple(part.provider for part in answered)
+        else:
+            titles, notes = self._catalog_airing(medium, failed, kind, limit)
+            sources = ("catalog",) if titles else ()
+        if sources and len(titles) < limit:
+            found = len(titles)
+            noun = one if found == 1 else kind
+            notes.append(_too_few(found, limit, noun, medium, season, sources))
+        return SeasonTitles(
+            medium=medium,
+            titles=tuple(titles),
+            sources=sources,
+            season=season,
+            stale=any(part.stale for part in answered),
+            note=" ".join(notes) or None,
+        )
+
+    def _merge_airing(
+        self, answered: Sequence[_AiringRead], failed: Sequence[str], kind: str, limit: int
+    ) -> tuple[list[Title], list[str]]:
+        """The providers' lists as one, most popular first, one line per show; the notes."""
+        ranked = sorted(
+            (title for part in answered for title in part.titles),
+            key=relative_popularity,
+            reverse=True,  # stable: equally popular titles keep the providers' order
+        )
+        notes: list[str] = []
+        if failed:
+            listed = _names(_labels(part.provider for part in answered))
+            notes.append(
+                f"{_names_are(failed)} not answering right now, so this list has only "
+                f"{listed}'s {kind}."
+            )
+        stale = _labels(part.provider for part in answered if part.stale)
+        if stale:
+            notes.append(
+                f"{_names_are(stale)} not answering right now, so this list may be out of date."
+            )
+        return self._one_per_show(ranked)[:limit], notes
+
+    def _catalog_airing(
+        self, medium: Medium, failed: Sequence[str], kind: str, limit: int
+    ) -> tuple[list[Title], list[str]]:
+        """No provider answered: the catalog's titles still airing, if any; the notes."""
+        titles = [t for t in self._catalog if t.medium is medium and t.status is Status.RELEASING]
+        asked = f"this season's {kind}" if medium is Medium.ANIME else f"the {kind} airing now"
+        if failed:
+            notes = [f"{_names_are(failed)} not answering right now, so I can't read {asked}."]
+        else:
+            notes = [f"No title source is switched on here, so I can't read {asked}."]
+        if titles:
+            notes.append(
+                "These are the titles my built-in catalog lists as still airing; "
+                "it may be out of date."
+            )
+        elif failed:
+            notes.append("Please try again in a few minutes.")
+        return titles[:limit], notes
+
+    async def _read_airing(
+        self,
+        provider: TitleProvider,
+        read: AiringNowReader,
+        medium: Medium,
+        moment: datetime,
+        pool: int,
+        deadline: float,
+    ) -> _AiringRead:
+        # "#" never survives `fold`, so no typed search can name this key.
+        key = f"{provider.name}|#airing|{medium.value}|{pool}"
+        now = self._now()
+        cached = await self._cache.get_search(key, now=now)
+        if (
+            cached is not None
+            and cached.is_fresh(now)
+            and _airing_period(medium, cached.fetched_at) == _airing_period(medium, now)
+        ):
+            stored = await self._cache.get_many(cached.title_ids, now=now)
+            if len(stored) == len(cached.title_ids):
+                return _AiringRead(provider.name, tuple(stored[i] for i in cached.title_ids))
+        try:
+            found = await self._answer_in_time(
+                provider,
+                f"airing|{key}",
+                functools.partial(
+                    self._airing_and_store, provider, read, medium, moment, pool, key
+                ),
+                deadline=deadline,
+            )
+        except ProviderError as error:
+            log.warning("Reading what airs now from %s failed: %s", provider.name, error)
+            saved = await self._saved_list(cached, now)
+            if saved:
+                return _AiringRead(provider.name, saved, stale=True)
+            return _AiringRead(provider.name, failed=True)
+        return _AiringRead(provider.name, tuple(found))
+
+    async def _airing_and_store(
+        self,
+        provider: TitleProvider,
+        read: AiringNowReader,
+        medium: Medium,
+        moment: datetime,
+        pool: int,
+        key: str,
+    ) -> list[Title]:
+        found = [title for title in await read(moment, pool) if title.medium is medium]
+        await self._store(found, complete=provider.search_gives_details)
+        ttl = self._policy.airing_season if found else self._policy.empty_search
+        await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
+        return found
+
+    async def _saved_list(self, cached: CachedSearch | None, now: int) -> tuple[Title, ...]:
+        if cached is None:
+            return ()
+        stored = await self._cache.get_many(cached.title_ids, now=now)
+        return tuple(stored[i] for i in cached.title_ids if i in stored)
+
     # -- searches -------------------------------------------------------------------------------
 
     async def search(
@@ -576,6 +797,52 @@ def _airings_reader(provider: TitleProvider) -> AiringsReader | None:
     if isinstance(provider, _ListsEpisodes):
         return provider.episodes
     return None
+
+
+def _airing_now_reader(provider: TitleProvider) -> AiringNowReader | None:
+    """How `provider` lists what airs now, if it can."""
+    if isinstance(provider, _ListsAiringNow):
+        return provider.airing_now
+    return None
+
+
+def _airing_period(medium: Medium, unix: int) -> AnimeSeason | date:
+    """What a saved list of airing titles is good for: its anime season, or its UTC day."""
+    moment = datetime.fromtimestamp(unix, UTC)
+    return anime_season(moment) if medium is Medium.ANIME else moment.date()
+
+
+def _labels(providers: Iterable[str]) -> list[str]:
+    return [PROVIDER_LABELS.get(name, name) for name in providers]
+
+
+def _names(labels: Sequence[str]) -> str:
+    return " and ".join(labels)
+
+
+def _names_are(labels: Sequence[str]) -> str:
+    return f"{_names(labels)} {'is' if len(labels) == 1 else 'are'}"
+
+
+def _too_few(
+    found: int,
+    asked: int,
+    kind: str,
+    medium: Medium,
+    season: str | None,
+    sources: Sequence[str],
+) -> str:
+    if tuple(sources) == ("catalog",):
+        return (
+            f"My built-in catalog has only {found} {kind} still airing, "
+            f"fewer than the {asked} asked for."
+        )
+    who = _names(_labels(sources))
+    lists = "lists" if len(sources) == 1 else "list"
+    when = f"for {season}" if medium is Medium.ANIME and season else "airing this week"
+    if found == 0:
+        return f"{who} {lists} no {kind} {when}" + (" yet." if medium is Medium.ANIME else ".")
+    return f"{who} {lists} only {found} {kind} {when}, fewer than the {asked} asked for."
 
 
 def _not_answering(provider: str, name: str) -> str:

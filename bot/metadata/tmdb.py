@@ -5,6 +5,9 @@ Endpoints used (all GET, relative to the client's base_url, which ends in `/3`):
 - `/search/tv?query=&include_adult=false&language=en-US&page=1`: only the first page (20
   results) is read; only Korean titles are kept (origin country KR or original language ko).
 - `/discover/tv?with_origin_country=KR&with_original_language=ko&sort_by=popularity.desc&page=`
+- `/discover/tv?with_origin_country=KR&with_original_language=ko&air_date.gte=&air_date.lte=`
+  `&sort_by=popularity.desc&...`: the K-dramas with an episode airing in the week around now
+  (`airing_now`); `air_date` filters on episode air dates, in the `timezone` given.
 - `/tv/{id}?append_to_response=keywords,alternative_titles,external_ids`: 404 means unknown.
 
 Credentials. TMDB takes either a v4 "API Read Access Token" (a long JWT) as
@@ -67,6 +70,13 @@ ANIMATION_GENRE = 16
 # Left out of discover unless asked for: cartoons, reality and talk shows are not dramas.
 DISCOVER_EXCLUDED_GENRES = (16, 10764, 10767)
 DISCOVER_MAX_PAGE = 500  # TMDB refuses later pages
+DISCOVER_PAGE_SIZE = 20
+# What `airing_now` leaves out: animation, documentaries, news, reality and talk shows.
+AIRING_EXCLUDED_GENRES = (16, 99, 10763, 10764, 10767)
+# The days of episodes `airing_now` looks at: a week, so weekly shows are all seen.
+AIRING_DAYS_BEFORE = 3
+AIRING_DAYS_AFTER = 3
+AIRING_TIMEZONE = "Asia/Seoul"  # K-drama air dates are Korean dates
 
 _V3_KEY = re.compile(r"[0-9a-fA-F]{32}")
 _ID = re.compile(r"[0-9]{1,10}")
@@ -162,6 +172,45 @@ class TMDBProvider:
             _title_or_skip(item, "/discover/tv") for item in results if isinstance(item, dict)
         )
         return [title for title in titles if title is not None]
+
+    async def airing_now(self, now: datetime.datetime, limit: int = 16) -> list[Title]:
+        """K-dramas with an episode airing in the week around `now`, most popular first.
+
+        `air_date.gte`/`air_date.lte` span AIRING_DAYS_BEFORE days before now's UTC date to
+        AIRING_DAYS_AFTER after it; TMDB sorts by its popularity. Reads as many pages of 20 as
+        `limit` needs (one for 16), and stops at the last page.
+        """
+        if limit < 1:
+            return []
+        today = now.astimezone(datetime.UTC).date()
+        params = {
+            "with_origin_country": "KR",
+            "with_original_language": "ko",
+            "air_date.gte": (today - datetime.timedelta(days=AIRING_DAYS_BEFORE)).isoformat(),
+            "air_date.lte": (today + datetime.timedelta(days=AIRING_DAYS_AFTER)).isoformat(),
+            "timezone": AIRING_TIMEZONE,
+            "sort_by": "popularity.desc",
+            "without_genres": ",".join(map(str, AIRING_EXCLUDED_GENRES)),
+            "include_adult": "false",
+            "include_null_first_air_dates": "false",
+            "language": "en-US",
+        }
+        found: dict[str, Title] = {}
+        pages = -(-limit // DISCOVER_PAGE_SIZE)
+        for page in range(1, min(pages, DISCOVER_MAX_PAGE) + 1):
+            body = await self._get_json("/discover/tv", {**params, "page": str(page)})
+            results = _results(body, "/discover/tv")
+            for item in results:
+                if not isinstance(item, dict) or not is_korean(item):
+                    continue
+                title = _title_or_skip(item, "/discover/tv")
+                if title is not None and title.medium is Medium.KDRAMA:
+                    # A series that moved up between two pages is listed where first seen.
+                    found.setdefault(title.id, title)
+            total = fields.integer(body.get("total_pages"), low=0, high=DISCOVER_MAX_PAGE)
+            if len(found) >= limit or not results or (total is not None and page >= total):
+                break
+        return list(found.values())[:limit]
 
     async def fetch(self, source_id: str) -> Title | None:
         """One series with keywords and alternative titles; None if unknown or not an id."""

@@ -7,7 +7,11 @@ Endpoints used (all GET, relative to the client's base_url):
 - `/singlesearch/shows?q=`: one show, or 404 when nothing matches.
 - `/shows/{id}?embed[]=nextepisode&embed[]=episodes`: a show with `_embedded` data; 404 if unknown.
 - `/schedule?country=KR&date=` (episodes with `show`) and `/schedule/web?date=` (episodes with
-  `_embedded.show`, every country, so filtered to Korean shows).
+  `_embedded.show`, every country, so filtered to Korean shows). Without `country`, the web
+  schedule lists every country's streaming services and the global ones (Netflix), where many
+  K-dramas air; `country=KR` would list only Korea's own services.
+- `airing_now` reads those schedules for each day of the week around now (14 requests, well
+  inside TVMAZE_WINDOWS) and lists each K-drama once, by TVmaze's `weight`.
 
 Every request goes through `ProviderHttp` (TVMAZE_WINDOWS, Retry-After, retries, breaker).
 TVmaze data is CC BY-SA 4.0: show `TVMAZE_ATTRIBUTION` and link back through `source_url`.
@@ -32,6 +36,11 @@ log = logging.getLogger(__name__)
 TVMAZE_ATTRIBUTION = "Data: TVmaze (tvmaze.com), CC BY-SA 4.0"
 
 _ID = re.compile(r"[0-9]{1,10}")
+# The days read by `airing_now`: a week, so a show airing once or twice a week is seen.
+AIRING_DAYS_BEFORE = 3
+AIRING_DAYS_AFTER = 3
+# TVmaze show types that are dramas; Korean schedules are full of variety, reality and news.
+DRAMA_TYPES = frozenset({"Scripted"})
 _FETCH_EMBEDS = (("embed[]", "nextepisode"), ("embed[]", "episodes"))
 
 _STATUS = {
@@ -169,6 +178,27 @@ class TVmazeProvider:
             found.values(),
             key=lambda e: (e.airs_at, e.title.display_name, e.season or 0, e.number or 0),
         )
+
+    async def airing_now(self, now: datetime.datetime, limit: int = 16) -> list[Title]:
+        """K-dramas with an episode in the week around `now`, one per show, most popular first.
+
+        Reads `schedule` for each day from AIRING_DAYS_BEFORE days before now's UTC date to
+        AIRING_DAYS_AFTER after it, keeps scripted Korean live action (no variety, news or
+        animation), and orders the shows by TVmaze's `weight` (0-100, its popularity); equal
+        weights keep the order in which the schedules first list them.
+        """
+        if limit < 1:
+            return []
+        today = now.astimezone(datetime.UTC).date()
+        shows: dict[str, Title] = {}
+        for offset in range(-AIRING_DAYS_BEFORE, AIRING_DAYS_AFTER + 1):
+            day = today + datetime.timedelta(days=offset)
+            for episode in await self.schedule(date=day):
+                title = episode.title
+                if title.medium is Medium.KDRAMA and title.format in DRAMA_TYPES:
+                    shows.setdefault(title.id, title)
+        ranked = sorted(shows.values(), key=lambda title: -(title.popularity or 0))
+        return ranked[:limit]
 
     async def _get_json(
         self,

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     discord_token: Annotated[SecretStr | None, Field(validation_alias=_env("DISCORD_TOKEN"))] = None
     database: Annotated[Path, Field(validation_alias=_env("WATCHCLUB_DATABASE"))] = DEFAULT_DATABASE
+    voter_key_file: Annotated[
+        Path | None, Field(validation_alias=_env("WATCHCLUB_VOTER_KEY_FILE"))
+    ] = None
     dev_guild_id: Annotated[
         int | None, Field(validation_alias=_env("DISCORD_DEV_GUILD_ID"), gt=0)
     ] = None
@@ -68,7 +71,13 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("dev_guild_id", "discord_api_base_url", "discord_gateway_url", mode="before")
+    @field_validator(
+        "dev_guild_id",
+        "discord_api_base_url",
+        "discord_gateway_url",
+        "voter_key_file",
+        mode="before",
+    )
     @classmethod
     def _blank_optional(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -90,6 +99,19 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+    @property
+    def voter_key_path(self) -> Path:
+        """The key that hides who voted in anonymous polls: a file of its own beside the
+        database unless set, never inside it."""
+        if self.voter_key_file is not None:
+            return self.voter_key_file
+        return self.database.with_name(self.database.stem + ".voter-key")
+
+    @property
+    def chart_cache_dir(self) -> Path:
+        """matplotlib's font cache, kept between runs so a restart does not rebuild it."""
+        return self.database.parent / "matplotlib"
 
     @property
     def tmdb_configured(self) -> bool:

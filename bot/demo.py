@@ -76,6 +76,7 @@ def sandbox_settings(sandbox: Sandbox, database: Path, **overrides: object) -> S
         "anilist_api_url": _CLOSED_PORT,
         "tvmaze_api_url": _CLOSED_PORT,
         "tmdb_api_url": _CLOSED_PORT,
+        "voter_key_file": None,  # beside `database`
     }
     unknown = sorted(overrides.keys() - Settings.model_fields.keys())
     if unknown:

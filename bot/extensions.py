@@ -10,4 +10,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.members",
     "cogs.titles",
     "cogs.parties",
+    "cogs.polls",
 )

@@ -10,8 +10,10 @@ import httpx
 
 from bot import __version__
 from bot.background import BackgroundTasks
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.polls.anonymity import VoterKey
 from bot.storage import migrations
 from bot.storage.database import Database
 
@@ -34,6 +36,8 @@ class Resources:
     providers: ProviderClients
     clock: Clock
     tasks: BackgroundTasks
+    voter_key: VoterKey
+    charts: ChartRenderer
 
 
 @asynccontextmanager
@@ -71,6 +75,8 @@ async def open_resources(
                     timeout=PROVIDER_TIMEOUT,
                 )
             )
+        charts = ChartRenderer(config_dir=settings.chart_cache_dir)
+        stack.callback(charts.close)
         tasks = BackgroundTasks()
         stack.push_async_callback(tasks.close)  # closed before the clients and the database
         yield Resources(
@@ -78,4 +84,6 @@ async def open_resources(
             providers=ProviderClients(anilist=anilist, tvmaze=tvmaze, tmdb=tmdb),
             clock=clock or SystemClock(),
             tasks=tasks,
+            voter_key=VoterKey.load_or_create(settings.voter_key_path),
+            charts=charts,
         )

@@ -28,6 +28,9 @@ from bot.parties.follow_repository import FollowRepository
 from bot.parties.follows import FollowService
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
+from bot.polls.brackets import BracketService
+from bot.polls.repository import PollRepository
+from bot.polls.service import PollService
 from bot.rate_limit import RateLimiter
 from bot.resources import Resources
 from bot.timers.repository import TimerRepository
@@ -44,6 +47,8 @@ class Services:
     titles: TitleService
     parties: PartyService
     follows: FollowService
+    polls: PollService
+    brackets: BracketService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -54,6 +59,8 @@ class Services:
         self.timers.register(scheduled_messages.KIND, scheduled_messages.send_scheduled_message)
         self.parties.register_timers(self.timers)
         self.follows.register_timers(self.timers)
+        self.polls.register_timers(self.timers)
+        self.brackets.register_timers(self.timers)
         await self.maintenance.install(self.timers)
 
     async def start_delivery(self) -> None:
@@ -62,7 +69,9 @@ class Services:
         await self.timers.start()
 
     async def stop(self, *, grace: float = SHUTDOWN_GRACE) -> None:
-        """Stop the timers (running ones get `grace`), then send what is queued (`grace`)."""
+        """Write the votes handed in, stop the timers (running ones get `grace`), then send
+        what is queued (`grace`)."""
+        await self.polls.ballot_box.drain()
         await self.timers.stop(grace=grace)
         await self.outbox.stop(grace=grace)
 
@@ -70,9 +79,10 @@ class Services:
 def build_services(settings: Settings, resources: Resources, transport: Transport) -> Services:
     db, clock = resources.db, resources.clock
     guild_settings = GuildSettingsRepository(db)
+    catalog = Catalog.bundled()
     titles = TitleService(
         TitleCacheRepository(db),
-        Catalog.bundled(),
+        catalog,
         build_providers(settings, resources.providers, clock),
         clock,
         resources.tasks,
@@ -97,6 +107,21 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         clock,
         on_queued=outbox.notify,
     )
+    poll_repository = PollRepository(db)
+    polls = PollService(
+        db,
+        poll_repository,
+        resources.voter_key,
+        timers,
+        outbox_repository,
+        catalog,
+        resources.charts,
+        clock,
+        on_queued=outbox.notify,
+    )
+    brackets = BracketService(
+        db, poll_repository, polls, timers, resources.charts, clock, on_queued=outbox.notify
+    )
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
         guild_settings=guild_settings_service,
@@ -113,6 +138,8 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
             clock,
             on_queued=outbox.notify,
         ),
+        polls=polls,
+        brackets=brackets,
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

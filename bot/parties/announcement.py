@@ -7,9 +7,9 @@ session of a series, the counts after a reschedule), and `bot/` never imports `c
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
+from bot.message_text import fit, in_message
 from bot.outbox.message import (
     Button,
     EventDetails,
@@ -28,8 +28,6 @@ EDIT_SPACING: Final = 3  # seconds between edits of one announcement: counts fol
 FIELD_ROOM: Final = 1024
 EVENT_NAME_ROOM: Final = 100
 EVENT_LOCATION_ROOM: Final = 100
-_MARKDOWN: Final = re.compile(r"[\\*_~`|\[\]]")
-_MENTION: Final = re.compile(r"@(?=everyone|here|[!&]?\d)|(?<=<)@")
 RSVP_LABELS: Final = {Rsvp.GOING: "Going", Rsvp.MAYBE: "Maybe", Rsvp.NOT_GOING: "Can't go"}
 RSVP_EMOJI: Final = {Rsvp.GOING: "\u2705", Rsvp.MAYBE: "\U0001f914", Rsvp.NOT_GOING: "\u274c"}
 
@@ -57,14 +55,6 @@ def session_label(party: Party, stored: StoredSession) -> str:
     if episodes is not None:
         text += f", {'episode' if episodes.count == 1 else 'episodes'} {episodes}"
     return text
-
-
-def in_message(text: str) -> str:
-    """Text a member typed (a title name), fit for a message's content: markdown shows as
-    typed and mention syntax is broken, so a name can neither restyle a reminder nor look like
-    a ping (allowed_mentions already stops it from pinging)."""
-    escaped = _MARKDOWN.sub(r"\\\g<0>", text)
-    return _MENTION.sub("@\u200b", escaped)
 
 
 def message_label(party: Party, stored: StoredSession) -> str:
@@ -262,7 +252,3 @@ def _quoted(note: str | None) -> str | None:
     if not note:
         return None
     return "\n".join(f"> {line}" for line in note.splitlines())
-
-
-def fit(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 1] + "\u2026"

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_unix, to_unix
 from bot.errors import UserFacingError
+from bot.message_text import in_message
 from bot.metadata.models import AirSchedule
 from bot.outbox.message import OutgoingMessage, ToChannel
 from bot.outbox.queueing import QueuedDelivery
 from bot.outbox.repository import OutboxRepository
-from bot.parties.announcement import in_message
 from bot.parties.follow import FollowChanges, FollowedEpisode, plan_follow
 from bot.parties.follow_repository import FollowRepository
 from bot.parties.models import (

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Final
 
+from bot.message_text import in_message
 from bot.outbox.message import OutgoingMessage, ToChannel, ToMember
-from bot.parties.announcement import in_message, message_label
+from bot.parties.announcement import message_label
 from bot.parties.models import Party, StoredSession
 
 # Mentions per message: 50 of the longest ids (24 characters with a space) and the headline

@@ -17,7 +17,8 @@ from typing import Final
 
 from bot.clock import to_unix
 from bot.durations import format_elapsed, format_minutes
-from bot.parties.announcement import fit, message_label, place_text
+from bot.message_text import fit
+from bot.parties.announcement import message_label, place_text
 from bot.parties.models import Party, StoredSession
 from bot.parties.notices import to_going
 from bot.parties.repository import PartyRepository

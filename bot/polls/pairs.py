@@ -133,6 +133,41 @@ def find_pair(
     )
 
 
+def find_opponent(
+    given: Candidate,
+    given_side: str,
+    candidates: Iterable[Candidate],
+    recent: Collection[str],
+    rng: random.Random | int,
+) -> VersusPair | NoPair:
+    """The member named one side (`given_side` is "slow_burn" or "fantasy"): pick the other,
+    by the same rules (fresh, strong on its axis, its side's medium first, well matched)."""
+    generator = rng if isinstance(rng, random.Random) else random.Random(rng)
+    everyone = list(candidates)
+    other_axis = "fantasy" if given_side == "slow_burn" else "slow_burn"
+    medium = FANTASY_MEDIUM if other_axis == "fantasy" else SLOW_BURN_MEDIUM
+    fresh = [c for c in everyone if c.title_id not in recent and c.title_id != given.title_id]
+    side, fallback = _side(fresh, other_axis, medium)
+    label = "fantasy" if other_axis == "fantasy" else "slow-burn"
+    if not side:
+        shortfall = Shortfall.NO_FANTASY if other_axis == "fantasy" else Shortfall.NO_SLOW_BURN
+        return NoPair(shortfall, _none_left(label, other_axis, everyone))
+    scored = sorted(side, key=lambda c: (-_score(given, c), c.title_id))
+    best = _score(given, scored[0])
+    shortlist = [c for c in scored if _score(given, c) >= best - VARIETY_MARGIN][:SHORTLIST]
+    picked = generator.choice(shortlist)
+    slow, fantasy = (given, picked) if given_side == "slow_burn" else (picked, given)
+    slow_fallback = fallback and other_axis == "slow_burn"
+    fantasy_fallback = fallback and other_axis == "fantasy"
+    return VersusPair(
+        slow_burn=slow,
+        fantasy=fantasy,
+        reason=_reason(slow, fantasy, slow_fallback, fantasy_fallback),
+        slow_burn_fallback=slow_fallback,
+        fantasy_fallback=fantasy_fallback,
+    )
+
+
 def _side(fresh: list[Candidate], axis: str, medium: Medium) -> tuple[list[Candidate], bool]:
     """The strong candidates for one side, of its default medium when there are any, else of
     any medium (and True, to say it fell back)."""

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotInteraction, WatchClubBot
-from bot.compass import read_compass
 from bot.errors import UserFacingError
-from bot.metadata.models import Title
 from bot.parties.follow import parse_offset
 from bot.parties.follows import FollowStarted
 from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleRequest
 from bot.parties.rules import MAX_LINK
 from bot.parties.service import PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
-from bot.when import names_its_zone
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (
-    compass_line,
     follow_embed,
     info_embed,
     list_embed,
     move_preview_embed,
     party_choice_label,
-    preview_embed,
 )
+from cogs.parties.planning import TITLE_MAX, TitleFacts, facts_of, offer_plan
 from cogs.parties.views import (
     CalendarButton,
     DraftButton,
@@ -43,7 +38,6 @@ from cogs.replies import send_private, within_deadline
 
 TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 CHANNEL_MENTION = re.compile(r"^<#(\d{1,20})>$|^(\d{1,20})$")
-TITLE_MAX = 100
 EPISODES_MAX = 20
 NOTE_MAX = 500
 REPEAT_MAX = 60
@@ -55,18 +49,6 @@ DM_CHOICES = [
     app_commands.Choice(name="on", value="on"),
     app_commands.Choice(name="off", value="off"),
 ]
-
-
-@dataclass(frozen=True)
-class TitleFacts:
-    """What a party keeps of its title: a name, and when known its id, length and look."""
-
-    name: str
-    title_id: str | None = None
-    last_episode: int | None = None
-    runtime_minutes: int | None = None
-    cover_url: str | None = None
-    compass_line: str | None = None
 
 
 def _guild(interaction: BotInteraction) -> discord.Guild:
@@ -191,28 +173,14 @@ class WatchPartyCommands(commands.Cog):
             compass_line=facts.compass_line,
             wants_thread=thread,
         )
-        if zone.zone is None and not names_its_zone(typed_when):
-            draft = await self.parties.hold(request)
-            await send_private(
-                interaction,
-                content="Which time zone is that in? Pick yours below: it is saved as your own "
-                "(change it any time with `/timezone`), and your plan is read in it.",
-                view=preview_view(draft.id, ask_zone=True),
-            )
-            return
-        draft, planned = await self.parties.preview(request)
-        await send_private(
-            interaction,
-            embed=preview_embed(planned, now=self.parties.now()),
-            view=preview_view(draft.id),
-        )
+        await offer_plan(interaction, self.parties, request, zone_known=zone.zone is not None)
 
     async def _title_facts(self, typed: str) -> TitleFacts:
         """A picked suggestion brings the title's details; free text is kept as typed."""
         if not TITLE_ID.match(typed):
             return TitleFacts(typed)
         lookup = await self.bot.services.titles.lookup(typed)
-        return _facts_of(lookup.title)
+        return facts_of(lookup.title)
 
     @schedule.autocomplete("title")
     async def title_autocomplete(
@@ -491,17 +459,6 @@ class WatchPartyCommands(commands.Cog):
             if typed in label.casefold():
                 choices.append(app_commands.Choice(name=label, value=party.id))
         return choices[:25]
-
-
-def _facts_of(title: Title) -> TitleFacts:
-    return TitleFacts(
-        name=title.display_name[:TITLE_MAX],
-        title_id=title.id,
-        last_episode=title.episodes,
-        runtime_minutes=title.episode_minutes,
-        cover_url=title.cover_url,
-        compass_line=compass_line(read_compass(title)),
-    )
 
 
 def _channel_id(interaction: BotInteraction) -> int:

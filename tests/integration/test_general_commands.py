@@ -19,7 +19,8 @@ async def test_help_lists_the_commands_with_section_buttons(bot, sandbox: Sandbo
     assert "slow-burn" in embed["description"]
     assert "`/config timezone`" in _field(embed, "Settings")
     labels = [c["label"] for row in result.components for c in row["components"]]
-    assert labels == ["Find a show", "Watch together", "Settings", "About"]
+    assert labels == ["Find a show", "Decide together", "Watch together", "Settings", "About"]
+    assert "`/poll versus`" in _field(embed, "Decide together")
 
 
 async def test_help_buttons_switch_sections(bot, sandbox: Sandbox, world):

@@ -108,6 +108,7 @@ async def test_sync_command_forces_a_sync(sandbox: Sandbox, tmp_path: Path):
         "timezone",
         "title",
         "watchparty",
+        "poll",
     }
     assert sandbox.identify_count == 0  # REST only: no gateway session is spent
 

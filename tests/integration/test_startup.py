@@ -10,7 +10,7 @@ from sandbox import Sandbox
 from sandbox.testing import start_client
 from tests.support.settings import sandbox_settings
 
-EXPECTED_COMMANDS = {"help", "about", "config", "timezone", "title", "watchparty"}
+EXPECTED_COMMANDS = {"help", "about", "config", "timezone", "title", "watchparty", "poll"}
 
 
 async def test_login_and_global_sync(bot, sandbox: Sandbox):

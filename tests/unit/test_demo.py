@@ -25,6 +25,7 @@ LEAKS = {
     "TMDB_API_URL": "https://api.themoviedb.org/3",
     "DISCORD_API_BASE_URL": "https://discord.com/api/v10",
     "DISCORD_GATEWAY_URL": "wss://gateway.discord.gg",
+    "WATCHCLUB_VOTER_KEY_FILE": "/srv/watchclub/voter.key",
 }
 
 
@@ -54,6 +55,7 @@ async def test_neither_environment_nor_env_file_leaks_in(
     assert str(settings.discord_api_base_url) == sandbox.api_base_url
     assert settings.discord_gateway_url == sandbox.gateway_url
     assert settings.dev_guild_id is None
+    assert settings.voter_key_path == tmp_path / "db.voter-key"
     assert settings.log_level == "INFO"
     assert settings.tmdb_api_key is None
     assert settings.offline is False

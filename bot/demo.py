@@ -20,7 +20,6 @@ from bot.client import WatchClubBot, create_bot
 from bot.config import Settings
 from bot.outbox.message import (
     EventDetails,
-    MessageEdit,
     MirrorEvent,
     OutgoingMessage,
     ToChannel,
@@ -260,24 +259,68 @@ async def play_watch_party(
     await sandbox.slash("watchparty calendar", member=jun, channel=general)
 
 
-async def play_delivery(
+async def play_versus_poll(
+    sandbox: Sandbox, world: World, bot: WatchClubBot, clock: DemoClock, db: Database
+) -> None:
+    """Decide together: the bot picks a slow-burn vs fantasy face-off, members vote (one
+    changes their mind), the live tally follows in a few edits, and the results come with a
+    chart and a way into a watch party."""
+    guild = world.guild("K-Drama Club")
+    mina, jun, sora = guild.member("mina"), guild.member("jun"), guild.member("sora")
+    voters = [guild.member(name) for name in ("hana", "tae", "yuki")]
+    general = guild.channel("general")
+    results: list[Any] = []
+    sandbox.note("mina asks the bot to pick tonight's face-off, with a live tally")
+    await sandbox.slash(
+        "poll versus",
+        member=mina,
+        channel=general,
+        options={"duration": "1h", "results": "live"},
+    )
+    await _until_delivered(db, clock)
+    posted = [m for m in sandbox.messages(general) if m.components and "Poll #" in m.content]
+    if not posted:
+        return
+    poll = posted[-1]
+    poll_id = int(str(poll.components[0]["components"][0]["custom_id"]).split(":")[1])
+    sandbox.note("Members vote with the buttons; each sees only their own vote")
+    for member, side in ((sora, 0), (jun, 1), (voters[0], 0), (voters[1], 1), (voters[2], 0)):
+        await sandbox.click(member=member, message=poll, custom_id=f"poll:{poll_id}:vote:{side}")
+    await sandbox.click(member=jun, message=poll, custom_id=f"poll:{poll_id}:vote:0")
+    clock.jump_to(clock.now() + timedelta(seconds=5))  # past the message's edit spacing
+    bot.services.outbox.notify()
+    await _until_delivered(db, clock)
+    sandbox.note("Six clicks, one message: the tally was edited in place, not re-posted")
+    await sandbox.slash("poll voters", member=jun, channel=general, options={"poll": poll_id})
+    await sandbox.slash("poll close", member=jun, channel=general, options={"poll": poll_id})
+    await sandbox.slash("poll close", member=mina, channel=general, options={"poll": poll_id})
+    closed = f"Poll #{poll_id} has closed"
+    for _ in range(500):  # the first chart loads matplotlib: a second or two
+        clock.jump_to(clock.now() + timedelta(seconds=1))  # past the final edit's spacing
+        bot.services.outbox.notify()
+        await asyncio.sleep(0.02)
+        results = [m for m in sandbox.messages(general) if closed in m.content]
+        if results:
+            break
+    await _until_delivered(db, clock)
+    if results:
+        sandbox.note("The winner goes straight into the watch-party flow")
+        await sandbox.click(member=sora, message=results[-1], custom_id=f"poll:{poll_id}:party:0")
+        await sandbox.submit_modal(
+            member=sora,
+            custom_id=f"poll:{poll_id}:partyform:0",
+            values={"when": "sat 9pm KST", "where": ""},
+            channel=general,
+        )
+    await sandbox.slash("poll stats", member=sora, channel=general)
+
+
+async def play_events(
     sandbox: Sandbox, world: World, outbox: Outbox, db: Database, clock: DemoClock
 ) -> None:
-    """What polls and watch parties will stand on: a message edited as votes pour in, and a
-    session mirrored as a Discord event, kept in step, and refused without the permission."""
+    """A session mirrored as a Discord event and kept in step when it moves."""
     guild = world.guild("K-Drama Club")
-    guild_id, parties = int(guild.id), int(guild.channel("watch-parties").id)
-    sandbox.note("A live tally is posted; 40 votes arrive in a burst")
-    await outbox.queue([OutgoingMessage(ToChannel(parties), _tally(0, 0), key="demo:tally")])
-    await outbox.queue(
-        [
-            MessageEdit(parties, _tally(slow, votes - slow), message_key="demo:tally")
-            for votes in range(1, 41)
-            for slow in (votes * 11 // 20,)
-        ]
-    )
-    await _until_delivered(db)
-    sandbox.note("The 40 changes collapsed into one edit: the latest tally")
+    guild_id = int(guild.id)
     tomorrow = clock.now().replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(days=1)
     start = int(tomorrow.timestamp())
     where = "#watch-parties"
@@ -314,10 +357,6 @@ async def play_mirror_off(
 _PARTY = "Frieren ep 5-6 watch party"
 
 
-def _tally(slow_burn: int, fantasy: int) -> str:
-    return f"Live tally: slow-burn {slow_burn} · fantasy {fantasy}"
-
-
 async def _until_delivered(db: Database, clock: DemoClock | None = None) -> None:
     """Until nothing is due to go out now (a request held for a later try does not count)."""
     repository = OutboxRepository(db)
@@ -331,7 +370,10 @@ async def _until_delivered(db: Database, clock: DemoClock | None = None) -> None
 
 async def run_demo(*, color: bool = False) -> int:
     world = World.default()
-    world.guild("K-Drama Club").add_voice_channel("Theater")
+    club = world.guild("K-Drama Club")
+    club.add_voice_channel("Theater")
+    for name in ("hana", "tae", "yuki"):
+        club.add_member(name, global_name=name.capitalize())
     clock = DemoClock()
     with tempfile.TemporaryDirectory(prefix="watchclub-demo-") as folder:
         async with Sandbox(world) as sandbox:
@@ -342,7 +384,8 @@ async def run_demo(*, color: bool = False) -> int:
                     await sandbox.wait_synced()
                     await play_script(sandbox, world)
                     await play_reminders(sandbox, world, bot.services.timers, resources.db)
-                    await play_delivery(sandbox, world, bot.services.outbox, resources.db, clock)
+                    await play_versus_poll(sandbox, world, bot, clock, resources.db)
+                    await play_events(sandbox, world, bot.services.outbox, resources.db, clock)
                     await play_watch_party(sandbox, world, bot, clock, resources.db)
                     await play_mirror_off(sandbox, world, bot.services.outbox, resources.db, clock)
                     await sandbox.settle()

@@ -30,10 +30,22 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     ) in out
     assert "DM jun: Your watch party starts in 15 minutes." in out
     assert "your DMs are closed, so here it is:" in out
-    # The delivery scene: 40 tally changes collapse into one edit showing the latest.
-    assert "Live tally: slow-burn 0 · fantasy 0" in out
-    assert out.count("(edited) Live tally") == 1
-    assert "(edited) Live tally: slow-burn 22 · fantasy 18" in out
+    # Decide together: a versus poll the bot picked, six clicks, a few edits, the results.
+    assert "Picked by the bot:" in out
+    assert out.count("⚔️ **Slow-burn vs fantasy**") <= 4  # posted, then edited in place
+    assert "— Slow-burn side · K-drama" in out
+    assert "— Fantasy side · Anime" in out
+    assert "(only jun sees this) Your vote in poll #1:" in out
+    assert "`████████░░` 80% (4) **1.**" in out  # the last tally is exact
+    assert "Poll #1 is anonymous: the bot itself cannot tell" in out
+    assert "Only the poll's creator or a member with Manage Messages" in out
+    assert "🏁 Closed early" in out
+    assert "Turnout: 5 voters" in out
+    assert "[file: results.png]" in out
+    assert "[Schedule a watch party:" in out
+    assert 'sora submitted "Watch party:' in out
+    assert "[Confirm] [Change]" in out
+    assert "[file: compass.png]" in out
     # A session mirrored as a Discord event, moved, then refused without the permission.
     assert 'scheduled "Frieren ep 5-6 watch party"' in out
     assert 'updated "Frieren ep 5-6 watch party"' in out
@@ -48,10 +60,10 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert 'opened the thread "Crash Landing on You, episodes 1–2"' in out
     assert 'scheduled "Crash Landing on You, episodes 1–2"' in out
     assert "RSVP: ✅ 2 Going · 🤔 1 Maybe · ❌ 0 Can't go" in out
-    start = out.index("⏰ **Crash Landing on You, episodes 1–2** starts in 1h")
-    pings = out.index("(pings", start)
-    reminder = out[start : out.index(")", pings) + 1]
-    assert reminder.endswith("(pings @Jun, @Watch Party)")  # Maybe (mina) is not pinged
-    assert "@Sora your DMs are closed, so here it is:" in out[pings:]  # she chose DMs
+    reminder = "⏰ **Crash Landing on You, episodes 1–2** starts in 1h"
+    assert out.count(reminder) == 2  # one for the channel, one for sora's closed DMs
+    in_channel = out.index("@Watch Party @Jun\n    (pings @Jun, @Watch Party)")
+    assert reminder in out[in_channel - 200 : in_channel]  # Maybe (mina) is not pinged
+    assert "@Sora your DMs are closed, so here it is:\n    " + reminder in out  # she chose DMs
     assert "[file: Watch-parties.ics]" in out
     assert "Traceback" not in out

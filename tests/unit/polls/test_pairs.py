@@ -15,6 +15,7 @@ from bot.polls.pairs import (
     NoPair,
     Shortfall,
     VersusPair,
+    find_opponent,
     find_pair,
 )
 
@@ -195,3 +196,27 @@ def test_properties_of_a_pick(pool, recent, seed):
     assert (b.medium is Medium.ANIME) == has_anime
     assert found.slow_burn_fallback == (not has_kdrama)
     assert found.fantasy_fallback == (not has_anime)
+
+
+# -- one side named: the bot picks the other ---------------------------------------------------
+
+
+def test_a_named_slow_burn_side_gets_the_best_matched_fresh_fantasy_anime():
+    pair = picked(find_opponent(CLOY, "slow_burn", EVERYONE, set(), 1))
+    assert pair.slow_burn == CLOY
+    assert pair.fantasy == FRIEREN  # closest in popularity among strong fantasy anime
+    assert not pair.fantasy_fallback
+
+
+def test_a_named_fantasy_side_gets_a_slow_burn_k_drama_and_never_itself():
+    pair = picked(find_opponent(GOBLIN, "fantasy", EVERYONE, {CLOY.title_id}, 3))
+    assert pair.fantasy == GOBLIN
+    assert pair.slow_burn.medium is Medium.KDRAMA
+    assert pair.slow_burn not in (GOBLIN, CLOY)
+
+
+def test_with_no_fresh_opponent_it_says_why():
+    found = find_opponent(CLOY, "slow_burn", [CLOY, REPLY], set(), 1)
+    assert isinstance(found, NoPair)
+    assert found.shortfall is Shortfall.NO_FANTASY
+    assert "fantasy" in found.reason

@@ -94,3 +94,38 @@ async def test_watchparty_when_autocomplete_any_text(bot, sandbox: Sandbox, worl
     )
     assert len(choices) <= 1
     assert all(1 <= len(choice["name"]) <= 100 for choice in choices)
+
+
+@pytest.mark.parametrize("option", ["question", "option1", "option3", "duration"])
+@FUZZ
+@given(typed=TYPED.map(lambda text: text[:100]).filter(lambda text: text.strip()))
+async def test_poll_create_options_any_text(bot, sandbox: Sandbox, world, option, typed):
+    """A poll or a clear refusal, privately; the poll message pings nobody."""
+    guild = world.guild("K-Drama Club")
+    general = guild.channel("general")
+    options = {"question": "What next?", "option1": "Goblin", "option2": "Frieren", option: typed}
+    if option == "duration":
+        options[option] = typed[:20]
+    result = await sandbox.slash(
+        "poll create", member=guild.member("mina"), channel=general, options=options
+    )
+    _assert_safe_answer(result, typed)
+    await sandbox.settle()
+    for posted in sandbox.messages(general):
+        assert not posted.mention_everyone
+        assert posted.mentions == []
+        assert posted.mention_roles == []
+
+
+@pytest.mark.parametrize("option", ["slowburn", "fantasy"])
+@FUZZ
+@given(typed=TYPED.map(lambda text: text[:100]).filter(lambda text: text.strip()))
+async def test_poll_versus_sides_any_text(bot, sandbox: Sandbox, world, option, typed):
+    guild = world.guild("K-Drama Club")
+    result = await sandbox.slash(
+        "poll versus",
+        member=guild.member("mina"),
+        channel=guild.channel("general"),
+        options={option: typed},
+    )
+    _assert_safe_answer(result, typed)

@@ -107,7 +107,10 @@ def status_text(poll: Poll) -> str:
         head = "\u2694\ufe0f **Slow-burn vs fantasy**: " + fit(in_message(poll.question), 200)
     else:
         head = "\U0001f4ca **" + fit(in_message(poll.question), 200) + "**"
-    lines = [head, f"{closing_line(poll)} \u00b7 {turnout_line(poll)}"]
+    lines = [head]
+    if poll.reason:  # why the bot picked this pair: said to everyone who sees the poll
+        lines.append(f"-# {fit(in_message(poll.reason), 500)}")
+    lines.append(f"{closing_line(poll)} \u00b7 {turnout_line(poll)}")
     if poll.shows_counts:
         lines.extend(tally_lines(poll))
     else:
@@ -154,9 +157,7 @@ def poll_embeds(poll: Poll) -> tuple[dict[str, Any], ...]:
             for option, (side, color) in zip(poll.options, sides, strict=False)
             if option.card is not None
         )
-    if poll.reason is None:
-        return ()
-    return ({"description": fit(in_message(poll.reason), 4096), "color": POLL_COLOR},)
+    return ()
 
 
 def vote_buttons(poll: Poll) -> tuple[Button, ...]:

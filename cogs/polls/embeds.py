@@ -111,7 +111,7 @@ def stats_embed(stats: CompassStats, *, server: str, chart: bool) -> discord.Emb
         return embed
     decided = stats.decided
     embed.description = (
-        f"Across {stats.polls:,} closed versus polls"
+        f"Across {stats.polls:,} closed versus {'poll' if stats.polls == 1 else 'polls'}"
         + (f" ({stats.undecided:,} tied or without votes)" if stats.undecided else "")
         + "."
     )

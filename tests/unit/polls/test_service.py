@@ -49,6 +49,18 @@ async def test_a_versus_poll_posts_both_title_cards_and_a_button_per_side(world:
     assert "Anonymous" in message.content
 
 
+async def test_a_picked_pair_says_why_on_the_poll_itself_and_keeps_its_two_cards(
+    world: PollWorld,
+):
+    reason = "Picked by the bot: both loved, about as popular."
+    await world.open(reason=reason)
+    [message] = posted(world)
+    assert f"-# {reason}" in message.content.splitlines()
+    assert len(message.embeds) == 2  # the title cards only
+    edited = poll_message(world)
+    assert f"-# {reason}" in edited.content
+
+
 async def test_a_vote_is_changed_by_another_click_and_withdrawn_by_the_same(world: PollWorld):
     poll = await world.open()
     first = await world.polls.vote(GUILD, poll.id, MEMBERS[0], 0)

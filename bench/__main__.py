@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import autocomplete, edits, providers_down, startup, timers
+from bench import autocomplete, edits, providers_down, startup, timers, votes
 
 Benchmark = Callable[..., Coroutine[Any, Any, dict[str, Any]]]
 BENCHMARKS: dict[str, Benchmark] = {
@@ -18,9 +18,16 @@ BENCHMARKS: dict[str, Benchmark] = {
     "providers-down": providers_down.run,
     "startup": startup.run,
     "timers": timers.run,
+    "votes": votes.run,
 }
 # Options only some benchmarks take: name -> the benchmarks that accept it.
-SIZED = {"pending": {"timers"}, "rate": {"timers"}, "seconds": {"timers"}}
+SIZED = {
+    "pending": {"timers"},
+    "rate": {"timers", "votes"},
+    "seconds": {"timers"},
+    "members": {"votes"},
+    "votes": {"votes"},
+}
 
 
 def main() -> int:
@@ -29,8 +36,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pending", type=int, help="timers: timers waiting (1,000,000)")
-    parser.add_argument("--rate", type=int, help="timers: timers due per second (1,000)")
+    parser.add_argument(
+        "--rate",
+        type=int,
+        help="timers: timers due per second (1,000); votes: clicks offered per second (1,000)",
+    )
     parser.add_argument("--seconds", type=float, help="timers: seconds of firing (10)")
+    parser.add_argument("--members", type=int, help="votes: members clicking (1,000)")
+    parser.add_argument("--votes", type=int, help="votes: clicks in all (3,000)")
     args = parser.parse_args()
     options = {name: getattr(args, name) for name in SIZED if getattr(args, name) is not None}
     for name in options:

@@ -60,6 +60,7 @@ class Services:
         self.parties.register_timers(self.timers)
         self.follows.register_timers(self.timers)
         self.polls.register_timers(self.timers)
+        self.polls.start()
         self.brackets.register_timers(self.timers)
         await self.maintenance.install(self.timers)
 
@@ -71,7 +72,7 @@ class Services:
     async def stop(self, *, grace: float = SHUTDOWN_GRACE) -> None:
         """Write the votes handed in, stop the timers (running ones get `grace`), then send
         what is queued (`grace`)."""
-        await self.polls.ballot_box.drain()
+        await self.polls.stop()
         await self.timers.stop(grace=grace)
         await self.outbox.stop(grace=grace)
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 from bot.clock import Clock, to_unix
@@ -46,6 +46,21 @@ def closed_message(poll: Poll) -> str:
 class _Waiting:
     request: VoteRequest
     answer: asyncio.Future[VoteReceipt]
+
+
+def counted_poll(
+    poll: Poll, option_deltas: Mapping[tuple[int, int], int], turnout_deltas: Mapping[int, int]
+) -> Poll:
+    """The poll as `add_counts_in` leaves it: moved counts, one revision higher."""
+    return replace(
+        poll,
+        options=tuple(
+            replace(option, votes=option.votes + option_deltas.get((poll.id, option.index), 0))
+            for option in poll.options
+        ),
+        turnout=poll.turnout + turnout_deltas.get(poll.id, 0),
+        revision=poll.revision + 1,
+    )
 
 
 class BallotBox:
@@ -155,10 +170,10 @@ class BallotBox:
             if written:
                 stamps = {key: None if polls[key[0]].anonymous else now for key in written}
                 await self._repository.write_ballots_in(tx, written, stamps=stamps)
-                await self._repository.add_counts_in(tx, option_deltas, turnout_deltas)
-                changed_polls = await self._repository.polls_in(tx, {key[0] for key in written})
-                polls.update(changed_polls)
-                await self._queue_edits(tx, list(changed_polls.values()))
+                moved = await self._repository.add_counts_in(tx, option_deltas, turnout_deltas)
+                for poll_id in moved:
+                    polls[poll_id] = counted_poll(polls[poll_id], option_deltas, turnout_deltas)
+                await self._queue_edits(tx, [polls[poll_id] for poll_id in moved])
         self.groups += 1
         if written:
             self._on_queued()

@@ -215,25 +215,25 @@ class PollRepository:
         tx: Transaction,
         option_deltas: Mapping[tuple[int, int], int],
         turnout_deltas: Mapping[int, int],
-    ) -> None:
-        """Move the running counts, and raise the revision of every poll whose tally changed."""
-        changed = [
-            (delta, poll_id, position)
-            for (poll_id, position), delta in option_deltas.items()
-            if delta
-        ]
-        if changed:
-            await tx.executemany(
-                "UPDATE poll_options SET votes = votes + ? WHERE poll_id = ? AND position = ?",
-                changed,
-            )
+    ) -> list[int]:
+        """Move the running counts, and raise the revision of every poll whose tally changed;
+        returns those polls, by id."""
+        await tx.executemany(
+            "UPDATE poll_options SET votes = votes + ? WHERE poll_id = ? AND position = ?",
+            [
+                (delta, poll_id, position)
+                for (poll_id, position), delta in option_deltas.items()
+                if delta
+            ],
+        )
         polls = {poll_id for (poll_id, _), delta in option_deltas.items() if delta}
         polls |= {poll_id for poll_id, delta in turnout_deltas.items() if delta}
-        if polls:
-            await tx.executemany(
-                "UPDATE polls SET turnout = turnout + ?, revision = revision + 1 WHERE id = ?",
-                [(turnout_deltas.get(poll_id, 0), poll_id) for poll_id in sorted(polls)],
-            )
+        changed = sorted(polls)
+        await tx.executemany(
+            "UPDATE polls SET turnout = turnout + ?, revision = revision + 1 WHERE id = ?",
+            [(turnout_deltas.get(poll_id, 0), poll_id) for poll_id in changed],
+        )
+        return changed
 
     # -- closing ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ now. So a poll's results are posted once, by a timer the crash test already cove
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import random
 from collections.abc import Callable, Sequence
@@ -136,12 +137,24 @@ class PollService:
         )
         self._candidates: tuple[Candidate, ...] | None = None
         self._brackets: BracketHook | None = None
+        self._warm_up: asyncio.Future[None] | None = None
 
     def attach_brackets(self, brackets: BracketHook) -> None:
         self._brackets = brackets
 
     def register_timers(self, timers: TimerService) -> None:
         timers.register(CLOSE, self._close_due)
+
+    def start(self) -> None:
+        """Load matplotlib and the fonts now, on the chart thread, so that the first results
+        are not the ones kept waiting."""
+        self._warm_up = asyncio.ensure_future(self._charts.warm_up())
+
+    async def stop(self) -> None:
+        """Write the votes handed in, and let the warm-up end."""
+        await self.ballot_box.drain()
+        if self._warm_up is not None:
+            await asyncio.gather(self._warm_up, return_exceptions=True)
 
     def now(self) -> datetime:
         return self._clock.now()

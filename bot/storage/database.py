@@ -45,7 +45,11 @@ class Transaction:
             await cursor.close()
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        cursor = await self._connection.executemany(sql, rows)
+        """Run one statement per row; no rows costs no trip to the database thread."""
+        batch = list(rows)
+        if not batch:
+            return
+        cursor = await self._connection.executemany(sql, batch)
         await cursor.close()
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:

@@ -4,28 +4,49 @@ the story: what is scheduled, the bot as a process that gets killed, and what ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import re
 import signal
 import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
+from typing import cast
 
+from bot.charts.renderer import ChartRenderer
+from bot.clock import SystemClock
+from bot.metadata.catalog import Catalog
 from bot.outbox.message import MessageEdit, OutgoingMessage, ToChannel, ToMember
 from bot.outbox.repository import OutboxRepository
 from bot.parties.models import PartyPlan, Rsvp, Session
 from bot.parties.reminders import reminder_timers
 from bot.parties.repository import PartyRepository
+from bot.polls.anonymity import VoterKey
+from bot.polls.message import option_name, vote_custom_id
+from bot.polls.models import Ballot, Poll, PollKind, PollSpec
+from bot.polls.repository import PollRepository
+from bot.polls.service import PollService, close_key
 from bot.scheduled_messages import scheduled_edit, scheduled_message
 from bot.storage import migrations
 from bot.storage.database import Database
 from bot.timers.models import NewTimer
 from bot.timers.repository import TimerRepository
-from sandbox import GuildSpec, MemberSpec, RecordedRequest, Sandbox, StoredMessage
+from bot.timers.service import TimerService
+from sandbox import (
+    ChannelSpec,
+    GuildSpec,
+    InteractionTimeoutError,
+    MemberSpec,
+    NotConnectedError,
+    RecordedRequest,
+    Sandbox,
+    StoredMessage,
+)
 from tests.integration.test_process import _entry_point, _environment
 
 MARKER = re.compile(r"crash-test #\d{4}")
@@ -307,11 +328,16 @@ class BotProcess:
     and blocks the bot, which would look exactly like the hang this test must not have."""
 
     def __init__(
-        self, process: asyncio.subprocess.Process, log_path: Path, first_request: int
+        self,
+        process: asyncio.subprocess.Process,
+        log_path: Path,
+        first_request: int,
+        first_identify: int = 0,
     ) -> None:
         self.process = process
         self.log_path = log_path
         self.first_request = first_request  # index into sandbox.requests when it started
+        self.first_identify = first_identify  # gateway IDENTIFYs the sandbox had seen by then
         self.launched_at = time.time()
         self.up_at: float | None = None
         self.ended_at: float | None = None
@@ -319,7 +345,7 @@ class BotProcess:
 
     @classmethod
     async def launch(cls, sandbox: Sandbox, database: Path, log_path: Path) -> BotProcess:
-        first_request = len(sandbox.requests)
+        first_request, first_identify = len(sandbox.requests), sandbox.identify_count
         with log_path.open("wb") as log_file:  # the child keeps its own copy of the descriptor
             process = await asyncio.create_subprocess_exec(
                 *_entry_point(),
@@ -329,7 +355,7 @@ class BotProcess:
                 stdout=log_file,
                 stderr=asyncio.subprocess.STDOUT,
             )
-        return cls(process, log_path, first_request)
+        return cls(process, log_path, first_request, first_identify)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -368,6 +394,11 @@ class BotProcess:
             r.method == "GET" and r.path == "/users/@me"
             for r in sandbox.requests[self.first_request :]
         )
+
+    def connected(self, sandbox: Sandbox) -> bool:
+        """Its gateway session is open: from now on the sandbox sends interactions to it, not
+        to the session of the process killed before (which stays resumable until then)."""
+        return sandbox.identify_count > self.first_identify
 
     async def kill(self) -> None:
         """SIGKILL: no signal handler, no shutdown, no flush; like a power cut for the process."""
@@ -528,3 +559,454 @@ async def stored_state(database: Path) -> StoredState:
         outbox,
         {row["key"]: row["state"] for row in tally},
     )
+
+
+# -- votes (issue 11) ----------------------------------------------------------------------------
+
+# A vote is acknowledged when the sandbox accepts the bot's private reply to the click. Clicks
+# wait past Discord's 3-second deadline (a reply later than that is refused), so a click comes
+# back answered exactly when its reply was accepted.
+CLICK_TIMEOUT = 4.0
+INTERACTION_CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
+BOLD = re.compile(r"\*\*(.+?)\*\*")
+RECEIPT_POLL = re.compile(r"^(?:No change\. )?Your (?:vote|choices) in poll #(\d+)\b")
+RESULTS_BAR = re.compile(r"^`[^`]*` \d+% \(([\d,]+)\) (?:\U0001f3c6 )?(.+)$")
+TALLY_LINE = re.compile(r"\(([\d,]+)\) \*\*(\d+)\.\*\*")
+
+
+@dataclass(frozen=True)
+class VotePoll:
+    """A poll that members vote in while the bot is killed, as it was opened."""
+
+    poll: Poll
+    channel: ChannelSpec
+
+    @property
+    def id(self) -> int:
+        return self.poll.id
+
+    @property
+    def multi(self) -> bool:
+        return self.poll.kind is PollKind.MULTI
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The options as a receipt names them."""
+        return tuple(option_name(option) for option in self.poll.options)
+
+    @property
+    def options(self) -> int:
+        return len(self.poll.options)
+
+    @property
+    def footer(self) -> str:
+        """The last line of the poll's own message, which names it."""
+        return f"-# Poll #{self.id} \u00b7 "
+
+    @property
+    def results_head(self) -> str:
+        return f"\U0001f3c1 Poll #{self.id} has closed."
+
+
+async def open_vote_polls(
+    database: Path, voter_key_path: Path, specs: Sequence[PollSpec]
+) -> list[Poll]:
+    """Open polls the way `/poll create` and `/poll versus` do, through `PollService.open`:
+    the poll, its message (queued in the outbox) and its close timer in one transaction, as if
+    members had opened them just before. The deadlines are ones no command accepts (a poll runs
+    10 minutes at least), so that the close falls inside the test. The voter key is made where
+    the bot will find it, so the test can tell whose anonymous ballot is whose."""
+    db = await Database.open(database)
+    try:
+        await migrations.upgrade(db)
+        outbox = OutboxRepository(db)
+        clock = SystemClock()
+        service = PollService(
+            db,
+            PollRepository(db),
+            VoterKey.load_or_create(voter_key_path),
+            TimerService(TimerRepository(db, outbox), clock),
+            outbox,
+            Catalog.bundled(),
+            # Opening a poll draws nothing; a real renderer would point this test process's
+            # MPLCONFIGDIR at a folder of its own, and every later bot process would inherit it.
+            cast(ChartRenderer, None),
+            clock,
+        )
+        return [await service.open(spec) for spec in specs]
+    finally:
+        await db.close()
+
+
+def toggled(ballot: Ballot | None, option: int, *, multi: bool) -> Ballot | None:
+    """A click on an option's button, as the issue states the rule: a single choice becomes
+    that option, or is taken back if it was that option; a multi choice gains or loses it."""
+    if not multi:
+        return None if ballot == (option,) else (option,)
+    chosen = set(ballot or ()) ^ {option}
+    return tuple(sorted(chosen)) or None
+
+
+def receipt_ballot(content: str, poll: VotePoll) -> Ballot | None:
+    """The vote a private reply reports. ValueError if the reply is no vote receipt of `poll`
+    (an error message, or another poll's)."""
+    if content.startswith(f"Your vote in poll #{poll.id} is taken back."):
+        return None
+    match = RECEIPT_POLL.match(content)
+    if match is None or int(match[1]) != poll.id:
+        raise ValueError(f"not a vote receipt of poll #{poll.id}: {content!r}")
+    names = BOLD.findall(content)
+    if not names or any(name not in poll.names for name in names):
+        raise ValueError(f"a receipt naming no option of poll #{poll.id}: {content!r}")
+    return tuple(sorted(poll.names.index(name) for name in names))
+
+
+@dataclass
+class Click:
+    """One click of a vote button and what came of it."""
+
+    member: MemberSpec
+    poll: VotePoll
+    option: int
+    run: int  # which process was up (or last up) when it was sent
+    answer: str | None = None  # the private reply, when the click was acknowledged
+    failure: str = ""  # why not: no reply in time, or no bot connected
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.answer is not None
+
+
+class VoteCrowd:
+    """Members clicking vote buttons in bursts. Every `gap` seconds while `enabled`, some
+    members each click one button of a poll where they have no click in flight, all at once,
+    so the bot gets them together and commits them as groups. A member never has two clicks
+    in flight in one poll, so their clicks in it reach the bot, and apply, in the order they
+    were sent."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        members: Sequence[MemberSpec],
+        polls: Sequence[VotePoll],
+        rng: Random,
+        *,
+        gap: float,
+        burst: tuple[int, int],
+    ) -> None:
+        self._sandbox = sandbox
+        self._members = list(members)
+        self._polls = list(polls)
+        self._rng = rng
+        self._gap = gap
+        self._burst = burst
+        self._messages: dict[int, StoredMessage] = {}
+        self._busy: set[tuple[str, int]] = set()  # (member id, poll id)
+        self._tasks: set[asyncio.Task[Click]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self.clicks: list[Click] = []
+        self.bursts = 0
+        self.run = 0
+        self.enabled = False
+
+    def poll_message(self, poll: VotePoll) -> StoredMessage | None:
+        """The poll's message with its vote buttons, once the bot has posted it."""
+        wanted = vote_custom_id(poll.id, 0)
+        for message in self._sandbox.messages(poll.channel):
+            if wanted in message.custom_ids():
+                self._messages[poll.id] = message
+                return message
+        return None
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._bursts(), name="vote-crowd")
+
+    async def stop(self) -> None:
+        """Stop sending bursts and wait until every click in flight has come back."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        await asyncio.gather(*self._tasks)
+
+    async def _bursts(self) -> None:
+        while True:
+            if self.enabled:
+                idle = [
+                    (member, poll)
+                    for member in self._members
+                    for poll in self._polls
+                    if (member.id, poll.id) not in self._busy
+                ]
+                size = min(len(idle), self._rng.randint(*self._burst))
+                for member, poll in self._rng.sample(idle, size):
+                    self.send(member, poll, self._rng.randrange(poll.options))
+                self.bursts += 1
+            await asyncio.sleep(self._gap)
+
+    def send(self, member: MemberSpec, poll: VotePoll, option: int) -> asyncio.Task[Click]:
+        assert (member.id, poll.id) not in self._busy, f"{member.username}: a click in flight"
+        click = Click(member, poll, option, self.run)
+        self.clicks.append(click)
+        self._busy.add((member.id, poll.id))
+        task = asyncio.create_task(self._click(click))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _click(self, click: Click) -> Click:
+        try:
+            result = await self._sandbox.click(
+                member=click.member,
+                message=self._messages[click.poll.id],
+                custom_id=vote_custom_id(click.poll.id, click.option),
+                timeout=CLICK_TIMEOUT,
+            )
+            click.answer = result.content
+        except InteractionTimeoutError:
+            click.failure = "no reply"
+        except NotConnectedError:
+            click.failure = "no bot connected"
+        finally:
+            self._busy.discard((click.member.id, click.poll.id))
+        return click
+
+
+class VoteCommits:
+    """Sees a group of votes commit: every group that changes a tally raises its poll's
+    revision. Killing the moment it does, before the sandbox (on this event loop) can take
+    one more reply, leaves votes on disk that nobody was told about."""
+
+    def __init__(self, database: Path) -> None:
+        self._connection = sqlite3.connect(database)  # a plain reader, as in KillTriggers
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _revisions(self) -> int:
+        return int(self._connection.execute("SELECT total(revision) FROM polls").fetchone()[0])
+
+    def next_commit(self) -> Callable[[], bool]:
+        before = self._revisions()
+        return lambda: self._revisions() > before
+
+
+def accepted_callbacks(requests: Sequence[RecordedRequest]) -> list[RecordedRequest]:
+    """Interaction replies the sandbox accepted: what members saw as answers."""
+    return [
+        r
+        for r in requests
+        if r.method == "POST" and r.route == INTERACTION_CALLBACK and 200 <= r.status < 300
+    ]
+
+
+@dataclass
+class VoteTrail:
+    """What one member's ballot in one poll may be on disk, given their clicks so far: an
+    answered click fixes it (to what the reply said); an unanswered one may or may not have
+    been applied, so it adds what it would have made of each possibility."""
+
+    possible: set[Ballot | None] = field(default_factory=lambda: {None})
+    clicks: list[Click] = field(default_factory=list)
+    acknowledged: Ballot | None = None  # after the last answered click
+    problems: list[str] = field(default_factory=list)
+
+    def follow(self, click: Click) -> None:
+        self.clicks.append(click)
+        after = {toggled(b, click.option, multi=click.poll.multi) for b in self.possible}
+        if click.answer is None:
+            self.possible |= after
+            return
+        try:
+            said = receipt_ballot(click.answer, click.poll)
+        except ValueError as error:
+            self.problems.append(str(error))
+            return
+        if said not in after:
+            self.problems.append(
+                f"the reply to a click of option {click.option} says {said}, which no state"
+                f" before it ({sorted(self.possible, key=str)}) leads to: {click.answer!r}"
+            )
+        self.possible = {said}
+        self.acknowledged = said
+
+    def describe(self) -> str:
+        """Each click: the option, then what the reply said (? when none came), and the run."""
+        return ", ".join(f"{c.option}->{_said(c)}@run{c.run}" for c in self.clicks)
+
+
+def _said(click: Click) -> str:
+    if click.answer is None:
+        return "?"
+    try:
+        return str(receipt_ballot(click.answer, click.poll))
+    except ValueError:
+        return repr(click.answer)
+
+
+def vote_trails(clicks: Sequence[Click]) -> dict[tuple[int, str], VoteTrail]:
+    """(poll id, member id) -> their trail, from the clicks in the order they were sent."""
+    trails: dict[tuple[int, str], VoteTrail] = defaultdict(VoteTrail)
+    for click in clicks:
+        trails[(click.poll.id, click.member.id)].follow(click)
+    return trails
+
+
+@dataclass(frozen=True)
+class PollOnDisk:
+    closes_at: int
+    closed_at: int | None
+    closed_by: int | None
+    turnout: int  # the running count, kept in each vote's transaction
+    votes: tuple[int, ...]  # the running count per option
+    ballots: dict[str, Ballot]  # voter (a member id, or a keyed hash) -> ballot
+    close_timers: dict[str, str]  # the close timer's key -> state
+
+    def recount(self, options: int) -> tuple[int, ...]:
+        return tuple(sum(index in b for b in self.ballots.values()) for index in range(options))
+
+
+def polls_on_disk(database: Path, poll_ids: Sequence[int]) -> dict[int, PollOnDisk]:
+    """Read with a plain connection: WAL lets it look while the bot writes."""
+    connection = sqlite3.connect(database)
+    try:
+        found = {}
+        for poll_id in poll_ids:
+            closes_at, closed_at, closed_by, turnout = connection.execute(
+                "SELECT closes_at, closed_at, closed_by, turnout FROM polls WHERE id = ?",
+                (poll_id,),
+            ).fetchone()
+            votes = connection.execute(
+                "SELECT votes FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
+            ).fetchall()
+            ballots = connection.execute(
+                "SELECT voter, ballot FROM poll_votes WHERE poll_id = ?", (poll_id,)
+            ).fetchall()
+            timers = connection.execute(
+                "SELECT key, state FROM timers WHERE key = ?", (close_key(poll_id),)
+            ).fetchall()
+            found[poll_id] = PollOnDisk(
+                closes_at,
+                closed_at,
+                closed_by,
+                turnout,
+                tuple(row[0] for row in votes),
+                {voter: tuple(json.loads(ballot)) for voter, ballot in ballots},
+                dict(timers),
+            )
+        return found
+    finally:
+        connection.close()
+
+
+def voter_names(poll: VotePoll, members: Sequence[MemberSpec], key: VoterKey) -> dict[str, str]:
+    """How each member is named in the poll's ballots -> their member id. In an anonymous poll
+    only the key (kept outside the database) can tell; the test holds it, as the bot does."""
+    if poll.poll.anonymous:
+        return {key.voter(poll.id, int(m.id)): m.id for m in members}
+    return {m.id: m.id for m in members}
+
+
+def vote_problems(
+    polls: Sequence[VotePoll],
+    members: Sequence[MemberSpec],
+    trails: dict[tuple[int, str], VoteTrail],
+    on_disk: dict[int, PollOnDisk],
+    key: VoterKey,
+) -> list[str]:
+    """Where the stored votes differ from what the members were told: a ballot that no
+    sequence of their clicks (every answered one applied, any unanswered one or not) could
+    have left, a ballot nobody cast, or running counts that differ from the ballots."""
+    problems: list[str] = []
+    for poll in polls:
+        disk = on_disk[poll.id]
+        names = voter_names(poll, members, key)
+        strangers = [voter for voter in disk.ballots if voter not in names]
+        if strangers:
+            problems.append(f"poll #{poll.id}: ballots of no member: {strangers}")
+        stored = {names[v]: b for v, b in disk.ballots.items() if v in names}
+        for member in members:
+            trail = trails.get((poll.id, member.id), VoteTrail())
+            problems.extend(f"poll #{poll.id}, {member.username}: {p}" for p in trail.problems)
+            ballot = stored.get(member.id)
+            if ballot not in trail.possible:
+                problems.append(
+                    f"poll #{poll.id}, {member.username}: stored {ballot}, but their clicks"
+                    f" ({trail.describe()}) can only leave one of"
+                    f" {sorted(trail.possible, key=str)}"
+                )
+        if disk.turnout != len(disk.ballots):
+            problems.append(
+                f"poll #{poll.id}: turnout {disk.turnout}, but {len(disk.ballots)} ballots"
+            )
+        if disk.votes != disk.recount(poll.options):
+            problems.append(
+                f"poll #{poll.id}: option counts {disk.votes}, but the ballots count"
+                f" {disk.recount(poll.options)}"
+            )
+        # Without the key: the turnout covers every vote still standing as acknowledged.
+        standing = sum(
+            1 for m in members if None not in trails.get((poll.id, m.id), VoteTrail()).possible
+        )
+        if disk.turnout < standing:
+            problems.append(
+                f"poll #{poll.id}: turnout {disk.turnout} < {standing} acknowledged votes"
+            )
+    return problems
+
+
+def committed_unanswered(
+    polls: Sequence[VotePoll],
+    members: Sequence[MemberSpec],
+    trails: dict[tuple[int, str], VoteTrail],
+    on_disk: dict[int, PollOnDisk],
+    key: VoterKey,
+    *,
+    run: int,
+) -> int:
+    """Ballots stored otherwise than the member's last answered click left them, by a click
+    sent to process `run`: it was applied, but the kill cut its reply off."""
+    count = 0
+    for poll in polls:
+        names = voter_names(poll, members, key)
+        stored = {names.get(v): b for v, b in on_disk[poll.id].ballots.items()}
+        for member in members:
+            trail = trails.get((poll.id, member.id), VoteTrail())
+            if trail.clicks and trail.clicks[-1].run == run:
+                count += stored.get(member.id) != trail.acknowledged
+    return count
+
+
+def results_posts(sandbox: Sandbox, poll: VotePoll) -> list[StoredMessage]:
+    return [m for m in sandbox.messages(poll.channel) if m.content.startswith(poll.results_head)]
+
+
+def poll_posts(sandbox: Sandbox, poll: VotePoll) -> list[StoredMessage]:
+    return [m for m in sandbox.messages(poll.channel) if poll.footer in m.content]
+
+
+def results_shown(message: StoredMessage, poll: VotePoll) -> tuple[int | None, tuple[int, ...]]:
+    """The turnout and each option's votes, as the results post shows them."""
+    [embed] = message.embeds
+    turnout = next(
+        (
+            int(field["value"].split()[0].replace(",", ""))
+            for field in embed.get("fields", [])
+            if field.get("name") == "Turnout"
+        ),
+        None,
+    )
+    counts = dict.fromkeys(range(poll.options), -1)
+    for line in str(embed.get("description", "")).splitlines():
+        match = RESULTS_BAR.match(line)
+        if match and match[2] in poll.names:
+            counts[poll.names.index(match[2])] = int(match[1].replace(",", ""))
+    return turnout, tuple(counts[index] for index in range(poll.options))
+
+
+def tally_shown(message: StoredMessage, poll: VotePoll) -> tuple[int, ...]:
+    """Each option's votes as the poll's own message shows them (once it shows counts)."""
+    counts = dict.fromkeys(range(poll.options), -1)
+    for count, number in TALLY_LINE.findall(message.content):
+        counts[int(number) - 1] = int(count.replace(",", ""))
+    return tuple(counts[index] for index in range(poll.options))

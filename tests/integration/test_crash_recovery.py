@@ -5,6 +5,10 @@ Going members who take pings; a tally board edited every second while the kills 
 latest version, and no version is ever applied after a higher one. Judged from what users see
 in the sandbox, then from the database.
 
+Votes (issue 11): SIGKILLed while members click poll buttons in bursts, the bot never loses a
+vote it acknowledged, never counts one twice, and after the restart still takes votes and
+closes each poll at its deadline with one results post.
+
 The kill schedule comes from a seeded RNG printed at the start; CRASH_TEST_SEED=<seed> replays
 the same plan and kill delays (process timing still varies, so a replay is close, not exact).
 """
@@ -15,14 +19,19 @@ import asyncio
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import pytest
 
+from bot.polls.anonymity import VoterKey
+from bot.polls.models import OptionSpec, PollKind, PollSpec, ResultsVisibility, TitleCard
+from bot.polls.service import close_key
 from sandbox import Sandbox, StoredMessage, World
 from tests.integration.crash_harness import (
+    INTERACTION_CALLBACK,
     MARKER,
     PARTY_MARKER,
     TALLY_KEY,
@@ -31,20 +40,35 @@ from tests.integration.crash_harness import (
     Mix,
     PlannedMessage,
     Resend,
+    VoteCommits,
+    VoteCrowd,
+    VotePoll,
+    accepted_callbacks,
     applied_tally_versions,
+    committed_unanswered,
     deliveries,
     describe_sends,
     message_sends,
+    open_vote_polls,
     party_reminder_problems,
     party_reminders_heard,
     plan_messages,
     plan_tally,
+    poll_posts,
+    polls_on_disk,
     resends,
+    results_posts,
+    results_shown,
     seed_party_reminders,
     seed_timers,
     stored_state,
+    tally_shown,
     tally_version,
+    vote_problems,
+    vote_trails,
+    voter_names,
 )
+from tests.support.settings import sandbox_settings
 
 pytestmark = pytest.mark.slow
 
@@ -273,3 +297,249 @@ def _print_runs(
         f"{sum(run.recovered_timers() for run in runs)} recovered timers, "
         f"{len(messages)} messages for the markers ({joined} joining several)"
     )
+
+
+# -- votes (issue 11) ----------------------------------------------------------------------------
+
+VOTERS = 40
+# Both polls close this long after they open. The kills go on while one more cycle, as long as
+# the longest so far, still ends VOTE_RESERVE seconds ahead of the deadline: time for the last
+# start, for the clicks the last process never answered to run out (CLICK_TIMEOUT), and for a
+# round of votes after them.
+VOTE_CLOSE_AFTER = 26
+VOTE_RESERVE = 7.0
+MIN_VOTE_KILLS = 4
+# Each kill comes a random time after the process is up, then: the moment a group of votes
+# commits, before the sandbox takes any of its replies; at the next reply the sandbox takes
+# (the rest of the group's replies, and the next group, still under way); a moment after the
+# next burst of clicks is sent (while the bot reads or writes it); or at once.
+VOTE_KILL_TARGETS = ("commit", "reply", "burst", "anywhere")
+VOTE_RUN_BEFORE_KILL = (0.3, 1.5)
+BURST_GAP = 0.15
+BURST_SIZE = (4, 24)
+RESULTS_TIMEOUT = 20.0
+SLOW_BURN_CARD = TitleCard(
+    "catalog:crash-landing-on-you", "Crash Landing on You", "kdrama", 0.81, 0.1
+)
+FANTASY_CARD = TitleCard("anilist:154587", "Frieren", "anime", 0.2, 0.91)
+
+
+async def test_every_acknowledged_vote_survives_crashes(
+    sandbox: Sandbox, world: World, tmp_path: Path
+) -> None:
+    """Members click the vote buttons of two polls in bursts while `watchclub run` is
+    SIGKILLed again and again: an open multiple-choice poll, whose ballots name the member,
+    and an anonymous versus poll, whose ballots are keyed hashes. After every kill, each
+    stored ballot is one that the member's clicks can have left (each answered click applied,
+    as its reply said; an unanswered one applied or not), no ballot is nobody's, and the
+    running counts and turnout equal the ballots. Then the restarted bot takes a vote from
+    every member in each poll, stores each as answered, and closes both polls at their
+    deadline: one results post each, showing the recount."""
+    seed = int(os.environ.get(SEED_VARIABLE) or random.randrange(2**32))
+    print(f"crash test seed: {seed} (replay with {SEED_VARIABLE}={seed})")
+    rng = random.Random(seed)
+    guild = world.guild("K-Drama Club")
+    members = [guild.add_member(f"voter{n:02d}") for n in range(VOTERS)]
+    database = tmp_path / "club.sqlite3"
+    key_path = sandbox_settings(sandbox, database).voter_key_path
+    creator = int(guild.member("mina").id)
+    closes_at = int(time.time()) + VOTE_CLOSE_AFTER
+    general, parties_channel = guild.channel("general"), guild.channel("watch-parties")
+    opened = await open_vote_polls(
+        database,
+        key_path,
+        [
+            PollSpec(
+                guild_id=int(guild.id),
+                channel_id=int(general.id),
+                creator_id=creator,
+                question="What do we watch this weekend?",
+                kind=PollKind.MULTI,
+                options=tuple(
+                    OptionSpec(label)
+                    for label in ("Crash Landing on You", "Frieren", "Goblin", "Toradora")
+                ),
+                closes_at=closes_at,
+                anonymous=False,
+                results=ResultsVisibility.LIVE,
+                max_choices=4,
+            ),
+            PollSpec(
+                guild_id=int(guild.id),
+                channel_id=int(parties_channel.id),
+                creator_id=creator,
+                question="Slow-burn or fantasy tonight?",
+                kind=PollKind.VERSUS,
+                options=(
+                    OptionSpec("Crash Landing on You", SLOW_BURN_CARD),
+                    OptionSpec("Frieren", FANTASY_CARD),
+                ),
+                closes_at=closes_at,
+                anonymous=True,
+                results=ResultsVisibility.AT_CLOSE,
+            ),
+        ],
+    )
+    polls = [VotePoll(opened[0], general), VotePoll(opened[1], parties_channel)]
+    poll_ids = [poll.id for poll in polls]
+    key = VoterKey.load_or_create(key_path)  # the test holds the key, as the bot does
+    crowd = VoteCrowd(sandbox, members, polls, rng, gap=BURST_GAP, burst=BURST_SIZE)
+    commits = VoteCommits(database)
+
+    def kill_moment(target: str) -> Callable[[], bool]:
+        if target == "commit":
+            return commits.next_commit()
+        start, bursts = len(sandbox.requests), crowd.bursts
+        if target == "reply":
+            return lambda: any(r.route == INTERACTION_CALLBACK for r in sandbox.requests[start:])
+        return lambda: crowd.bursts > bursts
+
+    runs: list[BotProcess] = []
+    problems: list[str] = []  # each told once, from the first kill after which it shows
+    told_nobody: list[int] = []  # per kill: stored ballots whose click the kill left unanswered
+    longest = 0.0
+    try:
+        number = 0
+        while True:
+            bot = await BotProcess.launch(sandbox, database, tmp_path / f"vote-run-{number}.log")
+            runs.append(bot)
+            crowd.run = number
+            await bot.wait_up(partial(bot.connected, sandbox), within=START_TIMEOUT)
+            if number == 0:
+                posted = await bot.wait_until(
+                    lambda: all(crowd.poll_message(p) for p in polls), within=10
+                )
+                assert posted, f"the poll messages were never posted:\n{bot.log()}"
+                crowd.start()
+            crowd.enabled = True
+            await asyncio.sleep(rng.uniform(*VOTE_RUN_BEFORE_KILL))
+            target = VOTE_KILL_TARGETS[number % len(VOTE_KILL_TARGETS)]
+            if target == "anywhere":
+                bot.kill_note = "anywhere"
+            else:
+                # Looked for at every turn of the event loop: the sandbox, on this loop too,
+                # may take a reply between two looks, and no more.
+                hit = await bot.wait_until(kill_moment(target), within=TARGET_WAIT, every=0)
+                if hit and target == "burst":
+                    await asyncio.sleep(rng.uniform(0.0, 0.03))
+                bot.kill_note = f"at the next {target}" + ("" if hit else ": none came")
+            await bot.kill()
+            crowd.enabled = False
+            # What this kill left on disk, before a restart touches it. A click still in
+            # flight counts as unanswered: only the dead process could have answered it.
+            trails = vote_trails(crowd.clicks)
+            on_disk = polls_on_disk(database, poll_ids)
+            for problem in vote_problems(polls, members, trails, on_disk, key):
+                if not any(p.endswith(f": {problem}") for p in problems):
+                    problems.append(f"after kill {number}: {problem}")
+            told_nobody.append(
+                committed_unanswered(polls, members, trails, on_disk, key, run=number)
+            )
+            number += 1
+            longest = max(longest, time.time() - bot.launched_at)
+            if time.time() + longest > closes_at - VOTE_RESERVE:
+                break
+        assert number >= MIN_VOTE_KILLS, (
+            f"only {number} kills fit before the deadline; this machine is too slow for"
+            f" VOTE_CLOSE_AFTER={VOTE_CLOSE_AFTER}"
+        )
+        crash_clicks = list(crowd.clicks)
+
+        final = await BotProcess.launch(sandbox, database, tmp_path / "vote-run-final.log")
+        runs.append(final)
+        crowd.run = number
+        # Meanwhile the clicks the last process never answered run out: they were sent to
+        # its session, which the new one replaces, so nothing can answer them now.
+        await asyncio.gather(
+            crowd.stop(), final.wait_up(partial(final.connected, sandbox), within=START_TIMEOUT)
+        )
+        # The restarted bot takes a vote from every member in each poll, all at once.
+        wave = [crowd.send(m, p, rng.randrange(p.options)) for p in polls for m in members]
+        final_clicks = [await task for task in wave]
+        wave_done_at = time.time()
+        trails = vote_trails(crowd.clicks)
+        after_wave = polls_on_disk(database, poll_ids)
+
+        def both_closed() -> bool:
+            return all(
+                results_posts(sandbox, p) and not poll_posts(sandbox, p)[0].components
+                for p in polls
+            )
+
+        within = closes_at - time.time() + RESULTS_TIMEOUT
+        await final.wait_until(both_closed, within=within)
+        await sandbox.settle(quiet=0.5, timeout=10)
+        exit_code = await final.terminate(within=30)
+    finally:
+        commits.close()
+        await crowd.stop()
+        for run in runs:
+            await run.ensure_dead()
+
+    closed = polls_on_disk(database, poll_ids)
+    _print_vote_runs(runs, crowd, told_nobody)
+    logs = "\n".join(f"--- {run.log_path.name}\n{run.log()[-3000:]}" for run in runs)
+
+    # 1. After each kill: every acknowledged vote stored, none counted twice.
+    assert not problems, f"seed {seed}:\n" + "\n".join(problems) + f"\n{logs}"
+    # Every reply the sandbox accepted came back to its click: none was left out above.
+    answered = [c for c in crowd.clicks if c.acknowledged]
+    assert len(accepted_callbacks(sandbox.requests)) == len(answered)
+
+    # 2. After the restart: every member's vote taken, answered, and stored as answered.
+    unanswered = [(c.member.username, c.poll.id, c.failure) for c in final_clicks if not c.answer]
+    assert not unanswered, f"seed {seed}: votes after the restart not answered: {unanswered}"
+    assert wave_done_at < closes_at, "the votes after the restart came after the deadline"
+    problems = vote_problems(polls, members, trails, after_wave, key)
+    assert not problems, f"seed {seed}: after the restart:\n" + "\n".join(problems) + f"\n{logs}"
+    for poll in polls:
+        names = voter_names(poll, members, key)
+        stored = {names[v]: b for v, b in after_wave[poll.id].ballots.items()}
+        told = {m.id: trails[(poll.id, m.id)].acknowledged for m in members}
+        assert stored == {m: b for m, b in told.items() if b is not None}
+
+    # 3. The close, at the deadline, once: one results post with the recount of the ballots.
+    assert exit_code == 0, f"seed {seed}: the final run exited with {exit_code}\n{logs}"
+    assert "Stopped cleanly" in final.log(), final.log()
+    for poll in polls:
+        disk = closed[poll.id]
+        assert disk.ballots == after_wave[poll.id].ballots  # nothing changed after the wave
+        assert (disk.closed_at, disk.closed_by) == (closes_at, None)
+        assert disk.close_timers == {close_key(poll.id): "done"}
+        assert disk.turnout == len(disk.ballots)
+        assert disk.votes == disk.recount(poll.options)
+        [results] = results_posts(sandbox, poll)
+        assert results_shown(results, poll) == (disk.turnout, disk.votes), results.embeds
+        assert [a["filename"] for a in results.attachments] == ["results.png"]
+        # The poll's own message: posted once, its buttons gone, showing the final count.
+        [message] = poll_posts(sandbox, poll)
+        assert not message.components
+        assert tally_shown(message, poll) == disk.votes, message.content
+    anonymous = closed[polls[1].id]
+    assert not {m.id for m in members} & set(anonymous.ballots), "a member id is stored"
+
+    # Last, so a real failure above is never hidden by this: kills that never caught a vote
+    # between its click and its reply would have proved little.
+    assert any(not c.acknowledged for c in crash_clicks), f"seed {seed}: no kill caught a vote"
+
+
+def _print_vote_runs(runs: list[BotProcess], crowd: VoteCrowd, told_nobody: list[int]) -> None:
+    """Where each kill landed: shown with -s, and in the report when the test fails."""
+    for number, run in enumerate(runs):
+        clicks = [c for c in crowd.clicks if c.run == number]
+        answered = sum(1 for c in clicks if c.acknowledged)
+        end = run.ended_at or time.time()
+        up_at = run.up_at or end
+        if number < len(told_nobody):
+            ending = (
+                f"killed ({run.kill_note}) {end - up_at:.2f} s later, leaving"
+                f" {told_nobody[number]} stored ballots whose click got no reply"
+            )
+        else:
+            ending = f"stopped {end - up_at:.2f} s later"
+        print(
+            f"vote run {number}: up {up_at - run.launched_at:.2f} s after launch, {ending};"
+            f" {len(clicks)} clicks sent, {answered} answered"
+        )
+    answered = sum(1 for c in crowd.clicks if c.acknowledged)
+    print(f"votes: {len(crowd.clicks)} clicks in {crowd.bursts} bursts, {answered} answered")

@@ -17,6 +17,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.instance_lock import AlreadyRunning
 from bot.logging_setup import configure_logging
 from bot.outbox.repository import OutboxRepository
+from bot.polls.anonymity import VoterKeyError
 from bot.storage import migrations
 from bot.storage.database import Database
 from bot.timers.report import timer_report
@@ -99,7 +100,7 @@ def _run_or_sync(settings: Settings, command: str) -> int:
     except discord.PrivilegedIntentsRequired:
         print("watchclub: Discord refused the gateway intents.", file=sys.stderr)
         return 1
-    except (migrations.MigrationError, AlreadyRunning) as exc:
+    except (migrations.MigrationError, AlreadyRunning, VoterKeyError) as exc:
         print(f"watchclub: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ longer be recognised, so they could vote again. Closed polls' tallies are unaffe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -36,18 +37,40 @@ class VoterKey:
 
     @classmethod
     def load_or_create(cls, path: Path) -> VoterKey:
-        """The key in `path`, made there (readable by this user only) the first time."""
+        """The key in `path`, made there (readable by this user only) the first time.
+
+        A new key is written and flushed to a file of its own, then linked to `path` in one
+        step: a crash or a second process never sees a key file that is there but empty."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return cls(path.read_bytes())
-        secret = secrets.token_bytes(KEY_BYTES)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(secret)
-            file.flush()
-            os.fsync(file.fileno())
+        if not path.exists():
+            cls._create(path)
+        secret = path.read_bytes()
+        if len(secret) != KEY_BYTES:
+            raise VoterKeyError(
+                f"The voter key file {path} holds {len(secret)} bytes, not the {KEY_BYTES} "
+                "bytes of a key this bot made. Restore the right file; or, if none exists, move it "
+                "away and a new key is made (members could then vote again in polls still open)."
+            )
         return cls(secret)
+
+    @staticmethod
+    def _create(path: Path) -> None:
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(secrets.token_bytes(KEY_BYTES))
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the link itself survives a power cut
+        finally:
+            os.close(folder)
 
     def voter(self, poll_id: int, member_id: int) -> str:
         """The member's hidden name in this poll: the same for each of their votes in it,

@@ -51,3 +51,21 @@ def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path):
 def test_the_secret_never_shows_in_a_repr(tmp_path: Path):
     key = VoterKey.load_or_create(tmp_path / "k")
     assert repr(key) == "VoterKey(<hidden>)"
+
+
+def test_an_empty_key_file_left_by_a_crash_is_refused_with_what_to_do(tmp_path: Path):
+    path = tmp_path / "watchclub.voter-key"
+    path.touch()
+    with pytest.raises(VoterKeyError, match=r"holds 0 bytes, not the 32 bytes.*move it away"):
+        VoterKey.load_or_create(path)
+
+
+def test_a_new_key_leaves_no_draft_behind_and_a_racing_maker_keeps_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = tmp_path / "watchclub.voter-key"
+    first = VoterKey.load_or_create(path)
+    monkeypatch.setattr(Path, "exists", lambda self: False)  # as if another process raced us
+    second = VoterKey.load_or_create(path)
+    assert second.voter(1, MEMBER) == first.voter(1, MEMBER)
+    assert [p.name for p in tmp_path.iterdir()] == ["watchclub.voter-key"]

@@ -35,8 +35,8 @@ from cogs.parties.views import (
     preview_view,
 )
 from cogs.replies import send_private, within_deadline
+from cogs.title_options import is_title_id, title_choices
 
-TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 CHANNEL_MENTION = re.compile(r"^<#(\d{1,20})>$|^(\d{1,20})$")
 EPISODES_MAX = 20
 NOTE_MAX = 500
@@ -177,7 +177,7 @@ class WatchPartyCommands(commands.Cog):
 
     async def _title_facts(self, typed: str) -> TitleFacts:
         """A picked suggestion brings the title's details; free text is kept as typed."""
-        if not TITLE_ID.match(typed):
+        if not is_title_id(typed):
             return TitleFacts(typed)
         lookup = await self.bot.services.titles.lookup(typed)
         return facts_of(lookup.title)
@@ -186,13 +186,7 @@ class WatchPartyCommands(commands.Cog):
     async def title_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._title_choices(current)
-
-    def _title_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=s.label[:100], value=s.title_id)
-            for s in self.bot.services.titles.suggest(current[:TITLE_MAX])
-        ]
+        return title_choices(self.bot.services.titles, current)
 
     @schedule.autocomplete("when")
     async def when_autocomplete(
@@ -357,7 +351,7 @@ class WatchPartyCommands(commands.Cog):
         guild = _guild(interaction)
         services = self.bot.services
         typed = _capped("title", title, TITLE_MAX)
-        if typed is None or not TITLE_ID.match(typed):
+        if typed is None or not is_title_id(typed):
             raise UserFacingError(
                 "Pick the show from the suggestions as you type: following needs to know "
                 "exactly which show's schedule to read."
@@ -392,7 +386,7 @@ class WatchPartyCommands(commands.Cog):
     async def follow_title_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._title_choices(current)
+        return title_choices(self.bot.services.titles, current)
 
     @watchparty.command(name="unfollow", description="Stop a follow's parties for new episodes")
     @app_commands.describe(follow="The follow (pick one as you type)")

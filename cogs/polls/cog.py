@@ -52,8 +52,8 @@ from cogs.polls.views import (
     guild_id_of,
 )
 from cogs.replies import send_private, within_deadline
+from cogs.title_options import is_title_id, title_choices
 
-TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 OPTION_MAX = 100  # what Discord lets a member type; cleaned options are held to 80
 POLL_ID_MAX = 2**53 - 1
 BRACKET_TITLES_MAX = 1500
@@ -174,7 +174,7 @@ class PollCommands(commands.Cog):
     async def _resolve_title(self, typed: str, option: str) -> Title:
         """A picked suggestion, or the best match for a typed name."""
         text = typed.strip()
-        if TITLE_ID.match(text):
+        if is_title_id(text):
             return (await self.bot.services.titles.lookup(text)).title
         suggestions = self.bot.services.titles.suggest(text[:OPTION_MAX])
         if not suggestions:
@@ -195,13 +195,7 @@ class PollCommands(commands.Cog):
     async def versus_title_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._title_choices(current)
-
-    def _title_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=s.label[:100], value=s.title_id)
-            for s in self.bot.services.titles.suggest(current[:OPTION_MAX])
-        ]
+        return title_choices(self.bot.services.titles, current)
 
     # -- create -------------------------------------------------------------------------------
 
@@ -270,7 +264,7 @@ class PollCommands(commands.Cog):
     async def _options(self, typed: list[str]) -> list[OptionSpec]:
         options = []
         for number, value in enumerate(typed, start=1):
-            if TITLE_ID.match(value.strip()):
+            if is_title_id(value.strip()):
                 title = (await self.bot.services.titles.lookup(value.strip())).title
                 options.append(OptionSpec(title.display_name[:80], card_of(title)))
             else:
@@ -290,7 +284,7 @@ class PollCommands(commands.Cog):
     async def option_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._title_choices(current)
+        return title_choices(self.bot.services.titles, current)
 
     @versus.autocomplete("duration")
     @create.autocomplete("duration")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -14,10 +12,10 @@ from bot.metadata.models import Medium
 from bot.metadata.service import SearchOutcome, TitleLookup, TitleService
 from cogs.help_sections import help_section
 from cogs.replies import send, within_deadline
+from cogs.title_options import is_title_id
 from cogs.titles.embeds import choices_embed, lookup_card, no_match_message
 from cogs.titles.views import TitlePicker
 
-TITLE_ID = re.compile(r"^(anilist|tvmaze|tmdb|catalog):[A-Za-z0-9_-]{1,80}$")
 NAME_MAX_LENGTH = 100  # as declared to Discord, which a crafted request need not respect
 MEDIUM_CHOICES = [
     app_commands.Choice(name="Anime", value=Medium.ANIME.value),
@@ -65,7 +63,7 @@ class TitleCommands(commands.Cog):
     ) -> None:
         query = title_query(name)
         wanted = Medium(medium.value) if medium else None
-        if TITLE_ID.match(query):
+        if is_title_id(query):
             lookup = await within_deadline(interaction, self.titles.lookup(query))
             await send(interaction, embed=lookup_card(lookup))
             return

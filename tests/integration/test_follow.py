@@ -17,7 +17,6 @@ from sandbox import Sandbox
 from tests.integration.fake_providers import FakeProviders, settings_for
 from tests.integration.test_parties import (
     NOW,
-    PartyClock,
     answer,
     at,
     clock,
@@ -30,6 +29,7 @@ from tests.integration.test_parties import (
     ts,
     world,
 )
+from tests.support.clock import PacedClock
 
 __all__ = ["clock", "club", "resources", "world"]  # fixtures shared with test_parties
 
@@ -59,7 +59,7 @@ async def test_following_announces_each_episode_and_moves_its_party_with_the_bro
     resources: Resources,
     sandbox: Sandbox,
     club: Any,
-    clock: PartyClock,
+    clock: PacedClock,
     providers: FakeProviders,
 ):
     mina, jun, general = club.member("mina"), club.member("jun"), club.channel("general")

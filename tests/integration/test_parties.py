@@ -4,7 +4,6 @@ see when they plan a party, answer it, are reminded of it, and when it moves or 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -20,7 +19,7 @@ from bot.parties.announcement import EDIT_SPACING
 from bot.resources import Resources, open_resources
 from sandbox import CREATE_EVENTS, MANAGE_EVENTS, Sandbox, World
 from sandbox.testing import start_client
-from tests.support.clock import FakeClock
+from tests.support.clock import PacedClock
 from tests.support.waiting import eventually
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -42,21 +41,13 @@ FRI_LABEL = f"Fri {FRIDAY.day} {FRIDAY:%b} 20:00 KST"  # how autocomplete names 
 TITLE = "Crash Landing on You"
 
 
-class PartyClock(FakeClock):
-    """The fake wall clock, moved by the tests; monotonic time is real, so the outbox's pacing
-    (a sliding window on the monotonic clock, slept out with asyncio.sleep) lets sends go."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
+@pytest.fixture
+def clock() -> PacedClock:
+    return PacedClock(NOW)
 
 
 @pytest.fixture
-def clock() -> PartyClock:
-    return PartyClock(NOW)
-
-
-@pytest.fixture
-async def resources(settings: Settings, clock: PartyClock) -> AsyncIterator[Resources]:
+async def resources(settings: Settings, clock: PacedClock) -> AsyncIterator[Resources]:
     async with open_resources(settings, clock=clock) as opened:
         yield opened
 
@@ -130,12 +121,12 @@ async def _pause() -> None:
     await asyncio.sleep(0.005)
 
 
-async def at(bot: WatchClubBot, resources: Resources, clock: PartyClock, moment: datetime) -> None:
+async def at(bot: WatchClubBot, resources: Resources, clock: PacedClock, moment: datetime) -> None:
     clock.advance((moment - clock.now()).total_seconds())
     await delivered(bot, resources)
 
 
-async def edits_settled(bot: WatchClubBot, resources: Resources, clock: PartyClock) -> None:
+async def edits_settled(bot: WatchClubBot, resources: Resources, clock: PacedClock) -> None:
     """Let the spaced edits of an announcement go: each waits EDIT_SPACING after the last."""
     await delivered(bot, resources)
     for _ in range(3):
@@ -405,7 +396,7 @@ async def test_a_note_over_the_limit_is_stopped_before_it_reaches_the_bot(
 
 
 async def test_answers_are_confirmed_privately_and_the_counts_follow_them(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     await set_zone(sandbox, club.member("mina"), club.channel("general"), "Asia/Seoul")
     announcement = await scheduled(bot, resources, sandbox, club)
@@ -435,7 +426,7 @@ async def test_answers_are_confirmed_privately_and_the_counts_follow_them(
 
 
 async def test_reminders_ping_exactly_the_going_members_and_the_role(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     mina, general = club.member("mina"), club.channel("general")
     role = club.role("Watch Party")
@@ -479,7 +470,7 @@ async def test_reminders_ping_exactly_the_going_members_and_the_role(
 
 
 async def test_a_member_who_chose_dms_is_reminded_by_dm_or_in_the_channel_if_closed(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     mina, general = club.member("mina"), club.channel("general")
     await set_zone(sandbox, mina, general, "Asia/Seoul")
@@ -514,7 +505,7 @@ async def test_a_member_who_chose_dms_is_reminded_by_dm_or_in_the_channel_if_clo
 
 
 async def going_party(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ) -> Any:
     """Mina's party, in Asia/Seoul, with Jun and Sora Going and Hana a Maybe."""
     await set_zone(sandbox, club.member("mina"), club.channel("general"), "Asia/Seoul")
@@ -527,7 +518,7 @@ async def going_party(
 
 
 async def test_only_the_host_or_manage_events_may_change_a_party(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     general = club.channel("general")
     announcement = await going_party(bot, resources, sandbox, club, clock)
@@ -556,7 +547,7 @@ async def test_only_the_host_or_manage_events_may_change_a_party(
 
 
 async def test_a_reschedule_tells_the_going_members_and_moves_the_event_and_announcement(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     general, mina = club.channel("general"), club.member("mina")
     jun, sora, hana = club.member("jun"), club.member("sora"), club.member("hana")
@@ -601,7 +592,7 @@ async def test_a_reschedule_tells_the_going_members_and_moves_the_event_and_anno
 
 
 async def test_a_cancel_tells_the_going_members_removes_the_event_and_the_buttons(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     general, mina = club.channel("general"), club.member("mina")
     jun, sora = club.member("jun"), club.member("sora")
@@ -639,7 +630,7 @@ async def test_without_the_event_mirror_the_party_is_still_announced_and_about_s
     resources: Resources,
     sandbox: Sandbox,
     club: Any,
-    clock: PartyClock,
+    clock: PacedClock,
     refusal: str,
 ):
     if refusal == "no permission":
@@ -660,7 +651,7 @@ async def test_without_the_event_mirror_the_party_is_still_announced_and_about_s
 
 
 async def test_the_buttons_of_an_announcement_work_after_a_restart(
-    settings: Settings, sandbox: Sandbox, club: Any, clock: PartyClock
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     general = club.channel("general")
     async with open_resources(settings, clock=clock) as resources:
@@ -691,7 +682,7 @@ async def test_the_buttons_of_an_announcement_work_after_a_restart(
 
 
 async def test_a_series_announces_its_next_session_as_the_last_one_ends(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     general = club.channel("general")
     await set_zone(sandbox, club.member("mina"), general, "Asia/Seoul")
@@ -805,7 +796,7 @@ async def test_list_info_and_calendar_answer_privately_and_only_for_this_server(
 
 
 async def test_a_member_with_manage_events_may_cancel_a_party_they_do_not_host(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     announcement = await going_party(bot, resources, sandbox, club, clock)
     done = await sandbox.slash(
@@ -822,7 +813,7 @@ async def test_a_member_with_manage_events_may_cancel_a_party_they_do_not_host(
 
 
 async def test_a_reschedule_by_a_member_without_a_zone_is_read_in_the_partys_zone(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     announcement = await going_party(bot, resources, sandbox, club, clock)
     await reschedule(
@@ -857,7 +848,7 @@ async def test_a_time_that_names_its_zone_needs_no_zone_of_the_members(
 
 
 async def test_a_plan_confirmed_after_its_start_passed_is_refused_and_nothing_is_posted(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     mina, general = club.member("mina"), club.channel("general")
     await set_zone(sandbox, mina, general, "Asia/Seoul")
@@ -874,7 +865,7 @@ async def test_a_plan_confirmed_after_its_start_passed_is_refused_and_nothing_is
 
 
 async def test_answers_stop_once_the_party_has_started(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PartyClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     announcement = await going_party(bot, resources, sandbox, club, clock)
     await at(bot, resources, clock, FRI_8PM + timedelta(minutes=5))
@@ -887,7 +878,7 @@ async def test_answers_stop_once_the_party_has_started(
 
 
 async def test_a_preview_can_be_confirmed_after_a_restart(
-    settings: Settings, sandbox: Sandbox, club: Any, clock: PartyClock
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     mina, general = club.member("mina"), club.channel("general")
     async with open_resources(settings, clock=clock) as resources:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from bot.polls.message import EDIT_SPACING
 from bot.resources import Resources, open_resources
 from sandbox import MANAGE_MESSAGES, Sandbox, World
 from sandbox.testing import start_client
-from tests.support.clock import FakeClock
+from tests.support.clock import PacedClock
 
 NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 CLOY = "catalog:crash-landing-on-you"
@@ -28,21 +27,13 @@ TORADORA = "catalog:toradora"
 GOBLIN = "catalog:guardian-the-lonely-and-great-god"
 
 
-class PollClock(FakeClock):
-    """The fake wall clock, moved by the tests; monotonic time is real, so the outbox's pacing
-    (a sliding window on the monotonic clock, slept out with asyncio.sleep) lets sends go."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
+@pytest.fixture
+def clock() -> PacedClock:
+    return PacedClock(NOW)
 
 
 @pytest.fixture
-def clock() -> PollClock:
-    return PollClock(NOW)
-
-
-@pytest.fixture
-async def resources(settings: Settings, clock: PollClock) -> AsyncIterator[Resources]:
+async def resources(settings: Settings, clock: PacedClock) -> AsyncIterator[Resources]:
     async with open_resources(settings, clock=clock) as opened:
         yield opened
 
@@ -99,7 +90,7 @@ async def delivered(bot: WatchClubBot, resources: Resources) -> None:
     raise AssertionError("the timers or the outbox never finished what was due")
 
 
-async def settled(bot: WatchClubBot, resources: Resources, clock: PollClock) -> None:
+async def settled(bot: WatchClubBot, resources: Resources, clock: PacedClock) -> None:
     """Let the spaced edits of a poll message go: each waits EDIT_SPACING after the last."""
     await delivered(bot, resources)
     for _ in range(3):
@@ -308,7 +299,7 @@ async def test_an_over_long_option_is_refused_privately_naming_the_limit_and_not
 
 
 async def test_a_multi_poll_takes_up_to_its_number_of_choices(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     await sandbox.slash(
@@ -367,7 +358,7 @@ async def submit_ranking(sandbox: Sandbox, member: Any, modal: dict[str, Any], t
 
 
 async def test_a_ranked_poll_collects_rankings_in_a_form_and_counts_them_by_runoff(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, general = club.member("sora"), club.channel("general")
     await sandbox.slash(
@@ -417,7 +408,7 @@ async def test_a_ranked_poll_collects_rankings_in_a_form_and_counts_them_by_runo
 
 
 async def test_a_ranking_form_opened_before_a_restart_is_answered_after_it(
-    settings: Settings, sandbox: Sandbox, club: Any, clock: PollClock
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     async with open_resources(settings, clock=clock) as resources:
@@ -457,7 +448,7 @@ async def test_a_ranking_form_opened_before_a_restart_is_answered_after_it(
 
 
 async def test_fifty_members_vote_at_once_each_is_answered_privately_and_the_tally_is_exact(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, general = club.member("sora"), club.channel("general")
     await sandbox.slash(
@@ -507,7 +498,7 @@ async def test_fifty_members_vote_at_once_each_is_answered_privately_and_the_tal
 
 
 async def test_a_closed_poll_refuses_votes_with_a_clear_private_message(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     await sandbox.slash(
@@ -534,7 +525,7 @@ async def test_a_closed_poll_refuses_votes_with_a_clear_private_message(
 
 
 async def test_the_vote_buttons_work_after_a_restart(
-    settings: Settings, sandbox: Sandbox, club: Any, clock: PollClock
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     async with open_resources(settings, clock=clock) as resources:
@@ -572,7 +563,7 @@ async def test_the_vote_buttons_work_after_a_restart(
 
 
 async def test_only_the_creator_or_manage_messages_may_close_early(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, mod = club.member("sora"), club.member("jun"), club.member("mod")
     general = club.channel("general")
@@ -622,7 +613,7 @@ async def test_only_the_creator_or_manage_messages_may_close_early(
 
 
 async def test_a_poll_closes_at_its_deadline_posts_a_chart_and_hands_off_to_a_watch_party(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     await sandbox.slash(
@@ -690,7 +681,7 @@ async def test_a_poll_closes_at_its_deadline_posts_a_chart_and_hands_off_to_a_wa
 
 
 async def test_results_list_and_voters(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     await sandbox.slash(  # 1: anonymous, results at the close
@@ -773,7 +764,7 @@ async def test_results_list_and_voters(
 
 
 async def test_stats_show_the_servers_lean_with_a_chart_once_versus_polls_closed(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, general = club.member("sora"), club.channel("general")
     empty = await sandbox.slash("poll stats", member=sora, channel=general)
@@ -808,7 +799,7 @@ async def test_stats_show_the_servers_lean_with_a_chart_once_versus_polls_closed
 
 
 async def test_a_bracket_of_four_runs_its_rounds_and_posts_the_winner_with_the_drawing(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PollClock
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     started = await sandbox.slash(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 DEFAULT_START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -34,3 +35,11 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
+
+
+class PacedClock(FakeClock):
+    """The fake wall clock, moved by the tests; monotonic time is real, so the outbox's pacing
+    (a sliding window on the monotonic clock, slept out with asyncio.sleep) lets sends go."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -49,6 +49,11 @@ class FakeProviders:
         self.shows: dict[int, dict[str, Any]] = {show["id"]: show}
         # Episodes not yet aired, per anime id: {episode: airingAt}, as AniList's airingSchedule.
         self.airings: dict[int, dict[int, int]] = {}
+        # The current season's anime, most popular first, as AniList's Page.media answers it.
+        self.season_media: list[dict[str, Any]] = _load("anilist/page_season_media.handbuilt.json")[
+            "data"
+        ]["Page"]["media"]
+        self.seasons: list[tuple[str, int]] = []  # the (season, year) each season query asked
         self.down = False
         self.gone_shows: set[int] = set()  # listed by the search, 404 for their details
         self.broken_shows: set[int] = set()  # listed by the search, 503 for their details
@@ -118,6 +123,11 @@ class FakeProviders:
                     status=404,
                 )
             return web.json_response({"data": {"Media": copy.deepcopy(media)}})
+        if operation == "SeasonAnime":
+            self.seasons.append((str(variables.get("season")), int(variables.get("seasonYear", 0))))
+            season = copy.deepcopy(self.season_media)
+            page = {"pageInfo": {"hasNextPage": False, "currentPage": 1}, "media": season}
+            return web.json_response({"data": {"Page": page}})
         if operation == "AnimeUpcomingAirings":
             media_id = int(variables.get("id", 0))
             nodes = [

@@ -331,11 +331,11 @@ async def play_events(
             )
         ]
     )
-    await _until_delivered(db)
+    await _until_delivered(db, clock)
     sandbox.note("The host moves the party an hour later; the Discord event follows")
     moved = EventDetails(_PARTY, start + 3600, start + 9000, location=where)
     await outbox.queue([MirrorEvent(guild_id, "demo:party", moved)])
-    await _until_delivered(db)
+    await _until_delivered(db, clock)
 
 
 async def play_mirror_off(

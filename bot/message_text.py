@@ -20,3 +20,15 @@ def in_message(text: str) -> str:
 def fit(text: str, room: int) -> str:
     """`text`, cut to `room` characters with an ellipsis when it is longer."""
     return text if len(text) <= room else text[: room - 1] + "\u2026"
+
+
+def shown_within(text: str, room: int) -> str:
+    """`in_message(text)` in at most `room` characters: the typed text is cut (with an
+    ellipsis) before it is escaped, so an escape is never split and the result always fits,
+    however much markdown the text holds."""
+    shown = in_message(text)
+    keep = len(text)
+    while len(shown) > room and keep > 0:
+        keep -= max(1, len(shown) - room)
+        shown = in_message(text[:keep].rstrip()) + "\u2026"
+    return shown if len(shown) <= room else "\u2026"

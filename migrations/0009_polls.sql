@@ -22,8 +22,7 @@ CREATE TABLE poll_brackets (
     anonymous        INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
     results          TEXT    NOT NULL CHECK (results IN ('live', 'at_close')),
     created_at       INTEGER NOT NULL,
-    finished_at      INTEGER,
-    cancelled_at     INTEGER
+    finished_at      INTEGER
 ) STRICT;
 
 CREATE INDEX poll_brackets_by_guild ON poll_brackets (guild_id, finished_at);

@@ -46,7 +46,6 @@ from bot.timers.service import TimerService
 
 FINAL: Final = "poll.bracket_final"
 CHART_FILE: Final = "bracket.png"
-MAX_NAME: Final = 100
 
 
 def round_name(size: int, round_index: int) -> str:

@@ -11,14 +11,21 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from bot.compass import meter
-from bot.message_text import fit, in_message
-from bot.outbox.message import Attachment, Button, MessageEdit, OutgoingMessage, ToChannel
+from bot.message_text import fit, shown_within
+from bot.outbox.message import (
+    MAX_CONTENT,
+    Attachment,
+    Button,
+    MessageEdit,
+    OutgoingMessage,
+    ToChannel,
+)
+from bot.polls.cards import HOOK_ROOM
 from bot.polls.counting import RankedResults, Results
 from bot.polls.models import (
     CountedOption,
     Poll,
     PollKind,
-    ResultsVisibility,
     TitleCard,
 )
 
@@ -29,7 +36,10 @@ POLL_COLOR: Final = 0x5865F2
 CLOSED_COLOR: Final = 0x80848E
 WINNER_COLOR: Final = 0xF1C40F
 BAR_WIDTH: Final = 10
-HOOK_ROOM: Final = 160
+OPTION_ROOM: Final = 120  # characters of an option's escaped name shown in a message
+OPTIONS_ROOM: Final = 1000  # for the names of all options in the poll message's content
+QUESTION_ROOM: Final = 250
+REASON_ROOM: Final = 400
 CHART_FILE: Final = "results.png"
 HANDOFFS_SHOWN: Final = 3  # "Schedule a watch party" buttons under a tie's results
 MEDIUM_NAMES: Final = {"kdrama": "K-drama", "anime": "Anime"}
@@ -51,8 +61,14 @@ def handoff_custom_id(poll_id: int, option: int) -> str:
     return f"poll:{poll_id}:party:{option}"
 
 
-def option_name(option: CountedOption) -> str:
-    return in_message(option.label)
+def option_name(option: CountedOption, room: int = OPTION_ROOM) -> str:
+    return shown_within(option.label, room)
+
+
+def _name_room(poll: Poll) -> int:
+    """How much of each option's name the message content can show, so that ten options with
+    names full of markdown (each escape doubles a character) still fit in one message."""
+    return max(24, min(OPTION_ROOM, OPTIONS_ROOM // len(poll.options)))
 
 
 def closing_line(poll: Poll) -> str:
@@ -71,11 +87,12 @@ def tally_lines(poll: Poll) -> list[str]:
     """One line per option: a bar, the share of voters and the count (first preferences on a
     ranked poll)."""
     lines = []
+    room = _name_room(poll)
     for option in poll.options:
         share = option.votes / poll.turnout if poll.turnout else 0.0
         lines.append(
             f"`{meter(share, BAR_WIDTH)}` {share:.0%} ({option.votes:,}) "
-            f"**{option.index + 1}.** {option_name(option)}"
+            f"**{option.index + 1}.** {option_name(option, room)}"
         )
     return lines
 
@@ -101,34 +118,36 @@ def _privacy_line(poll: Poll) -> str:
 
 def status_text(poll: Poll) -> str:
     """The message's content: what it is, how it stands, and when it closes."""
+    question = shown_within(poll.question, QUESTION_ROOM)
     if poll.bracket is not None:
-        head = "\U0001f3c6 **" + fit(in_message(poll.question), 200) + "**"
+        head = f"\U0001f3c6 **{question}**"
     elif poll.kind is PollKind.VERSUS:
-        head = "\u2694\ufe0f **Slow-burn vs fantasy**: " + fit(in_message(poll.question), 200)
+        head = f"\u2694\ufe0f **Slow-burn vs fantasy**: {question}"
     else:
-        head = "\U0001f4ca **" + fit(in_message(poll.question), 200) + "**"
+        head = f"\U0001f4ca **{question}**"
     lines = [head]
     if poll.reason:  # why the bot picked this pair: said to everyone who sees the poll
-        lines.append(f"-# {fit(in_message(poll.reason), 500)}")
+        lines.append(f"-# {shown_within(poll.reason, REASON_ROOM)}")
     lines.append(f"{closing_line(poll)} \u00b7 {turnout_line(poll)}")
     if poll.shows_counts:
         lines.extend(tally_lines(poll))
     else:
-        lines.extend(f"**{o.index + 1}.** {option_name(o)}" for o in poll.options)
+        room = _name_room(poll)
+        lines.extend(f"**{o.index + 1}.** {option_name(o, room)}" for o in poll.options)
         lines.append("-# Results are shown when the poll closes.")
     if poll.is_closed:
         lines.append(f"-# Results: `/poll results {poll.id}`")
     else:
         lines.append(f"-# {_how_to_vote(poll)}")
     lines.append(f"-# Poll #{poll.id} \u00b7 {_privacy_line(poll)}")
-    return "\n".join(lines)
+    return fit("\n".join(lines), MAX_CONTENT)
 
 
 def title_card_embed(card: TitleCard, *, side: str | None, color: int) -> dict[str, Any]:
     """A title on a poll: cover, compass bars and a one-line hook."""
     description = []
     if card.hook:
-        description.append(f"*{fit(in_message(card.hook), HOOK_ROOM)}*")
+        description.append(f"*{shown_within(card.hook, 2 * HOOK_ROOM)}*")
     description.append(f"`{meter(card.slow_burn)}` **Slow-burn** {card.slow_burn:.2f}")
     description.append(f"`{meter(card.fantasy)}` **Fantasy** {card.fantasy:.2f}")
     medium = MEDIUM_NAMES.get(card.medium, card.medium.replace("_", " ").capitalize())
@@ -200,15 +219,16 @@ def poll_message(poll: Poll) -> OutgoingMessage:
 
 
 def poll_edit(poll: Poll) -> MessageEdit:
-    """The message brought up to date; a closed poll loses its buttons. `version` keeps an
-    older tally from replacing a newer one."""
+    """The message brought up to date; a closed poll loses its buttons, at once (not spaced
+    after the last tally, so it never trails its own results). `version` keeps an older tally
+    from replacing a newer one."""
     return MessageEdit(
         channel_id=poll.channel_id,
         content=status_text(poll),
         embeds=poll_embeds(poll),
         message_key=message_key(poll.id),
         clear_components=poll.is_closed,
-        spacing=EDIT_SPACING,
+        spacing=0 if poll.is_closed else EDIT_SPACING,
         version=poll.revision,
     )
 
@@ -325,7 +345,3 @@ def results_message(
         buttons=handoff_buttons(poll, results.winners),
         key=f"poll:{poll.id}:results",
     )
-
-
-def visibility_label(results: ResultsVisibility) -> str:
-    return "live" if results is ResultsVisibility.LIVE else "at the close"

@@ -264,9 +264,6 @@ class PollRepository:
             (turnout, json.dumps(list(winners)), poll_id),
         )
 
-    async def move_close_in(self, tx: Transaction, poll_id: int, *, closes_at: int) -> None:
-        await tx.execute("UPDATE polls SET closes_at = ? WHERE id = ?", (closes_at, poll_id))
-
     # -- what the server did ------------------------------------------------------------------
 
     async def recent_title_ids(self, guild_id: int, *, since: int) -> set[str]:

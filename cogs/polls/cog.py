@@ -306,7 +306,8 @@ class PollCommands(commands.Cog):
         self, interaction: BotInteraction, poll: app_commands.Range[int, 1, POLL_ID_MAX]
     ) -> None:
         guild_id = guild_id_of(interaction)
-        manages = _manages_messages(interaction)
+        found = await self.polls.get(guild_id, poll)
+        manages = _manages_messages(interaction, found.channel_id)
         closed = await self.polls.close(
             guild_id, poll, interaction.user.id, manages_messages=manages
         )
@@ -436,14 +437,26 @@ class PollCommands(commands.Cog):
             )
         entrants = []
         for number, typed_name in enumerate(names, start=1):
-            suggestions = self.bot.services.titles.suggest(typed_name[:OPTION_MAX])
-            if suggestions:
-                title = (await self.bot.services.titles.lookup(suggestions[0].title_id)).title
+            title = await self._title_named(typed_name)
+            if title is not None:
                 entrants.append(OptionSpec(title.display_name[:80], card_of(title)))
             else:
                 entrants.append(OptionSpec(check_option(typed_name, number)))
         check_unique([e.label for e in entrants])
         return tuple(entrants)
+
+    async def _title_named(self, typed: str) -> Title | None:
+        """The title this is a name of (English, romanised, native or a known alias), or None:
+        a name typed without autocomplete is matched only exactly, never to a look-alike
+        ("Love" is not "Love Next Door"), and then stays text as typed."""
+        titles = self.bot.services.titles
+        suggestions = titles.suggest(typed[:OPTION_MAX], limit=1)
+        if not suggestions:
+            return None
+        title = (await titles.lookup(suggestions[0].title_id)).title
+        names = title.names
+        known = (names.english, names.romanized, names.native, *names.synonyms)
+        return title if _folded(typed) in {_folded(name) for name in known if name} else None
 
     async def _season_entrants(self, medium: Medium, size: int) -> tuple[OptionSpec, ...]:
         season = await self.bot.services.titles.airing_season(medium, limit=size)
@@ -554,13 +567,20 @@ class PollCommands(commands.Cog):
         return _channel_id(interaction)
 
 
-def _manages_messages(interaction: BotInteraction) -> bool:
-    """Manage Messages in the server (or Administrator), checked by the bot itself."""
-    member = interaction.user
-    if not isinstance(member, discord.Member):
+def _folded(name: str) -> str:
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
+def _manages_messages(interaction: BotInteraction, channel_id: int) -> bool:
+    """Manage Messages in the poll's channel (Administrator has it), with that channel's
+    overwrites; checked by the bot itself, whatever the command's permissions say."""
+    member, guild = interaction.user, interaction.guild
+    if not isinstance(member, discord.Member) or guild is None:
         return False
-    permissions = member.guild_permissions
-    return permissions.manage_messages or permissions.administrator
+    channel = guild.get_channel_or_thread(channel_id)
+    if channel is None:  # gone: the server-wide permission decides
+        return member.guild_permissions.manage_messages
+    return channel.permissions_for(member).manage_messages
 
 
 async def _send_with_files(

@@ -11,7 +11,8 @@ from bot.polls.message import POLL_COLOR, closing_line, option_name
 from bot.polls.models import Ballot, Poll, PollHeading, PollKind, VoteReceipt
 from bot.polls.stats import CompassStats
 
-VOTERS_SHOWN = 40  # per option in /poll voters; then "+N"
+VOTERS_ROOM = 4500  # characters of mentions in /poll voters, shared by the options
+FIELD_ROOM = 1024
 KIND_NAMES = {
     PollKind.VERSUS: "versus",
     PollKind.SINGLE: "poll",
@@ -72,19 +73,25 @@ def list_embed(headings: Sequence[PollHeading], *, server: str) -> discord.Embed
 def voters_embed(poll: Poll, voters: Sequence[tuple[int, Ballot]]) -> discord.Embed:
     """Who voted for what, per option (a ranked poll: by first choice, with the ranking)."""
     embed = discord.Embed(
-        title=fit(f"Voters: {poll.question}", 256),
+        title=fit(f"Voters: {poll.question}", 200),
         description=f"{closing_line(poll)} \u00b7 {len(voters):,} voters",
         colour=POLL_COLOR,
     )
-    for option in poll.options[:25]:
+    # Discord takes at most 6,000 characters across an embed: the options share them.
+    room = min(FIELD_ROOM, VOTERS_ROOM // len(poll.options))
+    for option in poll.options:
         members = [member for member, ballot in voters if _counts_for(poll, ballot, option.index)]
-        shown = " ".join(f"<@{member}>" for member in members[:VOTERS_SHOWN])
-        more = len(members) - VOTERS_SHOWN
-        if more > 0:
-            shown += f" +{more}"
+        shown = ""
+        for count, member in enumerate(members):
+            mention = f"<@{member}>"
+            rest = f" +{len(members) - count}"
+            if len(shown) + len(mention) + 1 + len(rest) > room:
+                shown += rest
+                break
+            shown = f"{shown} {mention}".strip()
         embed.add_field(
-            name=fit(f"{option.index + 1}. {option.label}", 256),
-            value=fit(shown or "nobody", 1024),
+            name=fit(f"{option.index + 1}. {option.label}", 100),
+            value=shown or "nobody",
             inline=False,
         )
     embed.set_footer(text=f"Poll #{poll.id} \u00b7 mentions here ping nobody")

@@ -6,9 +6,9 @@ restart:
 - `RankButton` (poll:{id}:rank): opens the ranking form of a ranked poll;
 - `HandoffButton` (poll:{id}:party:{option}): opens a form to schedule a watch party of it.
 
-The two forms are answered by `submitted_form` from the cog's `on_interaction` listener,
-matched by custom_id, not by the `Modal` object that was sent: so a form opened before a
-restart is still answered after it.
+The two forms are answered by the cog's `on_interaction` listener (`PollCommands`), matched
+by custom_id, not by the `Modal` object that was sent: so a form opened before a restart is
+still answered after it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import discord
 from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
+from bot.message_text import fit
 from bot.polls.message import handoff_custom_id, rank_custom_id, vote_custom_id
 from cogs.polls.embeds import receipt_text
 
@@ -96,10 +97,10 @@ class RankButton(
 
 
 class RankForm(discord.ui.Modal):
-    """The ranking form. Its answer is handled by `submitted_form` (see the module's note)."""
+    """The ranking form. Its answer is handled by the cog's listener (see the module's note)."""
 
     def __init__(self, poll_id: int, question: str, current: tuple[int, ...] | None) -> None:
-        super().__init__(title=_fit(f"Rank: {question}", 45), custom_id=f"poll:{poll_id}:rankform")
+        super().__init__(title=fit(f"Rank: {question}", 45), custom_id=f"poll:{poll_id}:rankform")
         self.add_item(
             discord.ui.TextInput(
                 label="Option numbers, best first",
@@ -148,11 +149,11 @@ class HandoffButton(
 
 
 class PartyForm(discord.ui.Modal):
-    """When and where to watch a poll's winner. Answered by `submitted_form`."""
+    """When and where to watch a poll's winner. Answered by the cog's listener."""
 
     def __init__(self, poll_id: int, option: int, label: str) -> None:
         super().__init__(
-            title=_fit(f"Watch party: {label}", 45),
+            title=fit(f"Watch party: {label}", 45),
             custom_id=f"poll:{poll_id}:partyform:{option}",
         )
         self.add_item(
@@ -189,10 +190,6 @@ def form_values(interaction: discord.Interaction) -> dict[str, str]:
             if isinstance(custom_id, str):
                 values[custom_id] = str(component.get("value") or "")
     return values
-
-
-def _fit(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 1] + "\u2026"
 
 
 DYNAMIC_ITEMS = (VoteButton, RankButton, HandoffButton)

@@ -296,3 +296,23 @@ def _fired(poll_id: int):
         attempt=1,
         late_by=timedelta(0),
     )
+
+
+async def test_ten_long_options_full_of_markdown_fit_one_message_open_live_and_closed(
+    world: PollWorld,
+):
+    labels = tuple(OptionSpec(f"{n}" + "*_[]|`~" * 11 + "x" * 2) for n in range(10))
+    assert all(len(o.label) == 80 for o in labels)
+    poll = await world.open(
+        kind=PollKind.MULTI, options=labels, max_choices=10, question="**" * 100
+    )
+    for member in range(1, 1200):  # four-digit counts in every line
+        await world.polls.vote(GUILD, poll.id, 10**17 + member, member % 10)
+    await world.after(24 * 3600)
+    closed = poll_message(world)
+    assert len(closed.content) <= 2000
+    assert not closed.has_buttons
+    assert all(f"**{n}.** " in closed.content for n in range(1, 11))
+    assert "10% (120)" in closed.content
+    results = posted(world)[-1]
+    assert results.files[0].filename == "results.png"

@@ -237,6 +237,15 @@ class PollRepository:
 
     # -- closing ------------------------------------------------------------------------------
 
+    async def edit_in(
+        self, tx: Transaction, poll_id: int, *, question: str | None, closes_at: int | None
+    ) -> None:
+        await tx.execute(
+            "UPDATE polls SET question = coalesce(?, question), "
+            "closes_at = coalesce(?, closes_at), revision = revision + 1 WHERE id = ?",
+            (question, closes_at, poll_id),
+        )
+
     async def close_in(self, tx: Transaction, poll_id: int, *, at: int, by: int | None) -> bool:
         """Close an open poll; False if it was closed already."""
         changed = await tx.execute(

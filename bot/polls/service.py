@@ -108,6 +108,10 @@ def draw_results(poll: Poll, results: Results) -> Callable[[], bytes]:
     )
 
 
+def _close_timer(poll: Poll, at: int) -> NewTimer:
+    return NewTimer(close_key(poll.id), CLOSE, at, {"poll_id": poll.id, "guild_id": poll.guild_id})
+
+
 class PollService:
     def __init__(
         self,
@@ -176,17 +180,7 @@ class PollService:
         poll = await self._repository.get_in(tx, poll_id, guild_id=spec.guild_id)
         assert poll is not None  # written just now, in this transaction
         await self._queue_in(tx, f"poll:{poll_id}:open", [poll_message(poll)])
-        await self._timers.schedule_in(
-            tx,
-            [
-                NewTimer(
-                    close_key(poll_id),
-                    CLOSE,
-                    spec.closes_at,
-                    {"poll_id": poll_id, "guild_id": spec.guild_id},
-                )
-            ],
-        )
+        await self._timers.schedule_in(tx, [_close_timer(poll, spec.closes_at)])
         return poll
 
     async def pick_pair(
@@ -285,34 +279,57 @@ class PollService:
 
     # -- closing ------------------------------------------------------------------------------
 
+    async def edit(
+        self,
+        guild_id: int,
+        poll_id: int,
+        member_id: int,
+        *,
+        manages_messages: bool,
+        question: str | None = None,
+        closes_at: int | None = None,
+    ) -> Poll:
+        """Change an open poll's question or deadline; its message follows. Votes stay as they
+        are: the options never change once members may have voted for them."""
+        async with self._db.transaction() as tx:
+            poll = await self._changeable_in(tx, guild_id, poll_id, member_id, manages_messages)
+            await self._repository.edit_in(tx, poll_id, question=question, closes_at=closes_at)
+            if closes_at is not None:
+                await self._timers.schedule_in(tx, [_close_timer(poll, closes_at)])
+            edited = await self._repository.get_in(tx, poll_id, guild_id=guild_id)
+            assert edited is not None
+            await self._queue_edits_in(tx, [edited])
+        self._on_queued()
+        return edited
+
     async def close(
         self, guild_id: int, poll_id: int, member_id: int, *, manages_messages: bool
     ) -> Poll:
-        """Close early. Only the creator or a member with Manage Messages may; the results
-        follow at once through the close timer."""
+        """Close early; the results follow at once through the close timer."""
         now = to_unix(self._clock.now())
         async with self._db.transaction() as tx:
-            poll = await self._repository.get_in(tx, poll_id, guild_id=guild_id)
-            if poll is None:
-                raise UserFacingError(f"There is no poll #{poll_id} in this server.")
-            if poll.creator_id != member_id and not manages_messages:
-                raise UserFacingError(
-                    "Only the poll's creator or a member with Manage Messages can close it early."
-                )
-            if poll.closed_at is not None or now >= poll.closes_at:
-                raise UserFacingError(f"Poll #{poll.id} is already closed.")
+            poll = await self._changeable_in(tx, guild_id, poll_id, member_id, manages_messages)
             await self._repository.close_in(tx, poll_id, at=now, by=member_id)
-            await self._timers.schedule_in(
-                tx,
-                [
-                    NewTimer(
-                        close_key(poll_id), CLOSE, now, {"poll_id": poll_id, "guild_id": guild_id}
-                    )
-                ],
-            )
+            await self._timers.schedule_in(tx, [_close_timer(poll, now)])
             closed = await self._repository.get_in(tx, poll_id, guild_id=guild_id)
         assert closed is not None
         return closed
+
+    async def _changeable_in(
+        self, tx: Transaction, guild_id: int, poll_id: int, member_id: int, manages: bool
+    ) -> Poll:
+        """The poll, if this member may change it (its creator, or Manage Messages) and it is
+        still open."""
+        poll = await self._repository.get_in(tx, poll_id, guild_id=guild_id)
+        if poll is None:
+            raise UserFacingError(f"There is no poll #{poll_id} in this server.")
+        if poll.creator_id != member_id and not manages:
+            raise UserFacingError(
+                "Only the poll's creator or a member with Manage Messages can change or close it."
+            )
+        if not poll.is_open_at(to_unix(self._clock.now())):
+            raise UserFacingError(f"Poll #{poll.id} is already closed.")
+        return poll
 
     async def _close_due(self, fired: FiredTimer) -> TimerOutcome:
         """The `poll.close` timer: close the poll if still open, recount it from its ballots,

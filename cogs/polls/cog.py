@@ -291,12 +291,7 @@ class PollCommands(commands.Cog):
     async def duration_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.strip().lower()
-        return [
-            app_commands.Choice(name=value, value=value)
-            for value in DURATION_SUGGESTIONS
-            if value.startswith(typed) or not typed
-        ]
+        return _duration_choices(current)
 
     # -- managing -----------------------------------------------------------------------------
 
@@ -315,6 +310,58 @@ class PollCommands(commands.Cog):
             interaction,
             content=f"Poll #{closed.id} is closed; its results are being posted.",
         )
+
+    @poll.command(name="edit", description="Change an open poll's question or deadline")
+    @app_commands.describe(
+        poll="The poll's number",
+        question="The new question",
+        duration="A new deadline, counted from now: 10m to 7d",
+    )
+    async def edit(
+        self,
+        interaction: BotInteraction,
+        poll: app_commands.Range[int, 1, POLL_ID_MAX],
+        question: app_commands.Range[str, 1, MAX_QUESTION] | None = None,
+        duration: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        if question is None and duration is None:
+            raise UserFacingError(
+                "Give a new `question`, a new `duration` (from now, e.g. `2h`), or both."
+            )
+        text = None if question is None else check_question(question)
+        closes_at = None
+        if duration is not None:
+            closes_at = to_unix(self.polls.now() + parse_duration(duration))
+        found = await self.polls.get(guild_id, poll)
+        if found.kind is PollKind.VERSUS and text is not None:
+            raise UserFacingError(
+                "A versus poll's question is the face-off itself; change its `duration` only."
+            )
+        edited = await self.polls.edit(
+            guild_id,
+            poll,
+            interaction.user.id,
+            manages_messages=_manages_messages(interaction, found.channel_id),
+            question=text,
+            closes_at=closes_at,
+        )
+        changes = []
+        if text is not None:
+            changes.append("its question")
+        if closes_at is not None:
+            changes.append(f"its deadline, now <t:{edited.closes_at}:R> (<t:{edited.closes_at}:f>)")
+        await send_private(
+            interaction,
+            content=f"Poll #{edited.id} is updated: {' and '.join(changes)}. "
+            "Votes stay as they are.",
+        )
+
+    @edit.autocomplete("duration")
+    async def edit_duration_autocomplete(
+        self, interaction: BotInteraction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _duration_choices(current)
 
     @poll.command(name="results", description="A poll's results (live polls: as they stand)")
     @app_commands.describe(poll="The poll's number")
@@ -352,6 +399,7 @@ class PollCommands(commands.Cog):
         await send_private(interaction, embed=voters_embed(found, named))
 
     @close.autocomplete("poll")
+    @edit.autocomplete("poll")
     @results_command.autocomplete("poll")
     @voters.autocomplete("poll")
     async def poll_autocomplete(
@@ -565,6 +613,15 @@ class PollCommands(commands.Cog):
     async def _poll_channel(self, interaction: BotInteraction) -> int:
         """Polls are posted where the command was used."""
         return _channel_id(interaction)
+
+
+def _duration_choices(current: str) -> list[app_commands.Choice[str]]:
+    typed = current.strip().lower()
+    return [
+        app_commands.Choice(name=value, value=value)
+        for value in DURATION_SUGGESTIONS
+        if value.startswith(typed) or not typed
+    ]
 
 
 def _folded(name: str) -> str:

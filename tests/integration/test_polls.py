@@ -579,7 +579,7 @@ async def test_only_the_creator_or_manage_messages_may_close_early(
     refused = await sandbox.slash("poll close", member=jun, channel=general, options={"poll": 1})
     assert refused.ephemeral
     assert refused.content == (
-        "Only the poll's creator or a member with Manage Messages can close it early."
+        "Only the poll's creator or a member with Manage Messages can change or close it."
     )
     await settled(bot, resources, clock)
     assert len(posts(sandbox, general)) == seen
@@ -610,6 +610,51 @@ async def test_only_the_creator_or_manage_messages_may_close_early(
         assert poll.components == []
     listed = await sandbox.slash("poll list", member=jun, channel=general)
     assert listed.embeds[0]["description"].startswith("No poll is open.")
+
+
+async def test_the_creator_edits_the_question_and_deadline_and_the_message_follows(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
+):
+    sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
+    await sandbox.slash(
+        "poll create",
+        member=sora,
+        channel=general,
+        options={"question": "Friday?", "option1": "Yes", "option2": "No", "duration": "1h"},
+    )
+    message = await posted_poll(bot, resources, sandbox, general)
+    await sandbox.click(member=jun, message=message, custom_id="poll:1:vote:0")
+    refused = await sandbox.slash(
+        "poll edit", member=jun, channel=general, options={"poll": 1, "question": "Mine?"}
+    )
+    assert refused.content == (
+        "Only the poll's creator or a member with Manage Messages can change or close it."
+    )
+    empty = await sandbox.slash("poll edit", member=sora, channel=general, options={"poll": 1})
+    assert empty.ephemeral
+    assert "Give a new `question`" in empty.content
+    edited = await sandbox.slash(
+        "poll edit",
+        member=sora,
+        channel=general,
+        options={"poll": 1, "question": "Saturday @everyone?", "duration": "3h"},
+    )
+    assert edited.ephemeral
+    deadline = int((clock.now() + timedelta(hours=3)).timestamp())
+    assert edited.content == (
+        f"Poll #1 is updated: its question and its deadline, now <t:{deadline}:R> "
+        f"(<t:{deadline}:f>). Votes stay as they are."
+    )
+    await settled(bot, resources, clock)
+    [poll] = posts(sandbox, general)
+    assert "**Saturday @\u200beveryone?**" in poll.content
+    assert f"Closes <t:{deadline}:R>" in poll.content
+    assert "1 vote" in poll.content
+    assert not poll.mention_everyone
+    clock.advance(3600)  # the old deadline: still open
+    await delivered(bot, resources)
+    vote = await sandbox.click(member=sora, message=poll, custom_id="poll:1:vote:1")
+    assert vote.content.startswith("Your vote in poll #1: **No**")
 
 
 async def test_a_poll_closes_at_its_deadline_posts_a_chart_and_hands_off_to_a_watch_party(

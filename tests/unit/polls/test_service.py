@@ -316,3 +316,29 @@ async def test_ten_long_options_full_of_markdown_fit_one_message_open_live_and_c
     assert "10% (120)" in closed.content
     results = posted(world)[-1]
     assert results.files[0].filename == "results.png"
+
+
+async def test_editing_moves_the_deadline_and_the_question_and_keeps_the_votes(
+    world: PollWorld,
+):
+    options = tuple(OptionSpec(name) for name in ("Goblin", "Frieren"))
+    poll = await world.open(kind=PollKind.SINGLE, options=options, question="Friday?")
+    await world.polls.vote(GUILD, poll.id, MEMBERS[0], 1)
+    with pytest.raises(UserFacingError, match="Only the poll's creator"):
+        await world.polls.edit(GUILD, poll.id, MEMBERS[0], manages_messages=False, question="x")
+    later = to_unix(world.clock.now() + timedelta(hours=48))
+    edited = await world.polls.edit(
+        GUILD, poll.id, CREATOR, manages_messages=False, question="Saturday?", closes_at=later
+    )
+    assert (edited.question, edited.closes_at, edited.turnout) == ("Saturday?", later, 1)
+    await world.deliver()
+    world.clock.advance(EDIT_SPACING)
+    await world.outbox.drain()
+    assert "**Saturday?**" in poll_message(world).content
+    await world.after(24 * 3600)  # the old deadline passes: still open
+    receipt = await world.polls.vote(GUILD, poll.id, MEMBERS[1], 0)
+    assert receipt.poll.turnout == 2
+    await world.after(24 * 3600)  # the new one: closed, results posted once
+    assert sum("has closed" in p.message.content for p in world.discord.posts) == 1
+    with pytest.raises(UserFacingError, match="already closed"):
+        await world.polls.edit(GUILD, poll.id, CREATOR, manages_messages=True, question="y")

@@ -283,6 +283,10 @@ async def play_versus_poll(
         return
     poll = posted[-1]
     poll_id = int(str(poll.components[0]["components"][0]["custom_id"]).split(":")[1])
+    sandbox.note("mina gives it more time: unlike Discord's own polls, this one can be edited")
+    await sandbox.slash(
+        "poll edit", member=mina, channel=general, options={"poll": poll_id, "duration": "2h"}
+    )
     sandbox.note("Members vote with the buttons; each sees only their own vote")
     for member, side in ((sora, 0), (jun, 1), (voters[0], 0), (voters[1], 1), (voters[2], 0)):
         await sandbox.click(member=member, message=poll, custom_id=f"poll:{poll_id}:vote:{side}")
@@ -313,6 +317,51 @@ async def play_versus_poll(
             channel=general,
         )
     await sandbox.slash("poll stats", member=sora, channel=general)
+
+
+async def play_bracket(
+    sandbox: Sandbox, world: World, bot: WatchClubBot, clock: DemoClock, db: Database
+) -> None:
+    """A bracket of four: two semi-finals, the final opening when they close, and the
+    champion posted with the bracket drawn."""
+    guild = world.guild("K-Drama Club")
+    mina, jun, sora = guild.member("mina"), guild.member("jun"), guild.member("sora")
+    general = guild.channel("general")
+    sandbox.note("mina starts a bracket of four; each round is a set of versus polls")
+    await sandbox.slash(
+        "poll bracket",
+        member=mina,
+        channel=general,
+        options={
+            "name": "Best slow-burn ever",
+            "titles": "Crash Landing on You; Goblin; Toradora; Reply 1988",
+            "duration": "1h",
+        },
+    )
+    for round_votes in ((0, 1), (0,)):
+        await _until_delivered(db, clock)
+        matches = [
+            m
+            for m in sandbox.messages(general)
+            if m.components and "Best slow-burn ever" in m.content
+        ]
+        for match, side in zip(matches[-len(round_votes) :], round_votes, strict=True):
+            poll_id = int(str(match.components[0]["components"][0]["custom_id"]).split(":")[1])
+            for member in (mina, jun, sora):
+                await sandbox.click(
+                    member=member, message=match, custom_id=f"poll:{poll_id}:vote:{side}"
+                )
+        sandbox.note("An hour later the round closes")
+        clock.jump_to(clock.now() + timedelta(hours=1, seconds=5))
+        for _ in range(3):
+            await bot.services.timers.fire_due()
+            await bot.services.timers.settle()
+        bot.services.outbox.notify()
+        await _until_delivered(db, clock)
+    for _ in range(3):  # the champion's post, drawn on the chart thread
+        await bot.services.timers.fire_due()
+        await bot.services.timers.settle()
+        await _until_delivered(db, clock)
 
 
 async def play_events(
@@ -385,6 +434,7 @@ async def run_demo(*, color: bool = False) -> int:
                     await play_script(sandbox, world)
                     await play_reminders(sandbox, world, bot.services.timers, resources.db)
                     await play_versus_poll(sandbox, world, bot, clock, resources.db)
+                    await play_bracket(sandbox, world, bot, clock, resources.db)
                     await play_events(sandbox, world, bot.services.outbox, resources.db, clock)
                     await play_watch_party(sandbox, world, bot, clock, resources.db)
                     await play_mirror_off(sandbox, world, bot.services.outbox, resources.db, clock)

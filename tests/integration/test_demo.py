@@ -46,6 +46,12 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert 'sora submitted "Watch party:' in out
     assert "[Confirm] [Change]" in out
     assert "[file: compass.png]" in out
+    assert "Poll #1 is updated: its deadline, now" in out
+    # A bracket of four: semi-finals, then the final, then the champion with the drawing.
+    assert "Best slow-burn ever · Semi-final 1 of 2" in out
+    assert "Best slow-burn ever · Final" in out
+    assert "🏆 **Crash Landing on You** wins **Best slow-burn ever**!" in out
+    assert "[file: bracket.png]" in out
     # A session mirrored as a Discord event, moved, then refused without the permission.
     assert 'scheduled "Frieren ep 5-6 watch party"' in out
     assert 'updated "Frieren ep 5-6 watch party"' in out

@@ -25,10 +25,15 @@ def fit(text: str, room: int) -> str:
 def shown_within(text: str, room: int) -> str:
     """`in_message(text)` in at most `room` characters: the typed text is cut (with an
     ellipsis) before it is escaped, so an escape is never split and the result always fits,
-    however much markdown the text holds."""
+    however much markdown the text holds. The longest such start of the text is kept."""
     shown = in_message(text)
-    keep = len(text)
-    while len(shown) > room and keep > 0:
-        keep -= max(1, len(shown) - room)
-        shown = in_message(text[:keep].rstrip()) + "\u2026"
-    return shown if len(shown) <= room else "\u2026"
+    if len(shown) <= room:
+        return shown
+    low, high = 0, len(text)  # in_message(text[:low]) + "…" fits; text[:high] does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if len(in_message(text[:middle].rstrip())) + 1 <= room:
+            low = middle
+        else:
+            high = middle
+    return in_message(text[:low].rstrip()) + "\u2026"

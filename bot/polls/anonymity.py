@@ -13,7 +13,6 @@ longer be recognised, so they could vote again. Closed polls' tallies are unaffe
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
@@ -41,10 +40,16 @@ class VoterKey:
 
         A new key is written and flushed to a file of its own, then linked to `path` in one
         step: a crash or a second process never sees a key file that is there but empty."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            cls._create(path)
-        secret = path.read_bytes()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                cls._create(path)
+            secret = path.read_bytes()
+        except OSError as error:
+            raise VoterKeyError(
+                f"The voter key file {path} can't be read or made ({error.strerror or error}). "
+                "Point WATCHCLUB_VOTER_KEY_FILE at a file in a folder this user can write."
+            ) from error
         if len(secret) != KEY_BYTES:
             raise VoterKeyError(
                 f"The voter key file {path} holds {len(secret)} bytes, not the {KEY_BYTES} "
@@ -53,8 +58,8 @@ class VoterKey:
             )
         return cls(secret)
 
-    @staticmethod
-    def _create(path: Path) -> None:
+    @classmethod
+    def _create(cls, path: Path) -> None:
         draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -62,10 +67,29 @@ class VoterKey:
                 file.write(secrets.token_bytes(KEY_BYTES))
                 file.flush()
                 os.fsync(file.fileno())
-            with contextlib.suppress(FileExistsError):  # another process made it first
+            try:
                 os.link(draft, path)
+            except FileExistsError:
+                pass  # another process made it first: that key is the key
+            except OSError:  # a file system without hard links: claim the name directly
+                cls._create_in_place(path, draft.read_bytes())
         finally:
             draft.unlink(missing_ok=True)
+        cls._sync_folder(path)
+
+    @staticmethod
+    def _create_in_place(path: Path, secret: bytes) -> None:
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secret)
+            file.flush()
+            os.fsync(file.fileno())
+
+    @staticmethod
+    def _sync_folder(path: Path) -> None:
         folder = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(folder)  # the link itself survives a power cut

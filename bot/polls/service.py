@@ -47,6 +47,7 @@ from bot.polls.models import (
 )
 from bot.polls.pairs import Candidate, NoPair, VersusPair, find_opponent, find_pair
 from bot.polls.repository import PollRepository
+from bot.polls.rules import MAX_DURATION
 from bot.polls.stats import CompassStats, compass_stats
 from bot.storage.database import Database, Transaction
 from bot.timers.models import FiredTimer, NewTimer, PermanentTimerError, TimerOutcome
@@ -293,6 +294,12 @@ class PollService:
         are: the options never change once members may have voted for them."""
         async with self._db.transaction() as tx:
             poll = await self._changeable_in(tx, guild_id, poll_id, member_id, manages_messages)
+            latest = poll.opened_at + int(MAX_DURATION.total_seconds())
+            if closes_at is not None and closes_at > latest:
+                raise UserFacingError(
+                    f"A poll runs at most 7 days from when it opened: poll #{poll.id} can stay "
+                    f"open until <t:{latest}:f> at the latest."
+                )
             await self._repository.edit_in(tx, poll_id, question=question, closes_at=closes_at)
             if closes_at is not None:
                 await self._timers.schedule_in(tx, [_close_timer(poll, closes_at)])

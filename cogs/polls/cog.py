@@ -13,6 +13,7 @@ from bot.client import BotInteraction, WatchClubBot
 from bot.clock import to_unix
 from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
+from bot.metadata.aliases import alias_key, expand_alias
 from bot.metadata.models import Medium, Title
 from bot.parties.models import PlaceKind, ScheduleRequest
 from bot.parties.rules import MAX_LINK
@@ -58,6 +59,7 @@ OPTION_MAX = 100  # what Discord lets a member type; cleaned options are held to
 POLL_ID_MAX = 2**53 - 1
 BRACKET_TITLES_MAX = 1500
 BRACKET_SPLIT = re.compile(r"[;\n|]+")
+NAME_MATCHES = 3  # suggestions a typed bracket name is compared with
 RESULTS_CHOICES = [
     app_commands.Choice(name="at the close (default)", value="at_close"),
     app_commands.Choice(name="live", value="live"),
@@ -494,17 +496,25 @@ class PollCommands(commands.Cog):
         return tuple(entrants)
 
     async def _title_named(self, typed: str) -> Title | None:
-        """The title this is a name of (English, romanised, native or a known alias), or None:
-        a name typed without autocomplete is matched only exactly, never to a look-alike
-        ("Love" is not "Love Next Door"), and then stays text as typed."""
+        """The title this is a name of (English, romanised, native, a listed synonym or a fan
+        alias such as `reply 88`), or None: a name typed without autocomplete is matched only
+        exactly, never to a look-alike ("Love" is not "Love Next Door"), and then stays text as
+        typed. A title that can't be read now (its provider down) leaves the name as text."""
         titles = self.bot.services.titles
-        suggestions = titles.suggest(typed[:OPTION_MAX], limit=1)
-        if not suggestions:
-            return None
-        title = (await titles.lookup(suggestions[0].title_id)).title
-        names = title.names
-        known = (names.english, names.romanized, names.native, *names.synonyms)
-        return title if _folded(typed) in {_folded(name) for name in known if name} else None
+        wanted = {alias_key(typed)}
+        canonical = expand_alias(typed)
+        if canonical is not None:
+            wanted.add(alias_key(canonical))
+        for suggestion in titles.suggest(typed[:OPTION_MAX], limit=NAME_MATCHES):
+            try:
+                title = (await titles.lookup(suggestion.title_id)).title
+            except UserFacingError:
+                continue
+            names = title.names
+            known = (names.english, names.romanized, names.native, *names.synonyms)
+            if wanted & {alias_key(name) for name in known if name}:
+                return title
+        return None
 
     async def _season_entrants(self, medium: Medium, size: int) -> tuple[OptionSpec, ...]:
         season = await self.bot.services.titles.airing_season(medium, limit=size)
@@ -624,20 +634,22 @@ def _duration_choices(current: str) -> list[app_commands.Choice[str]]:
     ]
 
 
-def _folded(name: str) -> str:
-    return "".join(char for char in name.casefold() if char.isalnum())
-
-
 def _manages_messages(interaction: BotInteraction, channel_id: int) -> bool:
     """Manage Messages in the poll's channel (Administrator has it), with that channel's
-    overwrites; checked by the bot itself, whatever the command's permissions say."""
+    overwrites; checked by the bot itself, whatever the command's permissions say. A channel
+    the bot can't resolve grants nothing beyond being the poll's creator."""
+    if interaction.channel_id == channel_id:
+        return interaction.permissions.manage_messages  # as Discord resolved it, here
     member, guild = interaction.user, interaction.guild
     if not isinstance(member, discord.Member) or guild is None:
         return False
     channel = guild.get_channel_or_thread(channel_id)
-    if channel is None:  # gone: the server-wide permission decides
-        return member.guild_permissions.manage_messages
-    return channel.permissions_for(member).manage_messages
+    if channel is None:
+        return False
+    try:
+        return channel.permissions_for(member).manage_messages
+    except discord.ClientException:  # a thread whose parent channel is not known
+        return False
 
 
 async def _send_with_files(

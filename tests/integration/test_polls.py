@@ -943,3 +943,21 @@ async def test_another_servers_poll_is_refused_everywhere(
     stats = await sandbox.slash("poll stats", member=yuki, channel=lounge)
     assert stats.embeds[0]["description"].startswith("No versus poll has closed here yet.")
     assert await _count(resources, "SELECT count(*) AS n FROM polls WHERE closed_at IS NULL") == 1
+
+
+async def test_a_bracket_name_is_a_title_only_when_it_is_one_of_its_names(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
+):
+    sora, general = club.member("sora"), club.channel("general")
+    started = await sandbox.slash(
+        "poll bracket",
+        member=sora,
+        channel=general,
+        options={"name": "Names", "titles": "reply 88; Love; CLOY; toradora"},
+    )
+    assert "Seeds: 1. Reply 1988, 2. Love, 3. Crash Landing on You, 4. Toradora!" in (
+        started.content
+    )
+    await delivered(bot, resources)
+    cards = [e["title"] for m in posts(sandbox, general) for e in m.embeds]
+    assert sorted(cards) == ["Crash Landing on You", "Reply 1988", "Toradora!"]  # Love: text

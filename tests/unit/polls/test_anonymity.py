@@ -69,3 +69,10 @@ def test_a_new_key_leaves_no_draft_behind_and_a_racing_maker_keeps_the_first(
     second = VoterKey.load_or_create(path)
     assert second.voter(1, MEMBER) == first.voter(1, MEMBER)
     assert [p.name for p in tmp_path.iterdir()] == ["watchclub.voter-key"]
+
+
+def test_a_key_that_cannot_be_made_is_one_clear_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the key's folder should be")
+    with pytest.raises(VoterKeyError, match="can't be read or made"):
+        VoterKey.load_or_create(blocker / "watchclub.voter-key")

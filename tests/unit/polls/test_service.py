@@ -342,3 +342,16 @@ async def test_editing_moves_the_deadline_and_the_question_and_keeps_the_votes(
     assert sum("has closed" in p.message.content for p in world.discord.posts) == 1
     with pytest.raises(UserFacingError, match="already closed"):
         await world.polls.edit(GUILD, poll.id, CREATOR, manages_messages=True, question="y")
+
+
+async def test_an_edit_keeps_a_poll_within_7_days_of_its_opening(world: PollWorld):
+    poll = await world.open(closes_at=to_unix(world.clock.now() + timedelta(days=4)))
+    world.clock.advance(3 * 86400)
+    too_late = to_unix(world.clock.now() + timedelta(days=5))
+    with pytest.raises(UserFacingError, match="at most 7 days from when it opened"):
+        await world.polls.edit(GUILD, poll.id, CREATOR, manages_messages=False, closes_at=too_late)
+    in_time = to_unix(world.clock.now() + timedelta(days=4))
+    edited = await world.polls.edit(
+        GUILD, poll.id, CREATOR, manages_messages=False, closes_at=in_time
+    )
+    assert edited.closes_at == in_time == poll.opened_at + 7 * 86400

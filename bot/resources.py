@@ -13,21 +13,13 @@ from bot.background import BackgroundTasks
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.metadata.clients import ProviderClients
 from bot.polls.anonymity import VoterKey
 from bot.storage import migrations
 from bot.storage.database import Database
 
 USER_AGENT = f"watchclub/{__version__} (+https://github.com/watchclub/watchclub)"
 PROVIDER_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-@dataclass(frozen=True)
-class ProviderClients:
-    """One HTTP client per metadata provider, so each keeps its own pool and limits."""
-
-    anilist: httpx.AsyncClient
-    tvmaze: httpx.AsyncClient
-    tmdb: httpx.AsyncClient | None
 
 
 @dataclass(frozen=True)

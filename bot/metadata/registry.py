@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.config import Settings
 from bot.metadata.anilist import AniListProvider
+from bot.metadata.clients import ProviderClients
 from bot.metadata.http_policy import ANILIST_WINDOWS, TMDB_WINDOWS, TVMAZE_WINDOWS, ProviderHttp
 from bot.metadata.provider import TitleProvider
 from bot.metadata.tmdb import TMDBProvider
 from bot.metadata.tvmaze import TVmazeProvider
-from bot.resources import ProviderClients
 
 
 def build_providers(

@@ -1,0 +1,1 @@
+"""What members tell the bot about titles, per server: ratings, watched, watchlist."""

@@ -1,0 +1,138 @@
+"""The one line under each pick: what actually drove its score, in words.
+
+The reason follows the pick's largest component (`Pick.ranked_signals`); when that component
+has nothing nameable (a kNN score with no rated title to name), the next one speaks. Title
+names are escaped for a message (a name cannot restyle the line or ping anyone) and cut.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.message_text import shown_within
+from bot.metadata.models import Medium
+from bot.recommend.ranking import (
+    Anchor,
+    Crossover,
+    Mood,
+    Pick,
+    ServerEvidence,
+    ServerKind,
+    Signal,
+)
+
+__all__ = ["crossover_mark", "reason"]
+
+_NAME_ROOM: Final = 60
+_FALLBACK: Final = "a good fit for this server"
+
+
+def _name(anchor: Anchor) -> str:
+    return f"*{shown_within(anchor.name, _NAME_ROOM)}*"
+
+
+def _score(value: float) -> str:
+    return f"{value:g}"
+
+
+def _liking(shared: tuple[str, ...]) -> str:
+    """("Fantasy", "Romance") -> "fantasy romance"."""
+    return " ".join(shown_within(name, 30).casefold() for name in shared)
+
+
+def _knn(pick: Pick) -> str | None:
+    anchor = pick.anchor
+    if anchor is None:
+        return None
+    if anchor.score is None:
+        line = f"because you asked for something like {_name(anchor)}"
+    else:
+        line = f"because you rated {_name(anchor)} {_score(anchor.score)}"
+    if pick.shared:
+        line += f" and like {_liking(pick.shared)}"
+    return line
+
+
+def _content(pick: Pick) -> str | None:
+    if pick.shared:
+        line = f"because you like {_liking(pick.shared)}"
+        if pick.similar_to is not None and pick.similar_to.score is not None:
+            line += f", like {_name(pick.similar_to)}"
+        return line
+    if pick.similar_to is not None:
+        if pick.similar_to.score is None:
+            return f"close to {_name(pick.similar_to)}, which you asked for"
+        return f"close to {_name(pick.similar_to)}, which you rated {_score(pick.similar_to.score)}"
+    return None
+
+
+def _mood(pick: Pick) -> str | None:
+    slow_burn, fantasy = pick.compass
+    if pick.mood is Mood.SLOW_BURN:
+        return f"a slow-burn pick, as you asked (slow-burn {slow_burn:.2f})"
+    if pick.mood is Mood.FANTASY:
+        return f"a fantasy pick, as you asked (fantasy {fantasy:.2f})"
+    if pick.mood is Mood.BOTH:
+        return f"slow-burn and fantasy at once ({slow_burn:.2f} and {fantasy:.2f})"
+    if pick.mood is Mood.BALANCED:
+        return f"balanced between slow-burn and fantasy ({slow_burn:.2f} and {fantasy:.2f})"
+    return None
+
+
+def _members(count: int) -> str:
+    return "1 member here" if count == 1 else f"{count} members here"
+
+
+def _server(evidence: ServerEvidence | None) -> str | None:
+    if evidence is None or evidence.count < 1:
+        return None
+    count = evidence.count
+    if evidence.kind is ServerKind.RATINGS:
+        return f"{_members(count)} rated it highly"
+    if evidence.kind is ServerKind.WATCHLISTS:
+        verb = "has" if count == 1 else "have"
+        return f"{_members(count)} {verb} it on their watchlist"
+    if evidence.kind is ServerKind.POLL_WINS:
+        return "it won a poll here" if count == 1 else f"it won {count} polls here"
+    return (
+        "watched together at a party here"
+        if count == 1
+        else f"watched together at {count} parties here"
+    )
+
+
+def _popularity(pick: Pick) -> str:
+    medium = pick.title.medium
+    if medium is Medium.ANIME:
+        return "popular with anime fans"
+    if medium is Medium.KDRAMA:
+        return "popular with K-drama fans"
+    return "widely watched"
+
+
+def reason(pick: Pick) -> str:
+    """One line built from the pick's strongest component, e.g. "because you rated *Goblin* 9
+    and like fantasy romance" or "3 members here have it on their watchlist"."""
+    for signal in pick.ranked_signals:
+        if signal is Signal.KNN:
+            line = _knn(pick)
+        elif signal is Signal.CONTENT:
+            line = _content(pick)
+        elif signal is Signal.MOOD:
+            line = _mood(pick)
+        elif signal is Signal.SERVER:
+            line = _server(pick.server)
+        else:
+            line = _popularity(pick)
+        if line:
+            return line
+    return _FALLBACK
+
+
+def crossover_mark(pick: Pick) -> str | None:
+    """A short mark for a pick from the other side: a K-drama for an anime fan, or the reverse."""
+    if pick.crossover is Crossover.KDRAMA_FOR_ANIME_FAN:
+        return "crossover: a K-drama for an anime fan"
+    if pick.crossover is Crossover.ANIME_FOR_KDRAMA_FAN:
+        return "crossover: an anime for a K-drama fan"
+    return None

@@ -9,13 +9,14 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import autocomplete, edits, providers_down, startup, timers, votes
+from bench import autocomplete, edits, providers_down, recommend, startup, timers, votes
 
 Benchmark = Callable[..., Coroutine[Any, Any, dict[str, Any]]]
 BENCHMARKS: dict[str, Benchmark] = {
     "autocomplete": autocomplete.run,
     "edits": edits.run,
     "providers-down": providers_down.run,
+    "recommend": recommend.run,
     "startup": startup.run,
     "timers": timers.run,
     "votes": votes.run,
@@ -25,8 +26,11 @@ SIZED = {
     "pending": {"timers"},
     "rate": {"timers", "votes"},
     "seconds": {"timers"},
-    "members": {"votes"},
+    "members": {"votes", "recommend"},
     "votes": {"votes"},
+    "titles": {"recommend"},
+    "ratings_per_member": {"recommend"},
+    "seed": {"recommend"},
 }
 
 
@@ -42,13 +46,18 @@ def main() -> int:
         help="timers: timers due per second (1,000); votes: clicks offered per second (1,000)",
     )
     parser.add_argument("--seconds", type=float, help="timers: seconds of firing (10)")
-    parser.add_argument("--members", type=int, help="votes: members clicking (1,000)")
+    parser.add_argument(
+        "--members", type=int, help="votes: members clicking (1,000); recommend: members (5,000)"
+    )
     parser.add_argument("--votes", type=int, help="votes: clicks in all (3,000)")
+    parser.add_argument("--titles", type=int, help="recommend: titles, catalog included (20,000)")
+    parser.add_argument("--ratings-per-member", type=int, help="recommend: ratings per member (50)")
+    parser.add_argument("--seed", type=int, help="recommend: the community's seed (12)")
     args = parser.parse_args()
     options = {name: getattr(args, name) for name in SIZED if getattr(args, name) is not None}
     for name in options:
         if args.name not in SIZED[name]:
-            parser.error(f"--{name} does not apply to {args.name}")
+            parser.error(f"--{name.replace('_', '-')} does not apply to {args.name}")
     figures = asyncio.run(BENCHMARKS[args.name](rounds=args.rounds, **options))
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -11,4 +11,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.titles",
     "cogs.parties",
     "cogs.polls",
+    "cogs.taste",
 )

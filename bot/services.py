@@ -33,6 +33,8 @@ from bot.polls.repository import PollRepository
 from bot.polls.service import PollService
 from bot.rate_limit import RateLimiter
 from bot.resources import Resources
+from bot.taste.repository import TasteRepository
+from bot.taste.service import TasteService
 from bot.timers.repository import TimerRepository
 from bot.timers.service import TimerService
 
@@ -49,6 +51,7 @@ class Services:
     follows: FollowService
     polls: PollService
     brackets: BracketService
+    taste: TasteService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -141,6 +144,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         ),
         polls=polls,
         brackets=brackets,
+        taste=TasteService(TasteRepository(db), clock),
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

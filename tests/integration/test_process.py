@@ -109,6 +109,11 @@ async def test_sync_command_forces_a_sync(sandbox: Sandbox, tmp_path: Path):
         "title",
         "watchparty",
         "poll",
+        "rate",
+        "watched",
+        "notinterested",
+        "watchlist",
+        "privacy",
     }
     assert sandbox.identify_count == 0  # REST only: no gateway session is spent
 

@@ -10,7 +10,20 @@ from sandbox import Sandbox
 from sandbox.testing import start_client
 from tests.support.settings import sandbox_settings
 
-EXPECTED_COMMANDS = {"help", "about", "config", "timezone", "title", "watchparty", "poll"}
+EXPECTED_COMMANDS = {
+    "help",
+    "about",
+    "config",
+    "timezone",
+    "title",
+    "watchparty",
+    "poll",
+    "rate",
+    "watched",
+    "notinterested",
+    "watchlist",
+    "privacy",
+}
 
 
 async def test_login_and_global_sync(bot, sandbox: Sandbox):

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.client import WatchClubBot
 from bot.resources import Resources
@@ -131,6 +133,65 @@ async def test_a_score_outside_1_to_10_is_refused_before_the_bot_sees_it(
             "rate", member=sora, channel=general, options={"title": GOBLIN, "score": 11}
         )
     assert await taste_rows(resources) == dict.fromkeys(TASTE_TABLES, 0)
+
+
+HOSTILE = st.sampled_from(
+    ["@everyone", "@here", "<@1>", "<@&1>", "`", "**", "anilist:", "anilist:99999999999", "\u200b"]
+)
+TYPED = st.one_of(
+    st.text(min_size=1, max_size=100),
+    st.lists(st.one_of(HOSTILE, st.text(max_size=10)), min_size=1, max_size=4).map(" ".join),
+).filter(lambda text: 0 < len(text) <= 100 and text.strip())
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("rate", {"score": 5}),
+        ("watched", {}),
+        ("watchlist add", {}),
+        ("watchlist remove", {}),
+        ("notinterested", {"undo": True}),
+    ],
+)
+@FUZZ
+@given(typed=TYPED)
+async def test_any_typed_title_gets_a_clear_private_refusal_and_writes_nothing(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, command, extra, typed
+):
+    result = await sandbox.slash(
+        command,
+        member=club.member("mina"),
+        channel=club.channel("general"),
+        options={"title": typed, **extra},
+    )
+    assert result.ephemeral
+    assert "error code" not in result.content
+    assert result.message is not None
+    assert not result.message.mention_everyone
+    assert result.message.mentions == []
+    assert result.message.mention_roles == []
+    assert await taste_rows(resources) == dict.fromkeys(TASTE_TABLES, 0)
+
+
+@FUZZ
+@given(typed=st.text(max_size=100))
+async def test_the_watchlist_remove_suggestions_take_any_text(
+    bot: WatchClubBot, sandbox: Sandbox, club: Any, typed: str
+):
+    choices = await sandbox.autocomplete(
+        "watchlist remove",
+        member=club.member("sora"),
+        channel=club.channel("general"),
+        options={"title": typed},
+        focused="title",
+    )
+    assert choices == []
 
 
 # -- /watched -----------------------------------------------------------------------------------

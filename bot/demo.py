@@ -364,6 +364,31 @@ async def play_bracket(
         await _until_delivered(db, clock)
 
 
+async def play_taste(sandbox: Sandbox, world: World) -> None:
+    """What a member tells the bot: two ratings, a watchlist, and their data on request."""
+    guild = world.guild("K-Drama Club")
+    jun, sora = guild.member("jun"), guild.member("sora")
+    general = guild.channel("general")
+    sandbox.note("jun tells the bot what they thought of two shows, and what they want to watch")
+    await sandbox.slash(
+        "rate",
+        member=jun,
+        channel=general,
+        options={"title": "catalog:crash-landing-on-you", "score": 9},
+    )
+    await sandbox.slash(
+        "watched",
+        member=jun,
+        channel=general,
+        options={"title": "catalog:guardian-the-lonely-and-great-god", "score": 8},
+    )
+    await sandbox.slash(
+        "watchlist add", member=jun, channel=general, options={"title": "catalog:reply-1988"}
+    )
+    await sandbox.slash("watchlist show", member=sora, channel=general, options={"member": jun})
+    await sandbox.slash("privacy export", member=jun, channel=general)
+
+
 async def play_events(
     sandbox: Sandbox, world: World, outbox: Outbox, db: Database, clock: DemoClock
 ) -> None:
@@ -435,6 +460,7 @@ async def run_demo(*, color: bool = False) -> int:
                     await play_reminders(sandbox, world, bot.services.timers, resources.db)
                     await play_versus_poll(sandbox, world, bot, clock, resources.db)
                     await play_bracket(sandbox, world, bot, clock, resources.db)
+                    await play_taste(sandbox, world)
                     await play_events(sandbox, world, bot.services.outbox, resources.db, clock)
                     await play_watch_party(sandbox, world, bot, clock, resources.db)
                     await play_mirror_off(sandbox, world, bot.services.outbox, resources.db, clock)

@@ -52,6 +52,10 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert "Best slow-burn ever · Final" in out
     assert "🏆 **Crash Landing on You** wins **Best slow-burn ever**!" in out
     assert "[file: bracket.png]" in out
+    # Taste: two ratings, a watchlist another member can see, and the member's own data.
+    assert "Rated **Crash Landing on You** (K-drama) **9**/10." in out
+    assert "Jun's watchlist" in out
+    assert "[file: watchclub-my-data-" in out
     # A session mirrored as a Discord event, moved, then refused without the permission.
     assert 'scheduled "Frieren ep 5-6 watch party"' in out
     assert 'updated "Frieren ep 5-6 watch party"' in out

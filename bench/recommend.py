@@ -15,21 +15,24 @@
 3. **Baselines in the same run:** popularity, random and plain item-kNN (cosine, top-50
    neighbours), with each ranker's NDCG@10 and HR@10 as multiples of popularity's and whether
    it meets the issue's targets (NDCG@10 >= 1.5x popularity's, p99 <= 50 ms).
+4. **`/recommend`'s own ranker** (`bench.recommend_product.ProductRanker`, named "product"):
+   `bot.recommend`'s item-kNN, candidate pool and `Recommender`, asked as `/recommend` with its
+   defaults (any medium, no mood, for me, count 10) with the member's training ratings as
+   their profile. Its build figures include the pool (every title's content and compass),
+   split out as `product_knn_build_s` and `product_pool_build_s`.
+5. **Diversity:** besides catalog coverage of the top 10s, `intra_list_similarity@10` is the
+   mean cosine of the genre + tag vectors of every two titles in one top 10 (the harness's own
+   vectors, not the product's content formula), averaged over members.
 
-How the product's ranker joins
-==============================
-The rankers compared are the `rankers` argument of `run`, `RANKERS` by default, which is now
-the baselines alone. `/recommend`'s ranker joins with no other change to the harness:
-
-1. write a small adapter class that has the `Ranker` shape of `bench.recommend_eval`: a
-   `name`; `fit(train, features)`, which builds `bot.recommend`'s model from the training
-   ratings (member index, title `features.ids[i]` or `features.titles[i]`, score) and the
-   title features; and `rank(member, k)`, which asks the model for that member's top `k`
-   with their training titles excluded and returns title indices, best first;
-2. put its factory (a callable taking the run's seed) in `RANKERS`, after the baselines:
-   `RANKERS = (*BASELINES, product_ranker)`.
-
-`python -m bench recommend` then prints its figures beside the baselines'.
+How a ranker joins
+==================
+The rankers compared are the `rankers` argument of `run`, `RANKERS` by default: the baselines,
+then the product's. Another ranker joins with no other change to the harness: write a class
+with the `Ranker` shape of `bench.recommend_eval` (a `name`; `fit(train, features)`, which
+learns from the training ratings (member index, title `features.ids[i]`, score) and the title
+features; `rank(member, k)`, the member's top `k` as title indices, best first, their training
+titles excluded; optionally a `details` mapping of extra build figures), and put its factory
+(a callable taking the run's seed) in `RANKERS` or pass it in `rankers`.
 
 Nothing here asserts a timing; the figures are printed. `rounds` is accepted for the common
 command line and not used: one run fits and scores every ranker once, back to back.
@@ -51,6 +54,7 @@ from bench.recommend_eval import (
     evaluate,
     split,
 )
+from bench.recommend_product import ProductRanker
 from bench.recommend_world import (
     MEMBERS,
     METHOD,
@@ -78,10 +82,14 @@ def item_knn_ranker(seed: int) -> Ranker:
     return ItemKNNRanker()
 
 
+def product_ranker(seed: int) -> Ranker:
+    return ProductRanker()
+
+
 BASELINES: tuple[RankerFactory, ...] = (popularity_ranker, random_ranker, item_knn_ranker)
-# The rankers `python -m bench recommend` compares: the product's ranker is added here, after
-# the baselines (see "How the product's ranker joins" above).
-RANKERS: tuple[RankerFactory, ...] = BASELINES
+BASELINE_NAMES = frozenset({PopularityRanker.name, RandomRanker.name, ItemKNNRanker.name})
+# The rankers `python -m bench recommend` compares: the baselines, then `/recommend`'s own.
+RANKERS: tuple[RankerFactory, ...] = (*BASELINES, product_ranker)
 
 
 def _ratio(value: float, base: float) -> float | None:
@@ -95,6 +103,7 @@ def _figures_of(scores: Scores, popularity: Scores | None) -> dict[str, Any]:
         f"{name}_ndcg@{K}": round(scores.ndcg, 4),
         f"{name}_recall@{K}": round(scores.recall, 4),
         f"{name}_coverage@{K}": round(scores.coverage, 4),
+        f"{name}_intra_list_similarity@{K}": round(scores.intra_list_similarity, 4),
         f"{name}_p50_ms": round(scores.p50_ms, 3),
         f"{name}_p99_ms": round(scores.p99_ms, 3),
         f"{name}_build_s": round(scores.build_s, 3),
@@ -102,6 +111,8 @@ def _figures_of(scores: Scores, popularity: Scores | None) -> dict[str, Any]:
     if scores.build_peak_mb is not None and scores.model_mb is not None:
         figures[f"{name}_build_peak_mb"] = round(scores.build_peak_mb, 1)
         figures[f"{name}_model_mb"] = round(scores.model_mb, 1)
+    for detail, value in scores.details.items():
+        figures[f"{name}_{detail}"] = round(value, 3)
     if popularity is not None and scores is not popularity:
         ndcg_ratio = _ratio(scores.ndcg, popularity.ndcg)
         figures[f"{name}_ndcg_vs_popularity"] = ndcg_ratio
@@ -141,10 +152,16 @@ def measure(
         for factory in rankers
     ]
     popularity = next((s for s in results if s.name == PopularityRanker.name), None)
+    baselines = [s for s in results if s.name in BASELINE_NAMES]
     for scores in results:
         figures.update(_figures_of(scores, popularity))
+        if scores.name not in BASELINE_NAMES and baselines:
+            figures[f"{scores.name}_beats_every_baseline"] = all(
+                scores.ndcg > base.ndcg and scores.hr > base.hr for base in baselines
+            )
     figures["targets"] = (
-        f"NDCG@{K} >= {TARGET_NDCG_VS_POPULARITY}x popularity's, p99 <= {TARGET_P99_MS:g} ms"
+        f"NDCG@{K} >= {TARGET_NDCG_VS_POPULARITY}x popularity's, p99 <= {TARGET_P99_MS:g} ms; "
+        f"the product's NDCG@{K} and HR@{K} above every baseline's"
     )
     figures["total_s"] = round(time.perf_counter() - started, 1)
     return figures

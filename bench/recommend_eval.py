@@ -15,8 +15,8 @@ import gc
 import math
 import time
 import tracemalloc
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -120,6 +120,27 @@ def recall_at_k(
     if not wanted:
         return 0.0
     return sum(1 for t in list(ranked)[:k] if int(t) in wanted) / len(wanted)
+
+
+def content_vectors(features: TitleFeatures) -> FloatArray:
+    """Each title's genres and tags as one unit vector: the harness's own view of what a title
+    is about, independent of the product's content formula (which adds the compass)."""
+    bags = np.concatenate([features.genres, features.tags], axis=1)
+    norms = np.linalg.norm(bags, axis=1, keepdims=True)
+    result: FloatArray = bags / np.where(norms > 0, norms, 1.0)
+    return result
+
+
+def intra_list_similarity(ranked: Sequence[int] | IntArray, vectors: FloatArray) -> float:
+    """The mean cosine of every two titles in a list (0: nothing shared, 1: ten copies of one
+    show's genres and tags); 0 for a list shorter than two."""
+    rows = np.asarray(ranked, dtype=np.int64)
+    if rows.size < 2:
+        return 0.0
+    picked = vectors[rows]
+    gram = picked @ picked.T
+    pairs = rows.size * (rows.size - 1)
+    return float((gram.sum() - np.trace(gram)) / pairs)
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
@@ -272,6 +293,9 @@ class Scores:
     build_s: float
     build_peak_mb: float | None
     model_mb: float | None
+    # Mean content similarity of two titles in one top k (cosine of genre + tag vectors).
+    intra_list_similarity: float = 0.0
+    details: Mapping[str, float] = field(default_factory=dict)  # a ranker's own build figures
 
 
 class RankerBroke(Exception):
@@ -291,7 +315,8 @@ def evaluate(
 
     Memory, when measured, is a separate fit under tracemalloc: the peak above the start while
     building, and what the built model still holds afterwards. The build time is a second fit
-    without tracemalloc. Latency is each `rank` call alone, one member at a time.
+    without tracemalloc. Latency is each `rank` call alone, one member at a time. Intra-list
+    similarity (`intra_list_similarity`) is computed outside the timed call.
     """
     peak_mb: float | None = None
     model_mb: float | None = None
@@ -311,8 +336,10 @@ def evaluate(
     started = time.perf_counter()
     ranker.fit(data.train, features)
     build_s = time.perf_counter() - started
+    details = dict(getattr(ranker, "details", None) or {})
 
-    hits = ndcgs = recalls = 0.0
+    vectors = content_vectors(features)
+    hits = ndcgs = recalls = similarity = 0.0
     shown = np.zeros(len(features), dtype=bool)
     latencies: list[float] = []
     gc.collect()
@@ -325,6 +352,7 @@ def evaluate(
         hits += hit_at_k(ranked, relevant, k)
         ndcgs += ndcg_at_k(ranked, relevant, k)
         recalls += recall_at_k(ranked, relevant, k)
+        similarity += intra_list_similarity(ranked, vectors)
     count = max(1, len(data.held_out))
     return Scores(
         name=ranker.name,
@@ -338,6 +366,8 @@ def evaluate(
         build_s=build_s,
         build_peak_mb=peak_mb,
         model_mb=model_mb,
+        intra_list_similarity=similarity / count,
+        details=details,
     )
 
 

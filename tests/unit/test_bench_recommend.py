@@ -13,17 +13,20 @@ import numpy as np
 import pytest
 
 from bench import __main__ as bench_main
-from bench.recommend import BASELINES, measure
+from bench.recommend import BASELINES, RANKERS, measure, product_ranker
 from bench.recommend_eval import (
     LIKED,
     PopularityRanker,
     RankerBroke,
+    content_vectors,
     evaluate,
     hit_at_k,
+    intra_list_similarity,
     ndcg_at_k,
     recall_at_k,
     split,
 )
+from bench.recommend_product import ProductRanker
 from bench.recommend_world import Ratings, TitleFeatures, World, make_world
 
 TINY = {"titles": 300, "members": 200, "ratings_per_member": 30}
@@ -109,8 +112,8 @@ def test_the_split_holds_out_only_liked_titles_and_trains_on_the_rest(world: Wor
 
 
 def test_every_metric_is_in_0_1_and_the_baselines_rank_as_they_must(figures: dict[str, Any]):
-    for name in ("popularity", "random", "item-knn"):
-        for metric in ("hr@10", "ndcg@10", "recall@10", "coverage@10"):
+    for name in ("popularity", "random", "item-knn", "product"):
+        for metric in ("hr@10", "ndcg@10", "recall@10", "coverage@10", "intra_list_similarity@10"):
             assert 0.0 <= figures[f"{name}_{metric}"] <= 1.0, (name, metric)
         assert figures[f"{name}_p99_ms"] >= figures[f"{name}_p50_ms"] >= 0
         assert figures[f"{name}_build_s"] >= 0
@@ -122,6 +125,51 @@ def test_every_metric_is_in_0_1_and_the_baselines_rank_as_they_must(figures: dic
     assert figures["eval_members"] > 100
     assert "latent" in figures["method"]
     assert figures["world_variance_share_latent"] > 0.45
+
+
+def test_the_product_ranker_runs_after_the_baselines_and_learns_something(
+    figures: dict[str, Any],
+):
+    assert (*BASELINES, product_ranker) == RANKERS
+    assert figures["product_ndcg@10"] > figures["random_ndcg@10"]
+    assert figures["product_hr@10"] > figures["random_hr@10"]
+    assert isinstance(figures["product_beats_every_baseline"], bool)
+    assert "item-knn_beats_every_baseline" not in figures
+    for part in ("knn_build_s", "pool_build_s", "align_s"):
+        assert figures[f"product_{part}"] >= 0
+
+
+def test_the_product_ranker_asks_with_the_members_training_ratings(world: World):
+    data = split(world.ratings, seed=3)
+    ranker = ProductRanker()
+    ranker.fit(data.train, world.features)
+    member = int(data.members[0])
+    profile = ranker.profile_of(member)
+    titles = data.train.titles_of(member).tolist()
+    assert set(profile.ratings) == {world.features.ids[t] for t in titles}
+    assert [profile.ratings[world.features.ids[t]] for t in titles] == (
+        data.train.scores_of(member).astype(float).tolist()
+    )
+    ranked = ranker.rank(member, 10)
+    assert len(ranked) == len(set(ranked)) == 10
+    assert not set(ranked) & set(titles)
+    assert len(ranker.rank(member, 3)) == 3
+
+
+def test_intra_list_similarity_on_a_hand_example():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert intra_list_similarity([0, 1], vectors) == pytest.approx(1.0)
+    assert intra_list_similarity([0, 2], vectors) == pytest.approx(0.0)
+    # Pairs (0,1) = 1, (0,2) = 0, (1,2) = 0.
+    assert intra_list_similarity([0, 1, 2], vectors) == pytest.approx(1 / 3)
+    assert intra_list_similarity([0], vectors) == 0.0
+
+
+def test_content_vectors_are_unit_genre_and_tag_bags(world: World):
+    vectors = content_vectors(world.features)
+    norms = np.linalg.norm(vectors, axis=1)
+    has_any = (world.features.genres.sum(axis=1) + world.features.tags.sum(axis=1)) > 0
+    assert np.allclose(norms[has_any], 1.0)
 
 
 def test_the_quality_figures_are_the_same_for_the_same_seed(figures: dict[str, Any]):

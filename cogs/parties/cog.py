@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotInteraction, WatchClubBot
+from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.parties.follow import parse_offset
 from bot.parties.follows import FollowStarted
@@ -17,6 +18,7 @@ from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleReques
 from bot.parties.rules import MAX_LINK
 from bot.parties.service import PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
+from cogs.forms import submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (
     follow_embed,
@@ -27,10 +29,12 @@ from cogs.parties.embeds import (
 )
 from cogs.parties.planning import TITLE_MAX, TitleFacts, facts_of, offer_plan
 from cogs.parties.views import (
+    CHANGE_FORM,
     CalendarButton,
     DraftButton,
     RsvpButton,
     ZonePicker,
+    answer_change_form,
     manages_events,
     preview_view,
 )
@@ -111,6 +115,17 @@ class WatchPartyCommands(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: BotInteraction) -> None:
+        """Answer a preview's Change form by custom_id (see cogs/forms)."""
+        change = submitted_form(interaction, CHANGE_FORM)
+        if change is None:
+            return
+        try:
+            await answer_change_form(interaction, int(change[1]))
+        except Exception as error:  # every error is reported to the member, privately
+            await reply_with_error(interaction, error)
 
     # -- schedule ---------------------------------------------------------------------------
 

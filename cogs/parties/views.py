@@ -19,6 +19,7 @@ from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
 from bot.parties.models import MoveRequest, PlannedMove, PlannedParty, Rsvp
 from bot.timezones import suggest_timezones
+from cogs.forms import form_values
 from cogs.parties.embeds import (
     move_preview_embed,
     moved_embed,
@@ -163,7 +164,14 @@ class DraftButton(
         )
 
 
+CHANGE_FORM = re.compile(r"^party:draft:(\d{1,18}):modal$")
+WHEN_FIELD, EPISODES_FIELD, NOTE_FIELD = "when", "episodes", "note"
+
+
 class ChangeModal(discord.ui.Modal, title="Change the plan"):
+    """The Change form of a preview. Its answer is handled by `answer_change_form`, called
+    from the cog's listener by custom_id (see cogs/forms), so it still works after a restart."""
+
     def __init__(
         self,
         draft_id: int,
@@ -173,39 +181,57 @@ class ChangeModal(discord.ui.Modal, title="Change the plan"):
         *,
         new_party: bool = True,
     ) -> None:
-        # Not persistent (discord.py cannot make a modal so): a form left open expires.
         super().__init__(timeout=MODAL_TIMEOUT, custom_id=f"party:draft:{draft_id}:modal")
         self.draft_id = draft_id
-        self.when: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
-            label="When", default=when[:MAX_WHEN], max_length=MAX_WHEN, placeholder="fri 8pm"
-        )
-        self.episodes: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
-            label="Episodes", default=episodes, required=False, max_length=20, placeholder="5-6"
-        )
-        self.note: discord.ui.TextInput[ChangeModal] = discord.ui.TextInput(
-            label="Note",
-            default=note,
-            required=False,
-            max_length=500,
-            style=discord.TextStyle.paragraph,
-        )
-        self.new_party = new_party
-        for item in (self.when, self.episodes, self.note) if new_party else (self.when,):
-            self.add_item(item)
+        fields = [
+            discord.ui.TextInput[ChangeModal](
+                label="When",
+                custom_id=WHEN_FIELD,
+                default=when[:MAX_WHEN],
+                max_length=MAX_WHEN,
+                placeholder="fri 8pm",
+            )
+        ]
+        if new_party:  # a reschedule moves the time only
+            fields.append(
+                discord.ui.TextInput[ChangeModal](
+                    label="Episodes",
+                    custom_id=EPISODES_FIELD,
+                    default=episodes,
+                    required=False,
+                    max_length=20,
+                    placeholder="5-6",
+                )
+            )
+            fields.append(
+                discord.ui.TextInput[ChangeModal](
+                    label="Note",
+                    custom_id=NOTE_FIELD,
+                    default=note,
+                    required=False,
+                    max_length=500,
+                    style=discord.TextStyle.paragraph,
+                )
+            )
+        for field in fields:
+            self.add_item(field)
 
     async def on_submit(self, interaction: BotInteraction) -> None:  # type: ignore[override]
-        parties = interaction.client.services.parties
-        changes: dict[str, object] = {"when": self.when.value}
-        if self.new_party:
-            changes["episodes"] = self.episodes.value.strip() or None
-            changes["note"] = self.note.value.strip() or None
-        draft, planned = await parties.revise(
-            self.draft_id, interaction.user.id, guild_id=_guild(interaction), **changes
-        )
-        await _show_preview(interaction, draft.id, planned)
+        """Answered by the cog's listener, which also answers forms sent before a restart."""
 
-    async def on_error(self, interaction: BotInteraction, error: Exception) -> None:  # type: ignore[override]
-        await reply_with_error(interaction, error)
+
+async def answer_change_form(interaction: BotInteraction, draft_id: int) -> None:
+    """The plan revised from the Change form, previewed again in place."""
+    values = form_values(interaction)
+    changes: dict[str, object] = {"when": values.get(WHEN_FIELD, "")}
+    if EPISODES_FIELD in values:  # the form of a new party, not of a reschedule
+        changes["episodes"] = values[EPISODES_FIELD].strip() or None
+        changes["note"] = values.get(NOTE_FIELD, "").strip() or None
+    parties = interaction.client.services.parties
+    draft, planned = await parties.revise(
+        draft_id, interaction.user.id, guild_id=_guild(interaction), **changes
+    )
+    await _show_preview(interaction, draft.id, planned)
 
 
 class ZonePicker(

@@ -39,6 +39,7 @@ from bot.polls.rules import (
     read_ranking,
 )
 from bot.polls.service import PollService
+from cogs.forms import form_values, submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.planning import TitleFacts, facts_of, offer_plan
 from cogs.polls.embeds import list_embed, receipt_text, stats_embed, voters_embed
@@ -49,7 +50,6 @@ from cogs.polls.views import (
     RANKING_FIELD,
     WHEN_FIELD,
     WHERE_FIELD,
-    form_values,
     guild_id_of,
 )
 from cogs.replies import send_private, within_deadline
@@ -545,13 +545,9 @@ class PollCommands(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: BotInteraction) -> None:
-        """Answer the ranking and watch-party forms, by custom_id (see cogs/polls/views)."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        data: dict[str, object] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        rank = RANK_FORM.match(custom_id)
-        party = PARTY_FORM.match(custom_id)
+        """Answer the ranking and watch-party forms, by custom_id (see cogs/forms)."""
+        rank = submitted_form(interaction, RANK_FORM)
+        party = submitted_form(interaction, PARTY_FORM)
         if rank is None and party is None:
             return
         try:

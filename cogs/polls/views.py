@@ -178,18 +178,4 @@ class PartyForm(discord.ui.Modal):
         """Answered by the cog's listener, which also answers forms sent before a restart."""
 
 
-def form_values(interaction: discord.Interaction) -> dict[str, str]:
-    """The text fields of a submitted form, by custom_id."""
-    values: dict[str, str] = {}
-    data: Any = interaction.data or {}
-    for row in data.get("components", []):
-        # An action row holds its inputs in "components"; a label holds one in "component".
-        inner = row.get("components") or [row.get("component") or {}]
-        for component in inner:
-            custom_id = component.get("custom_id")
-            if isinstance(custom_id, str):
-                values[custom_id] = str(component.get("value") or "")
-    return values
-
-
 DYNAMIC_ITEMS = (VoteButton, RankButton, HandoffButton)

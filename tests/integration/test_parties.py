@@ -287,6 +287,37 @@ async def test_a_planned_party_is_previewed_confirmed_announced_and_mirrored(
     assert datetime.fromisoformat(event["scheduled_start_time"]) == FRI_8PM
 
 
+async def test_a_change_form_opened_before_a_restart_is_answered_after_it(
+    settings: Settings, sandbox: Sandbox, club: Any, clock: PacedClock
+):
+    mina, general = club.member("mina"), club.channel("general")
+    async with open_resources(settings, clock=clock) as resources:
+        first = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(first, sandbox):
+            await sandbox.wait_synced()
+            await set_zone(sandbox, mina, general, "Asia/Seoul")
+            preview = await schedule(sandbox, mina, general, title=TITLE, when="fri 8pm")
+            [_, change] = custom_ids(preview.components)
+            opened = await sandbox.click(member=mina, message=preview.message, custom_id=change)
+            assert opened.modal is not None
+            shown = modal_fields(opened.modal)
+
+    async with open_resources(settings, clock=clock) as resources:
+        second = create_bot(settings, resources, sync_mode=SyncMode.AUTO)
+        async with start_client(second, sandbox):
+            revised = await sandbox.submit_modal(
+                member=mina,
+                custom_id=opened.modal["custom_id"],
+                values={
+                    shown["When"]["custom_id"]: "sat 9pm",
+                    shown["Episodes"]["custom_id"]: "",
+                    shown["Note"]["custom_id"]: "",
+                },
+            )
+            assert "error" not in (revised.content or "").casefold()
+            await eventually(lambda: f"<t:{ts(SAT_9PM)}:F>" in str(preview.message.embeds))
+
+
 async def test_change_opens_the_plan_in_a_modal_and_previews_the_new_time(
     bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
 ):

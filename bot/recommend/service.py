@@ -41,6 +41,7 @@ __all__ = [
     "Answer",
     "RecommendService",
     "build_recommender",
+    "catalog_recommender",
     "server_profile",
     "server_signals",
 ]
@@ -72,6 +73,11 @@ def build_recommender(titles: Sequence[Title], ratings: Sequence[RatingTriple]) 
         )
         model = fit_item_knn(aggregate)
     return Recommender.create(pool, model)
+
+
+def catalog_recommender(titles: Sequence[Title]) -> Recommender:
+    """Blocking: the pool of `titles` with no model (content, mood, server and popularity)."""
+    return Recommender.create(CandidatePool.build(titles))
 
 
 def server_signals(aggregates: Sequence[TitleAggregate]) -> ServerSignals:
@@ -124,6 +130,7 @@ class RecommendService:
         self._built_revision: int | None = None  # the revision the current model was built at
         self._last_started: float | None = None  # monotonic seconds
         self._building: asyncio.Task[None] | None = None
+        self._fallback_recommender: Recommender | None = None
         self.builds = 0  # finished builds, for tests and /about-style reports
 
     @property
@@ -186,10 +193,11 @@ class RecommendService:
         )
 
     async def _fallback(self) -> Recommender:
-        """Before the first build: the catalog alone, no model, built once off the loop."""
-        if self._current is None:
-            self._current = await asyncio.to_thread(self._build, self._catalog, ())
-        return self._current
+        """Before the first build finished: the catalog alone with no model (a small pool,
+        ~30 ms for the bundled catalog), built once off the loop. The real build goes on."""
+        if self._fallback_recommender is None:
+            self._fallback_recommender = await asyncio.to_thread(catalog_recommender, self._catalog)
+        return self._current or self._fallback_recommender
 
     async def recommend(self, guild_id: int, member_id: int, request: Request) -> Answer:
         """Picks for the member (or, with `Audience.SERVER`, for the server) from the current

@@ -190,3 +190,22 @@ async def test_a_pick_starts_a_versus_poll_and_opens_the_party_form(
     )
     assert form.modal is not None
     assert form.modal["custom_id"] == f"rec:pf:{first}"
+    fields = {
+        field.get("label") or item.get("label"): field["custom_id"]
+        for item in form.modal["components"]
+        for field in item.get("components") or [item.get("component")]
+        if field and field.get("type") == 4
+    }
+    await sandbox.slash("timezone", member=mina, channel=general, options={"zone": "Asia/Seoul"})
+    preview = await sandbox.submit_modal(
+        member=mina,
+        custom_id=form.modal["custom_id"],
+        values={fields["When"]: "tomorrow 9pm", fields["Where (a link, optional)"]: ""},
+    )
+    assert preview.ephemeral
+    assert preview.message is not None, preview.content
+    [plan] = preview.embeds
+    title = bot.services.recommend.title(first)
+    assert title is not None
+    assert title.display_name[:40] in plan["title"]
+    assert [c.rsplit(":", 1)[1] for c in preview.message.custom_ids()] == ["confirm", "change"]

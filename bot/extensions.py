@@ -12,4 +12,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.parties",
     "cogs.polls",
     "cogs.taste",
+    "cogs.recommend",
 )

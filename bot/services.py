@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from bot import maintenance, scheduled_messages
 from bot.about.service import AboutService
+from bot.clock import to_unix
 from bot.config import Settings
 from bot.guilds.repository import GuildSettingsRepository
 from bot.guilds.service import GuildSettingsService
 from bot.members.repository import MemberSettingsRepository
 from bot.members.service import MemberSettingsService
 from bot.metadata.catalog import Catalog
+from bot.metadata.models import Title
 from bot.metadata.registry import build_providers
 from bot.metadata.repository import TitleCacheRepository
 from bot.metadata.service import TitleService
@@ -32,6 +34,7 @@ from bot.polls.brackets import BracketService
 from bot.polls.repository import PollRepository
 from bot.polls.service import PollService
 from bot.rate_limit import RateLimiter
+from bot.recommend.service import RecommendService
 from bot.resources import Resources
 from bot.taste.repository import TasteRepository
 from bot.taste.service import TasteService
@@ -52,6 +55,7 @@ class Services:
     polls: PollService
     brackets: BracketService
     taste: TasteService
+    recommend: RecommendService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -66,6 +70,7 @@ class Services:
         self.polls.start()
         self.brackets.register_timers(self.timers)
         await self.maintenance.install(self.timers)
+        await self.recommend.start()
 
     async def start_delivery(self) -> None:
         """Start firing timers and sending messages: after every handler is registered."""
@@ -84,8 +89,9 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     db, clock = resources.db, resources.clock
     guild_settings = GuildSettingsRepository(db)
     catalog = Catalog.bundled()
+    title_cache = TitleCacheRepository(db)
     titles = TitleService(
-        TitleCacheRepository(db),
+        title_cache,
         catalog,
         build_providers(settings, resources.providers, clock),
         clock,
@@ -126,6 +132,12 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     brackets = BracketService(
         db, poll_repository, polls, timers, resources.charts, clock, on_queued=outbox.notify
     )
+    taste = TasteService(TasteRepository(db), clock)
+
+    async def cached_titles() -> list[Title]:
+        return await title_cache.all_titles(now=to_unix(clock.now()))
+
+    recommend = RecommendService(taste, tuple(catalog), cached_titles, clock, resources.tasks)
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
         guild_settings=guild_settings_service,
@@ -144,7 +156,8 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         ),
         polls=polls,
         brackets=brackets,
-        taste=TasteService(TasteRepository(db), clock),
+        taste=taste,
+        recommend=recommend,
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

@@ -114,6 +114,7 @@ async def test_sync_command_forces_a_sync(sandbox: Sandbox, tmp_path: Path):
         "notinterested",
         "watchlist",
         "privacy",
+        "recommend",
     }
     assert sandbox.identify_count == 0  # REST only: no gateway session is spent
 

@@ -23,6 +23,7 @@ EXPECTED_COMMANDS = {
     "notinterested",
     "watchlist",
     "privacy",
+    "recommend",
 }
 
 

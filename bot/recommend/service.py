@@ -1,0 +1,246 @@
+"""`/recommend`'s service: keeps a current `Recommender` and answers requests from it.
+
+The model (item-kNN over every rating the bot holds) and the candidate pool (the catalog plus
+the cached titles) are built in a worker thread, off the event loop, and swapped in whole. A
+rebuild starts when the ratings changed (`TasteService.revision`) since the last build, at most
+once every `min_interval` seconds; it is checked on every request and by a slow background
+loop. A request never waits for a rebuild: it reads whichever `Recommender` is current, and
+before the first model exists that is the catalog's pool with no model (content, mood, server
+signals and popularity only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from bot.background import BackgroundTasks
+from bot.clock import Clock
+from bot.errors import UserFacingError
+from bot.metadata.models import Title
+from bot.recommend.knn import ItemKnn, RatingAggregate, fit_item_knn
+from bot.recommend.ranking import (
+    MIDPOINT,
+    Audience,
+    CandidatePool,
+    MemberProfile,
+    Recommendations,
+    Recommender,
+    Request,
+    ServerSignals,
+)
+from bot.taste.models import RatingTriple, TitleAggregate
+from bot.taste.service import TasteService
+
+__all__ = [
+    "DEFAULT_MIN_INTERVAL",
+    "Answer",
+    "RecommendService",
+    "build_recommender",
+    "catalog_recommender",
+    "server_profile",
+    "server_signals",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MIN_INTERVAL: Final = 60.0  # seconds between the starts of two rebuilds, at least
+
+TitleSource = Callable[[], Awaitable[Sequence[Title]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one `/recommend` found, and whether the member had told the bot anything yet."""
+
+    recommendations: Recommendations
+    audience: Audience
+    has_ratings: bool  # False: a cold start; the reply invites `/rate`
+    model_ready: bool  # False: the first model was still being built
+
+
+def build_recommender(titles: Sequence[Title], ratings: Sequence[RatingTriple]) -> Recommender:
+    """Blocking and CPU-bound: the pool and the item-kNN model. Run it in a worker thread."""
+    pool = CandidatePool.build(titles)
+    model: ItemKnn | None = None
+    if ratings:
+        aggregate = RatingAggregate.from_ratings(
+            (r.member_key, r.title_id, r.score) for r in ratings
+        )
+        model = fit_item_knn(aggregate)
+    return Recommender.create(pool, model)
+
+
+def catalog_recommender(titles: Sequence[Title]) -> Recommender:
+    """Blocking: the pool of `titles` with no model (content, mood, server and popularity)."""
+    return Recommender.create(CandidatePool.build(titles))
+
+
+def server_signals(aggregates: Sequence[TitleAggregate]) -> ServerSignals:
+    """This server's counts per title: how many rated it (when they liked it on average) and
+    how many have it on their watchlist. Poll wins and parties are not counted yet."""
+    ratings: dict[str, float] = {}
+    watchlists: dict[str, float] = {}
+    for row in aggregates:
+        mean = row.mean_score
+        if mean is not None and mean > MIDPOINT:
+            ratings[row.title.id] = float(row.ratings)
+        if row.watchlisted:
+            watchlists[row.title.id] = float(row.watchlisted)
+    return ServerSignals(ratings=MappingProxyType(ratings), watchlists=MappingProxyType(watchlists))
+
+
+def server_profile(aggregates: Sequence[TitleAggregate]) -> MemberProfile:
+    """`for: server`: the server as one member, its mean scores as its ratings; what the server
+    watched or rated is not recommended again."""
+    ratings = {row.title.id: mean for row in aggregates if (mean := row.mean_score) is not None}
+    return MemberProfile(
+        ratings=MappingProxyType(ratings),
+        watched=frozenset(row.title.id for row in aggregates if row.watched),
+        watchlist=frozenset(row.title.id for row in aggregates if row.watchlisted),
+    )
+
+
+class RecommendService:
+    def __init__(
+        self,
+        taste: TasteService,
+        catalog: Sequence[Title],
+        cached_titles: TitleSource,
+        clock: Clock,
+        tasks: BackgroundTasks,
+        *,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        build: Callable[[Sequence[Title], Sequence[RatingTriple]], Recommender] = (
+            build_recommender
+        ),
+    ) -> None:
+        self._taste = taste
+        self._catalog = tuple(catalog)
+        self._cached_titles = cached_titles
+        self._clock = clock
+        self._tasks = tasks
+        self._min_interval = min_interval
+        self._build = build
+        self._current: Recommender | None = None
+        self._built_revision: int | None = None  # the revision the current model was built at
+        self._last_started: float | None = None  # monotonic seconds
+        self._building: asyncio.Task[None] | None = None
+        self._fallback_recommender: Recommender | None = None
+        self.builds = 0  # finished builds, for tests and /about-style reports
+
+    @property
+    def model_ready(self) -> bool:
+        return self._built_revision is not None
+
+    @property
+    def current(self) -> Recommender | None:
+        return self._current
+
+    @property
+    def building(self) -> bool:
+        return self._building is not None and not self._building.done()
+
+    async def start(self) -> None:
+        """Start the first build in the background and the loop that keeps it fresh."""
+        self.refresh()
+        self._tasks.spawn(self._keep_fresh(), name="recommend:refresh", forever=True)
+
+    async def wait_built(self) -> None:
+        """Wait for a running build (tests, the demo); requests never call this."""
+        task = self._building
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+
+    def stale(self) -> bool:
+        return self._built_revision != self._taste.revision
+
+    def refresh(self) -> bool:
+        """Start a rebuild when the ratings changed since the last one and the last started at
+        least `min_interval` ago. Never waits; returns whether a build started."""
+        if self.building or not self.stale():
+            return False
+        now = self._clock.monotonic()
+        if self._last_started is not None and now - self._last_started < self._min_interval:
+            return False
+        self._last_started = now
+        self._building = self._tasks.spawn(self._rebuild(), name="recommend:rebuild")
+        return self._building is not None
+
+    async def _keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(self._min_interval)
+            self.refresh()
+
+    async def _rebuild(self) -> None:
+        revision = self._taste.revision
+        try:
+            ratings = await self._taste.rating_triples()
+            titles = [*self._catalog, *await self._cached_titles()]
+            recommender = await asyncio.to_thread(self._build, titles, ratings)
+        except Exception:
+            log.exception("Rebuilding the recommendation model failed; keeping the last one")
+            return
+        self._current = recommender
+        self._built_revision = revision
+        self.builds += 1
+        log.info(
+            "Recommendation model built: %d titles, %d ratings", len(recommender.pool), len(ratings)
+        )
+
+    async def _fallback(self) -> Recommender:
+        """Before the first build finished: the catalog alone with no model (a small pool,
+        ~30 ms for the bundled catalog), built once off the loop. The real build goes on."""
+        if self._fallback_recommender is None:
+            self._fallback_recommender = await asyncio.to_thread(catalog_recommender, self._catalog)
+        return self._current or self._fallback_recommender
+
+    async def recommend(self, guild_id: int, member_id: int, request: Request) -> Answer:
+        """Picks for the member (or, with `Audience.SERVER`, for the server) from the current
+        model; starts a rebuild in the background when the ratings changed."""
+        self.refresh()
+        model_ready = self.model_ready
+        recommender = self._current or await self._fallback()
+        aggregates = await self._taste.server_titles(guild_id)
+        signals = server_signals(aggregates)
+        if request.audience is Audience.SERVER:
+            profile = server_profile(aggregates)
+        else:
+            profile = await self.member_profile(guild_id, member_id)
+        if request.like is not None and not recommender.pool.rows_of(request.like):
+            raise UserFacingError(
+                "I don't know that title well enough to start from it yet. Pick another one "
+                "from the suggestions, or leave `like` out."
+            )
+        result = await asyncio.to_thread(recommender.recommend, profile, request, signals)
+        return Answer(
+            recommendations=result,
+            audience=request.audience,
+            has_ratings=bool(profile.ratings),
+            model_ready=model_ready,
+        )
+
+    async def member_profile(self, guild_id: int, member_id: int) -> MemberProfile:
+        taste = self._taste
+        ratings = await taste.ratings(guild_id, member_id)
+        watched = await taste.watched_titles(guild_id, member_id)
+        watchlist = await taste.watchlist(guild_id, member_id)
+        not_interested = await taste.not_interested_titles(guild_id, member_id)
+        return MemberProfile(
+            ratings=MappingProxyType({r.title.id: float(r.score) for r in ratings}),
+            watched=frozenset(w.title.id for w in watched),
+            watchlist=frozenset(e.title.id for e in watchlist),
+            not_interested=frozenset(n.title.id for n in not_interested),
+        )
+
+    def title(self, title_id: str) -> Title | None:
+        """A title of the current pool, by any id it is known by."""
+        recommender = self._current
+        if recommender is None:
+            return next((t for t in self._catalog if title_id in (t.id, *t.same_as)), None)
+        rows = recommender.pool.rows_of(title_id)
+        return recommender.pool.titles[rows[0]] if rows else None

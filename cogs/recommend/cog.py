@@ -1,0 +1,216 @@
+"""/recommend: what to watch next, for the member or for the whole server, each pick with the
+reason that put it there. For the member the answer is private (it reads their ratings); for
+the server it is public, for everyone to act on.
+
+The picks come from `RecommendService`, which answers from the last model built and never
+waits for a rebuild. The menu under the picks leads to the actions (see views.py).
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BotInteraction, WatchClubBot
+from bot.error_handler import reply_with_error
+from bot.errors import UserFacingError
+from bot.parties.models import PlaceKind, ScheduleRequest
+from bot.parties.rules import MAX_LINK
+from bot.recommend.ranking import Audience, Length, MediumFilter, Mood, Request, StatusFilter
+from bot.recommend.service import RecommendService
+from cogs.help_sections import help_section
+from cogs.parties.planning import TitleFacts, facts_of, offer_plan
+from cogs.polls.views import WHEN_FIELD, WHERE_FIELD, form_values
+from cogs.recommend.embeds import NOTHING_TEXT, recommendations_embed
+from cogs.recommend.views import DYNAMIC_ITEMS, PARTY_FORM, guild_id_of, picks_view
+from cogs.replies import send, send_private, within_deadline
+from cogs.title_options import is_title_id, title_choices
+
+TITLE_MAX = 100
+
+MEDIUM_CHOICES = [
+    app_commands.Choice(name="Anime", value=MediumFilter.ANIME.value),
+    app_commands.Choice(name="K-drama", value=MediumFilter.KDRAMA.value),
+    app_commands.Choice(name="Any", value=MediumFilter.ANY.value),
+]
+MOOD_CHOICES = [
+    app_commands.Choice(name="Slow-burn", value=Mood.SLOW_BURN.value),
+    app_commands.Choice(name="Fantasy", value=Mood.FANTASY.value),
+    app_commands.Choice(name="Both", value=Mood.BOTH.value),
+    app_commands.Choice(name="Balanced", value=Mood.BALANCED.value),
+]
+LENGTH_CHOICES = [
+    app_commands.Choice(name="Short (13 episodes or fewer)", value=Length.SHORT.value),
+    app_commands.Choice(name="Standard (14 to 26 episodes)", value=Length.STANDARD.value),
+    app_commands.Choice(name="Long (more than 26 episodes)", value=Length.LONG.value),
+    app_commands.Choice(name="Any", value=Length.ANY.value),
+]
+STATUS_CHOICES = [
+    app_commands.Choice(name="Airing", value=StatusFilter.AIRING.value),
+    app_commands.Choice(name="Finished", value=StatusFilter.FINISHED.value),
+    app_commands.Choice(name="Any", value=StatusFilter.ANY.value),
+]
+FOR_CHOICES = [
+    app_commands.Choice(name="Me", value=Audience.MEMBER.value),
+    app_commands.Choice(name="The server", value=Audience.SERVER.value),
+]
+DEFAULT_COUNT = 5
+
+
+def like_id(typed: str | None) -> str | None:
+    if typed is None:
+        return None
+    text = typed.strip()
+    if not is_title_id(text):
+        raise UserFacingError(
+            "For `like`, pick a title from the suggestions as you type (type part of its "
+            "name and choose the one you mean)."
+        )
+    return text
+
+
+class RecommendCommands(commands.Cog):
+    def __init__(self, bot: WatchClubBot) -> None:
+        self.bot = bot
+        self.recommender: RecommendService = bot.services.recommend
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    @app_commands.command(
+        name="recommend",
+        description="What to watch next, with the reason for each pick",
+        extras=help_section("find"),
+    )
+    @app_commands.describe(
+        medium="Anime, K-drama or any (default any)",
+        mood="A target on the story compass (default: none)",
+        like="A title to start from: pick one of the suggestions",
+        length="Short, standard or long (default any)",
+        status="Airing, finished or any (default any)",
+        audience="For you (private), or what the whole server would enjoy next (public)",
+        count="How many picks, 1 to 10 (default 5)",
+    )
+    @app_commands.rename(audience="for")
+    @app_commands.choices(
+        medium=MEDIUM_CHOICES,
+        mood=MOOD_CHOICES,
+        length=LENGTH_CHOICES,
+        status=STATUS_CHOICES,
+        audience=FOR_CHOICES,
+    )
+    @app_commands.guild_only()
+    async def recommend(
+        self,
+        interaction: BotInteraction,
+        medium: str | None = None,
+        mood: str | None = None,
+        like: app_commands.Range[str, 1, TITLE_MAX] | None = None,
+        length: str | None = None,
+        status: str | None = None,
+        audience: str | None = None,
+        count: app_commands.Range[int, 1, 10] = DEFAULT_COUNT,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        try:
+            request = Request(
+                medium=MediumFilter(medium or MediumFilter.ANY),
+                mood=None if mood is None else Mood(mood),
+                like=like_id(like),
+                length=Length(length or Length.ANY),
+                status=StatusFilter(status or StatusFilter.ANY),
+                audience=Audience(audience or Audience.MEMBER),
+                count=count,
+            )
+        except ValueError:
+            raise UserFacingError(
+                "Pick the options from their lists; `count` is a number from 1 to 10."
+            ) from None
+        private = request.audience is Audience.MEMBER
+        answer = await within_deadline(
+            interaction,
+            self.recommender.recommend(guild_id, interaction.user.id, request),
+            ephemeral=private,
+        )
+        picks = answer.recommendations.picks
+        if not picks:
+            raise UserFacingError(NOTHING_TEXT)
+        embed = recommendations_embed(answer)
+        view = picks_view(picks)
+        if private:
+            await send_private(interaction, embed=embed, view=view)
+        else:
+            await send(interaction, embed=embed, view=view)
+
+    @recommend.autocomplete("like")
+    async def like_autocomplete(
+        self, interaction: BotInteraction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return title_choices(self.bot.services.titles, current)
+
+    # -- the watch-party form ---------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: BotInteraction) -> None:
+        """Answer the watch-party form of a recommended title, by custom_id."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, object] = dict(interaction.data or {})
+        found = PARTY_FORM.match(str(data.get("custom_id", "")))
+        if found is None:
+            return
+        try:
+            await self._plan_party(interaction, found[1])
+        except Exception as error:  # every error is reported to the member, privately
+            await reply_with_error(interaction, error)
+
+    async def _plan_party(self, interaction: BotInteraction, title_id: str) -> None:
+        guild_id = guild_id_of(interaction)
+        if interaction.channel_id is None:
+            raise app_commands.NoPrivateMessage()
+        values = form_values(interaction)
+        when = values.get(WHEN_FIELD, "").strip()
+        if not when:
+            raise UserFacingError("Say when, e.g. `fri 8pm` or `tomorrow 21:00`.")
+        where = values.get(WHERE_FIELD, "").strip() or None
+        if where is not None and (
+            len(where) > MAX_LINK or not where.startswith(("https://", "http://")) or " " in where
+        ):
+            raise UserFacingError(
+                f"`Where` takes a link starting with https:// of at most {MAX_LINK} characters; "
+                "for a voice channel use `/watchparty schedule`."
+            )
+        facts = await within_deadline(interaction, self._facts(title_id), ephemeral=True)
+        services = self.bot.services
+        settings = await services.guild_settings.get(guild_id)
+        zone = await services.member_settings.effective_timezone(interaction.user.id, guild_id)
+        request = ScheduleRequest(
+            guild_id=guild_id,
+            channel_id=settings.announcement_channel_id or interaction.channel_id,
+            host_id=interaction.user.id,
+            title_name=facts.name,
+            when=when,
+            zone=zone.zone or "",
+            title_id=facts.title_id,
+            last_episode=facts.last_episode,
+            runtime_minutes=facts.runtime_minutes,
+            place_kind=PlaceKind.LINK if where else PlaceKind.NONE,
+            place=where,
+            note="Picked from /recommend.",
+            cover_url=facts.cover_url,
+            compass_line=facts.compass_line,
+        )
+        await offer_plan(interaction, services.parties, request, zone_known=zone.zone is not None)
+
+    async def _facts(self, title_id: str) -> TitleFacts:
+        known = self.recommender.title(title_id)
+        if known is not None:
+            return facts_of(known)
+        try:
+            return facts_of((await self.bot.services.titles.lookup(title_id)).title)
+        except UserFacingError:
+            return TitleFacts(title_id, title_id=title_id)

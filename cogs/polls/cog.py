@@ -15,8 +15,6 @@ from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.metadata.aliases import alias_key, expand_alias
 from bot.metadata.models import Medium, Title
-from bot.parties.models import PlaceKind, ScheduleRequest
-from bot.parties.rules import MAX_LINK
 from bot.polls.brackets import round_name
 from bot.polls.cards import card_of
 from bot.polls.message import results_embed
@@ -41,15 +39,13 @@ from bot.polls.rules import (
 from bot.polls.service import PollService
 from cogs.forms import form_values, submitted_form
 from cogs.help_sections import help_section
-from cogs.parties.planning import TitleFacts, facts_of, offer_plan
+from cogs.parties.planning import TitleFacts, facts_of, plan_from_form
 from cogs.polls.embeds import list_embed, receipt_text, stats_embed, voters_embed
 from cogs.polls.views import (
     DYNAMIC_ITEMS,
     PARTY_FORM,
     RANK_FORM,
     RANKING_FIELD,
-    WHEN_FIELD,
-    WHERE_FIELD,
     guild_id_of,
 )
 from cogs.replies import send_private, within_deadline
@@ -567,48 +563,18 @@ class PollCommands(commands.Cog):
 
     async def _handoff(self, interaction: BotInteraction, poll_id: int, option: int) -> None:
         """A poll's winner into the watch-party flow: the same private preview and Confirm."""
-        guild_id = guild_id_of(interaction)
-        poll = await self.polls.get(guild_id, poll_id)
+        poll = await self.polls.get(guild_id_of(interaction), poll_id)
         if option >= len(poll.options):
             raise UserFacingError(f"Poll #{poll.id} has no option {option + 1}.")
-        values = form_values(interaction)
-        when = values.get(WHEN_FIELD, "").strip()
-        if not when:
-            raise UserFacingError("Say when, e.g. `fri 8pm` or `tomorrow 21:00`.")
-        where = values.get(WHERE_FIELD, "").strip() or None
-        if where is not None and (
-            len(where) > MAX_LINK or not where.startswith(("https://", "http://")) or " " in where
-        ):
-            raise UserFacingError(
-                f"`Where` takes a link starting with https:// of at most {MAX_LINK} characters; "
-                "for a voice channel use `/watchparty schedule`."
-            )
         chosen = poll.options[option]
         facts = TitleFacts(chosen.label)
         if chosen.card is not None:
             facts = await within_deadline(
                 interaction, self._facts(chosen.card.title_id, chosen.label), ephemeral=True
             )
-        services = self.bot.services
-        settings = await services.guild_settings.get(guild_id)
-        zone = await services.member_settings.effective_timezone(interaction.user.id, guild_id)
-        request = ScheduleRequest(
-            guild_id=guild_id,
-            channel_id=settings.announcement_channel_id or _channel_id(interaction),
-            host_id=interaction.user.id,
-            title_name=facts.name,
-            when=when,
-            zone=zone.zone or "",
-            title_id=facts.title_id,
-            last_episode=facts.last_episode,
-            runtime_minutes=facts.runtime_minutes,
-            place_kind=PlaceKind.LINK if where else PlaceKind.NONE,
-            place=where,
-            note=f"Chosen by poll #{poll.id}.",
-            cover_url=facts.cover_url,
-            compass_line=facts.compass_line,
+        await plan_from_form(
+            interaction, self.bot.services, facts, note=f"Chosen by poll #{poll.id}."
         )
-        await offer_plan(interaction, services.parties, request, zone_known=zone.zone is not None)
 
     async def _facts(self, title_id: str, label: str) -> TitleFacts:
         try:

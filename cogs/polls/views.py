@@ -23,13 +23,12 @@ from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.message_text import fit
 from bot.polls.message import handoff_custom_id, rank_custom_id, vote_custom_id
+from cogs.parties.planning import PlanForm
 from cogs.polls.embeds import receipt_text
 
 RANK_FORM: Final = re.compile(r"^poll:(\d{1,18}):rankform$")
 PARTY_FORM: Final = re.compile(r"^poll:(\d{1,18}):partyform:(\d{1,2})$")
 RANKING_FIELD: Final = "ranking"
-WHEN_FIELD: Final = "when"
-WHERE_FIELD: Final = "where"
 
 
 def guild_id_of(interaction: BotInteraction) -> int:
@@ -143,39 +142,11 @@ class HandoffButton(
             if self.option >= len(poll.options):
                 raise UserFacingError(f"Poll #{poll.id} has no option {self.option + 1}.")
             label = poll.options[self.option].label
-            await interaction.response.send_modal(PartyForm(poll.id, self.option, label))
+            await interaction.response.send_modal(
+                PlanForm(f"poll:{poll.id}:partyform:{self.option}", label)
+            )
         except Exception as error:
             await reply_with_error(interaction, error)
-
-
-class PartyForm(discord.ui.Modal):
-    """When and where to watch a poll's winner. Answered by the cog's listener."""
-
-    def __init__(self, poll_id: int, option: int, label: str) -> None:
-        super().__init__(
-            title=fit(f"Watch party: {label}", 45),
-            custom_id=f"poll:{poll_id}:partyform:{option}",
-        )
-        self.add_item(
-            discord.ui.TextInput(
-                label="When",
-                custom_id=WHEN_FIELD,
-                placeholder="e.g. fri 8pm, tomorrow 21:00, 2026-12-05 20:00 KST",
-                max_length=100,
-            )
-        )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Where (a link, optional)",
-                custom_id=WHERE_FIELD,
-                placeholder="https://…",
-                required=False,
-                max_length=300,
-            )
-        )
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Answered by the cog's listener, which also answers forms sent before a restart."""
 
 
 DYNAMIC_ITEMS = (VoteButton, RankButton, HandoffButton)

@@ -8,20 +8,17 @@ waits for a rebuild. The menu under the picks leads to the actions (see views.py
 
 from __future__ import annotations
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotInteraction, WatchClubBot
 from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
-from bot.parties.models import PlaceKind, ScheduleRequest
-from bot.parties.rules import MAX_LINK
 from bot.recommend.ranking import Audience, Length, MediumFilter, Mood, Request, StatusFilter
 from bot.recommend.service import RecommendService
+from cogs.forms import submitted_form
 from cogs.help_sections import help_section
-from cogs.parties.planning import TitleFacts, facts_of, offer_plan
-from cogs.polls.views import WHEN_FIELD, WHERE_FIELD, form_values
+from cogs.parties.planning import TitleFacts, facts_of, plan_from_form
 from cogs.recommend.embeds import NOTHING_TEXT, recommendations_embed
 from cogs.recommend.views import DYNAMIC_ITEMS, PARTY_FORM, guild_id_of, picks_view
 from cogs.replies import send, send_private, within_deadline
@@ -156,11 +153,8 @@ class RecommendCommands(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: BotInteraction) -> None:
-        """Answer the watch-party form of a recommended title, by custom_id."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        data: dict[str, object] = dict(interaction.data or {})
-        found = PARTY_FORM.match(str(data.get("custom_id", "")))
+        """Answer the watch-party form of a recommended title, by custom_id (see cogs/forms)."""
+        found = submitted_form(interaction, PARTY_FORM)
         if found is None:
             return
         try:
@@ -169,42 +163,8 @@ class RecommendCommands(commands.Cog):
             await reply_with_error(interaction, error)
 
     async def _plan_party(self, interaction: BotInteraction, title_id: str) -> None:
-        guild_id = guild_id_of(interaction)
-        if interaction.channel_id is None:
-            raise app_commands.NoPrivateMessage()
-        values = form_values(interaction)
-        when = values.get(WHEN_FIELD, "").strip()
-        if not when:
-            raise UserFacingError("Say when, e.g. `fri 8pm` or `tomorrow 21:00`.")
-        where = values.get(WHERE_FIELD, "").strip() or None
-        if where is not None and (
-            len(where) > MAX_LINK or not where.startswith(("https://", "http://")) or " " in where
-        ):
-            raise UserFacingError(
-                f"`Where` takes a link starting with https:// of at most {MAX_LINK} characters; "
-                "for a voice channel use `/watchparty schedule`."
-            )
         facts = await within_deadline(interaction, self._facts(title_id), ephemeral=True)
-        services = self.bot.services
-        settings = await services.guild_settings.get(guild_id)
-        zone = await services.member_settings.effective_timezone(interaction.user.id, guild_id)
-        request = ScheduleRequest(
-            guild_id=guild_id,
-            channel_id=settings.announcement_channel_id or interaction.channel_id,
-            host_id=interaction.user.id,
-            title_name=facts.name,
-            when=when,
-            zone=zone.zone or "",
-            title_id=facts.title_id,
-            last_episode=facts.last_episode,
-            runtime_minutes=facts.runtime_minutes,
-            place_kind=PlaceKind.LINK if where else PlaceKind.NONE,
-            place=where,
-            note="Picked from /recommend.",
-            cover_url=facts.cover_url,
-            compass_line=facts.compass_line,
-        )
-        await offer_plan(interaction, services.parties, request, zone_known=zone.zone is not None)
+        await plan_from_form(interaction, self.bot.services, facts, note="Picked from /recommend.")
 
     async def _facts(self, title_id: str) -> TitleFacts:
         known = self.recommender.title(title_id)

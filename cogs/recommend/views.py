@@ -3,7 +3,7 @@
 - `PickSelect` (rec:pick): a menu of the picks (each option's value is the title id); choosing
   one answers privately with the actions for that title;
 - `ActionButton` (rec:{wl|ni|vs|wp}:{title id}): add to watchlist, not interested, start a
-  versus poll with it, schedule a watch party (opens `PartyPlanForm`, rec:pf:{title id}, which
+  versus poll with it, schedule a watch party (opens a `PlanForm`, rec:pf:{title id}, which
   the cog's listener answers by custom_id, like the polls' hand-off form).
 
 custom_ids stay within 100 characters: the longest title id is 88 ("catalog:" + 80).
@@ -22,7 +22,6 @@ from bot.clock import to_unix
 from bot.compass import read_compass
 from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
-from bot.message_text import fit
 from bot.metadata.models import Title
 from bot.polls.cards import card_of
 from bot.polls.models import OptionSpec, PollKind, PollSpec
@@ -30,7 +29,7 @@ from bot.polls.pairs import NoPair
 from bot.polls.rules import DEFAULT_DURATION
 from bot.recommend.ranking import Pick
 from bot.taste.models import TitleRef
-from cogs.polls.views import WHEN_FIELD, WHERE_FIELD
+from cogs.parties.planning import PlanForm
 from cogs.recommend.embeds import (
     CHOOSE_PLACEHOLDER,
     actions_text,
@@ -166,7 +165,7 @@ class ActionButton(
             if self.action == PARTY:
                 title = interaction.client.services.recommend.title(self.title_id)
                 name = title.display_name if title is not None else self.title_id
-                await interaction.response.send_modal(PartyPlanForm(self.title_id, name))
+                await interaction.response.send_modal(PlanForm(f"rec:pf:{self.title_id}", name))
                 return
             title = await title_of(interaction, self.title_id)
             if self.action == WATCHLIST:
@@ -245,33 +244,6 @@ async def _answer(interaction: BotInteraction, text: str) -> None:
         await interaction.followup.send(text, ephemeral=True)
     else:
         await interaction.response.send_message(text, ephemeral=True)
-
-
-class PartyPlanForm(discord.ui.Modal):
-    """When and where to watch a recommended title. Answered by the cog's listener."""
-
-    def __init__(self, title_id: str, name: str) -> None:
-        super().__init__(title=fit(f"Watch party: {name}", 45), custom_id=f"rec:pf:{title_id}")
-        self.add_item(
-            discord.ui.TextInput(
-                label="When",
-                custom_id=WHEN_FIELD,
-                placeholder="e.g. fri 8pm, tomorrow 21:00, 2026-12-05 20:00 KST",
-                max_length=100,
-            )
-        )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Where (a link, optional)",
-                custom_id=WHERE_FIELD,
-                placeholder="https://…",
-                required=False,
-                max_length=300,
-            )
-        )
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Answered by the cog's listener, which also answers forms sent before a restart."""
 
 
 DYNAMIC_ITEMS = (PickSelect, ActionButton)

@@ -386,6 +386,11 @@ async def play_taste(sandbox: Sandbox, world: World) -> None:
         "watchlist add", member=jun, channel=general, options={"title": "catalog:reply-1988"}
     )
     await sandbox.slash("watchlist show", member=sora, channel=general, options={"member": jun})
+    sandbox.note("jun asks what to watch next; each pick says why")
+    await sandbox.slash("recommend", member=jun, channel=general, options={"count": 3})
+    await sandbox.slash(
+        "recommend", member=jun, channel=general, options={"mood": "fantasy", "count": 3}
+    )
     await sandbox.slash("privacy export", member=jun, channel=general)
 
 

@@ -56,6 +56,10 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     assert "Rated **Crash Landing on You** (K-drama) **9**/10." in out
     assert "Jun's watchlist" in out
     assert "[file: watchclub-my-data-" in out
+    # Recommendations with reasons, from the two ratings.
+    assert "Recommended for you" in out
+    assert "like *Crash Landing on You*" in out
+    assert "a fantasy pick, as you asked" in out
     # A session mirrored as a Discord event, moved, then refused without the permission.
     assert 'scheduled "Frieren ep 5-6 watch party"' in out
     assert 'updated "Frieren ep 5-6 watch party"' in out

@@ -110,14 +110,27 @@ def _popularity(pick: Pick) -> str:
     return "widely watched"
 
 
-def reason(pick: Pick) -> str:
+def _server_knn(pick: Pick) -> str:
+    return "loved by the fans of what this server rates highly"
+
+
+def _server_content(pick: Pick) -> str | None:
+    if pick.shared:
+        return f"more of the {_liking(pick.shared)} this server rates highly"
+    return None
+
+
+def reason(pick: Pick, *, for_server: bool = False) -> str:
     """One line built from the pick's strongest component, e.g. "because you rated *Goblin* 9
-    and like fantasy romance" or "3 members here have it on their watchlist"."""
+    and like fantasy romance" or "3 members here have it on their watchlist".
+
+    `for_server`: the answer is posted for everyone, and its "taste" is the server's ratings,
+    which may be one member's. So it never names a rated title, a score, or "you"."""
     for signal in pick.ranked_signals:
         if signal is Signal.KNN:
-            line = _knn(pick)
+            line = _server_knn(pick) if for_server else _knn(pick)
         elif signal is Signal.CONTENT:
-            line = _content(pick)
+            line = _server_content(pick) if for_server else _content(pick)
         elif signal is Signal.MOOD:
             line = _mood(pick)
         elif signal is Signal.SERVER:

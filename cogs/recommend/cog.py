@@ -137,7 +137,7 @@ class RecommendCommands(commands.Cog):
         if not picks:
             raise UserFacingError(NOTHING_TEXT)
         embed = recommendations_embed(answer)
-        view = picks_view(picks)
+        view = picks_view(picks, for_server=answer.audience is Audience.SERVER)
         if private:
             await send_private(interaction, embed=embed, view=view)
         else:

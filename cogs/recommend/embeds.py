@@ -31,13 +31,13 @@ NOTHING_TEXT: Final = (
 CHOOSE_PLACEHOLDER: Final = "Do something with a pick: watchlist, poll, party…"
 
 
-def pick_line(position: int, pick: Pick) -> str:
+def pick_line(position: int, pick: Pick, *, for_server: bool = False) -> str:
     title = pick.title
     year = f" ({title.year})" if title.year else ""
     lines = [
         f"**{position}. {shown_within(title.display_name, NAME_ROOM)}**{year} \u00b7 "
         f"{MEDIUM_NAMES[title.medium]}",
-        f"{reason(pick)}",
+        reason(pick, for_server=for_server),
     ]
     mark = crossover_mark(pick)
     if mark:
@@ -51,7 +51,10 @@ def recommendations_embed(answer: Answer) -> discord.Embed:
         "Next for the whole server" if answer.audience is Audience.SERVER else "Recommended for you"
     )
     embed = discord.Embed(title=heading, colour=BRAND)
-    embed.description = "\n\n".join(pick_line(i, pick) for i, pick in enumerate(picks, 1))
+    for_server = answer.audience is Audience.SERVER
+    embed.description = "\n\n".join(
+        pick_line(i, pick, for_server=for_server) for i, pick in enumerate(picks, 1)
+    )
     notes = []
     if answer.audience is Audience.MEMBER and not answer.has_ratings:
         notes.append(COLD_START_NOTE)
@@ -70,9 +73,9 @@ def option_label(position: int, title: Title) -> str:
     return fit(f"{position}. {title.display_name}", OPTION_ROOM)
 
 
-def option_description(pick: Pick) -> str:
+def option_description(pick: Pick, *, for_server: bool = False) -> str:
     # The reason without its markdown: a select option shows text as typed.
-    return fit(reason(pick).replace("*", ""), OPTION_ROOM)
+    return fit(reason(pick, for_server=for_server).replace("*", ""), OPTION_ROOM)
 
 
 def actions_text(title: Title) -> str:

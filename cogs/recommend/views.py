@@ -70,11 +70,11 @@ def action_custom_id(action: str, title_id: str) -> str:
     return f"rec:{action}:{title_id}"
 
 
-def picks_view(picks: Sequence[Pick]) -> discord.ui.View | None:
+def picks_view(picks: Sequence[Pick], *, for_server: bool = False) -> discord.ui.View | None:
     if not picks:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(PickSelect(picks))
+    view.add_item(PickSelect(picks, for_server=for_server))
     return view
 
 
@@ -99,12 +99,12 @@ class PickSelect(
     discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
     template=PICK_ID,
 ):
-    def __init__(self, picks: Sequence[Pick] = ()) -> None:
+    def __init__(self, picks: Sequence[Pick] = (), *, for_server: bool = False) -> None:
         options = [
             discord.SelectOption(
                 label=option_label(i, pick.title),
                 value=pick.title.id,
-                description=option_description(pick),
+                description=option_description(pick, for_server=for_server),
             )
             for i, pick in enumerate(picks, 1)
         ]

@@ -117,6 +117,25 @@ async def test_for_the_server_is_public(bot: WatchClubBot, sandbox: Sandbox, clu
     assert GOBLIN not in picked_ids(result)
 
 
+async def test_a_public_answer_never_tells_one_members_ratings_as_the_servers(
+    bot: WatchClubBot, sandbox: Sandbox, club: Any
+):
+    """mina asks for the server, where only jun has rated: the reasons name no rated title, no
+    score and no "you", in the embed and in the menu everyone sees."""
+    jun, mina, general = club.member("jun"), club.member("mina"), club.channel("general")
+    await _rate(sandbox, jun, general, GOBLIN, 9)
+    await _rate(sandbox, jun, general, "catalog:crash-landing-on-you", 8)
+    result = await sandbox.slash(
+        "recommend", member=mina, channel=general, options={"for": "server", "count": 6}
+    )
+    assert not result.ephemeral
+    shown = result.embeds[0]["description"] + " ".join(
+        option.get("description", "") for option in pick_menu(result)["options"]
+    )
+    for leak in ("you", "Guardian", "Crash Landing", " 9", " 8"):
+        assert leak not in shown, leak
+
+
 async def test_typed_text_for_like_is_refused_clearly(
     bot: WatchClubBot, sandbox: Sandbox, club: Any
 ):

@@ -132,6 +132,8 @@ class RecommendService:
         self._building: asyncio.Task[None] | None = None
         self._fallback_recommender: Recommender | None = None
         self.builds = 0  # finished builds, for tests and /about-style reports
+        # guild -> (when read, taste revision, the server's per-title aggregates)
+        self._server_titles: dict[int, tuple[float, int, list[TitleAggregate]]] = {}
 
     @property
     def model_ready(self) -> bool:
@@ -205,7 +207,7 @@ class RecommendService:
         self.refresh()
         model_ready = self.model_ready
         recommender = self._current or await self._fallback()
-        aggregates = await self._taste.server_titles(guild_id)
+        aggregates = await self._server_aggregates(guild_id)
         signals = server_signals(aggregates)
         if request.audience is Audience.SERVER:
             profile = server_profile(aggregates)
@@ -223,6 +225,18 @@ class RecommendService:
             has_ratings=bool(profile.ratings),
             model_ready=model_ready,
         )
+
+    async def _server_aggregates(self, guild_id: int) -> list[TitleAggregate]:
+        """The server's per-title aggregates, read again when ratings changed or after the
+        rebuild interval: at 5,000 members × 50 ratings one read takes about a second, too much
+        for every request. Watchlist counts may so lag by up to that interval."""
+        now, revision = self._clock.monotonic(), self._taste.revision
+        cached = self._server_titles.get(guild_id)
+        if cached is not None and cached[1] == revision and now - cached[0] < self._min_interval:
+            return cached[2]
+        aggregates = await self._taste.server_titles(guild_id)
+        self._server_titles[guild_id] = (now, revision, aggregates)
+        return aggregates
 
     async def member_profile(self, guild_id: int, member_id: int) -> MemberProfile:
         taste = self._taste

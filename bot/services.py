@@ -132,7 +132,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     brackets = BracketService(
         db, poll_repository, polls, timers, resources.charts, clock, on_queued=outbox.notify
     )
-    taste = TasteService(TasteRepository(db), clock)
+    taste = TasteService(TasteRepository(db), clock, voter_key=resources.voter_key)
 
     async def cached_titles() -> list[Title]:
         return await title_cache.all_titles(now=to_unix(clock.now()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
@@ -320,8 +320,16 @@ class TasteRepository:
 
     # -- forget-me and export -----------------------------------------------------------------
 
-    async def forget(self, guild_id: int, member_id: int) -> ForgetCounts:
-        """Delete every row about the member in the server, in one transaction (module doc)."""
+    async def forget(
+        self,
+        guild_id: int,
+        member_id: int,
+        *,
+        anonymous_voter: Callable[[int], str] | None = None,
+    ) -> ForgetCounts:
+        """Delete every row about the member in the server, in one transaction (module doc).
+        `anonymous_voter(poll_id)` is the member's hidden name in an anonymous poll: with it,
+        their votes in the server's open anonymous polls go too."""
         named = {"guild": guild_id, "member": member_id}
         deleted: dict[str, int] = {}
         async with self._db.transaction() as tx:
@@ -337,6 +345,10 @@ class TasteRepository:
                 (member_id, guild_id),
             )
             deleted["poll_votes"] = await _forget_votes_in(tx, guild_id, member_id)
+            if anonymous_voter is not None:
+                deleted["poll_votes"] += await _forget_anonymous_votes_in(
+                    tx, guild_id, anonymous_voter
+                )
             deleted["outbox"] = await tx.execute(
                 f"""
                 DELETE FROM outbox WHERE action = 'send' AND member_id = :member
@@ -577,6 +589,41 @@ async def _forget_votes_in(tx: Transaction, guild_id: int, member_id: int) -> in
         "(SELECT id FROM polls WHERE guild_id = ? AND anonymous = 0)",
         (voter, guild_id),
     )
+
+
+async def _forget_anonymous_votes_in(
+    tx: Transaction, guild_id: int, anonymous_voter: Callable[[int], str]
+) -> int:
+    """Delete the member's votes in the server's open anonymous polls, found by their hidden
+    name in each (the bot's key makes it, as it does to refuse a second vote). Closed anonymous
+    polls keep only their recount, which names nobody."""
+    deleted = 0
+    polls = await tx.fetchall(
+        "SELECT id, kind FROM polls WHERE guild_id = ? AND anonymous = 1 AND closed_at IS NULL",
+        (guild_id,),
+    )
+    for poll in polls:
+        voter = anonymous_voter(poll["id"])
+        row = await tx.fetchone(
+            "SELECT ballot FROM poll_votes WHERE poll_id = ? AND voter = ?", (poll["id"], voter)
+        )
+        if row is None:
+            continue
+        await tx.executemany(
+            "UPDATE poll_options SET votes = max(votes - 1, 0) WHERE poll_id = ? AND position = ?",
+            [
+                (poll["id"], position)
+                for position in counted(PollKind(poll["kind"]), tuple(json.loads(row["ballot"])))
+            ],
+        )
+        await tx.execute(
+            "UPDATE polls SET turnout = max(turnout - 1, 0), revision = revision + 1 WHERE id = ?",
+            (poll["id"],),
+        )
+        deleted += await tx.execute(
+            "DELETE FROM poll_votes WHERE poll_id = ? AND voter = ?", (poll["id"], voter)
+        )
+    return deleted
 
 
 async def _kept_counts(tx: Transaction, guild_id: int, member_id: int) -> dict[str, int]:

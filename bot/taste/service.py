@@ -21,6 +21,7 @@ from typing import Any, Final
 from bot.clock import Clock, from_unix, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium
+from bot.polls.anonymity import VoterKey
 from bot.taste.models import (
     MAX_SCORE,
     MAX_TITLE_NAME,
@@ -92,7 +93,8 @@ _ANONYMOUS_VOTES: Final = KeptNote(
     kind="anonymous_poll_votes",
     label="votes in anonymous polls",
     count=None,
-    reason="They are stored so that nobody, the bot's data included, can tell they are yours.",
+    reason="Those in open polls are deleted too. In closed ones only the count is kept, which "
+    "names nobody.",
 )
 
 
@@ -137,9 +139,12 @@ def check_title(title: TitleRef) -> TitleRef:
 
 
 class TasteService:
-    def __init__(self, repository: TasteRepository, clock: Clock) -> None:
+    def __init__(
+        self, repository: TasteRepository, clock: Clock, *, voter_key: VoterKey | None = None
+    ) -> None:
         self._repository = repository
         self._clock = clock
+        self._voter_key = voter_key
         self._revision = 0
 
     @property
@@ -268,7 +273,12 @@ class TasteService:
     async def forget_me(self, guild_id: int, member_id: int) -> ForgetSummary:
         """Delete everything stored about the member in this server, in one transaction, and
         say what was deleted and what stays (and why)."""
-        counts = await self._repository.forget(guild_id, member_id)
+        key = self._voter_key
+        counts = await self._repository.forget(
+            guild_id,
+            member_id,
+            anonymous_voter=None if key is None else (lambda poll: key.voter(poll, member_id)),
+        )
         self._revision += 1
         deleted = tuple(
             ForgetCount(kind, label, counts.deleted.get(table, 0))
@@ -340,7 +350,8 @@ def _export_document(
         "server_settings_last_changed_by_you_at": _iso_or_none(record.server_settings_changed_at),
         "own_timezone_in_every_server": record.own_timezone,
         "not_included": [
-            "Votes in anonymous polls: they are stored so that nobody can tell they are yours.",
+            "Votes in anonymous polls: they are stored under a hidden name only the bot's key "
+            "can make, so they are not listed here; forget-me deletes those in open polls.",
             "Messages the bot posted in channels: they are in Discord, where you can read them.",
         ],
     }

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+from bot.polls.anonymity import VoterKey
 from bot.storage.database import Database, Transaction
-from bot.taste.repository import FORGOTTEN, KEPT
+from bot.taste.repository import FORGOTTEN, KEPT, TasteRepository
 from bot.taste.service import TasteService
+from tests.support.clock import FakeClock
 from tests.unit.taste.conftest import ANA, BO, CY, GOBLIN, GUILD, OTHER_GUILD, TORADORA
 
 HOST = 9  # hosts the server objects the seeded rows hang on; never forgotten here
@@ -386,7 +389,9 @@ async def test_an_open_polls_running_counts_lose_the_forgotten_vote(
     assert await rows_naming(db, "poll_votes", "voter", BO) == 1
 
 
-async def test_anonymous_votes_cannot_be_found_and_stay(db: Database, taste: TasteService):
+async def test_without_the_key_anonymous_votes_cannot_be_found_and_stay(
+    db: Database, taste: TasteService
+):
     async with db.transaction() as tx:
         anonymous = await insert_poll(tx, GUILD, anonymous=True)
         await cast(tx, anonymous, "ab" * 32, [1])
@@ -395,6 +400,34 @@ async def test_anonymous_votes_cannot_be_found_and_stay(db: Database, taste: Tas
     row = await db.fetchone("SELECT count(*) FROM poll_votes WHERE poll_id = ?", (anonymous,))
     assert row is not None
     assert row[0] == 1
+
+
+async def test_with_the_key_the_members_votes_in_open_anonymous_polls_go_too(
+    db: Database, clock: FakeClock, tmp_path: Path
+):
+    key = VoterKey.load_or_create(tmp_path / "voter.key")
+    taste = TasteService(TasteRepository(db), clock, voter_key=key)
+    async with db.transaction() as tx:
+        open_poll = await insert_poll(tx, GUILD, anonymous=True)
+        closed = await insert_poll(tx, GUILD, anonymous=True, closed=True)
+        elsewhere = await insert_poll(tx, OTHER_GUILD, anonymous=True)
+        await cast(tx, open_poll, key.voter(open_poll, ANA), [1])
+        await cast(tx, open_poll, key.voter(open_poll, BO), [1])
+        await cast(tx, closed, key.voter(closed, ANA), [0])
+        await cast(tx, elsewhere, key.voter(elsewhere, ANA), [0])
+    summary = await taste.forget_me(GUILD, ANA)
+    assert summary.count("poll_votes") == 1
+
+    async def voters(poll_id: int) -> set[str]:
+        rows = await db.fetchall("SELECT voter FROM poll_votes WHERE poll_id = ?", (poll_id,))
+        return {row[0] for row in rows}
+
+    assert await voters(open_poll) == {key.voter(open_poll, BO)}
+    assert await voters(closed) == {key.voter(closed, ANA)}  # only the count names anyone
+    assert await voters(elsewhere) == {key.voter(elsewhere, ANA)}  # another server
+    poll = await db.fetchone("SELECT turnout, revision FROM polls WHERE id = ?", (open_poll,))
+    assert poll is not None
+    assert (poll[0], poll[1]) == (1, 1)
 
 
 async def test_dms_still_queued_or_of_another_server_stay(db: Database, taste: TasteService):

@@ -105,9 +105,8 @@ class BracketService:
         return bracket, opened
 
     async def get(self, guild_id: int, bracket_id: int) -> StoredBracket:
-        async with self._db.transaction() as tx:
-            bracket = await self._bracket_in(tx, bracket_id)
-        if bracket.guild_id != guild_id:
+        bracket = await self._repository.bracket(bracket_id)
+        if bracket is None or bracket.guild_id != guild_id:
             raise UserFacingError(f"There is no bracket #{bracket_id} in this server.")
         return bracket
 
@@ -187,8 +186,9 @@ class BracketService:
             final_poll = int(fired.payload["final_poll"])
         except (KeyError, TypeError, ValueError) as error:
             raise PermanentTimerError(f"unreadable bracket final: {error}") from error
-        async with self._db.transaction() as tx:
-            bracket = await self._bracket_in(tx, bracket_id)
+        bracket = await self._repository.bracket(bracket_id)
+        if bracket is None:
+            raise PermanentTimerError(f"bracket {bracket_id} is gone")
         won = champion(bracket.draw)
         if won is None:
             return TimerOutcome()

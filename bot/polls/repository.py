@@ -163,6 +163,12 @@ class PollRepository:
 
     # -- votes --------------------------------------------------------------------------------
 
+    async def ballot_of(self, poll_id: int, voter: str) -> Ballot | None:
+        row = await self._db.fetchone(
+            "SELECT ballot FROM poll_votes WHERE poll_id = ? AND voter = ?", (poll_id, voter)
+        )
+        return None if row is None else tuple(json.loads(row["ballot"]))
+
     async def ballots_of_in(
         self, tx: Transaction, keys: Iterable[tuple[int, str]]
     ) -> dict[tuple[int, str], Ballot]:
@@ -316,7 +322,11 @@ class PollRepository:
             ),
         )
 
-    async def bracket_in(self, tx: Transaction, bracket_id: int) -> StoredBracket | None:
+    async def bracket(self, bracket_id: int) -> StoredBracket | None:
+        return await self.bracket_in(self._db, bracket_id)
+
+    async def bracket_in(self, tx: _Reader, bracket_id: int) -> StoredBracket | None:
+        """The bracket, as the transaction (or the reader) sees it."""
         row = await tx.fetchone(
             """
             SELECT id, guild_id, channel_id, creator_id, name, draw, entrants,

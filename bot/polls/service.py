@@ -218,11 +218,7 @@ class PollService:
         )
 
     async def ballot_of(self, poll: Poll, member_id: int) -> Ballot | None:
-        async with self._db.transaction() as tx:
-            found = await self._repository.ballots_of_in(
-                tx, [(poll.id, self.ballot_box.voter(poll, member_id))]
-            )
-        return next(iter(found.values()), None)
+        return await self._repository.ballot_of(poll.id, self.ballot_box.voter(poll, member_id))
 
     async def _queue_edits_in(self, tx: Transaction, polls: Sequence[Poll]) -> None:
         for poll in polls:

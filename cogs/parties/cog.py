@@ -18,6 +18,7 @@ from bot.parties.models import MoveRequest, NewFollow, PlaceKind, ScheduleReques
 from bot.parties.rules import MAX_LINK
 from bot.parties.service import PartyService
 from bot.when import MAX_LENGTH as MAX_WHEN
+from cogs.context import channel_id_of
 from cogs.forms import submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.embeds import (
@@ -168,7 +169,7 @@ class WatchPartyCommands(commands.Cog):
         zone = await services.member_settings.effective_timezone(interaction.user.id, guild.id)
         request = ScheduleRequest(
             guild_id=guild.id,
-            channel_id=settings.announcement_channel_id or _channel_id(interaction),
+            channel_id=settings.announcement_channel_id or channel_id_of(interaction),
             host_id=interaction.user.id,
             title_name=facts.name,
             when=typed_when,
@@ -381,7 +382,7 @@ class WatchPartyCommands(commands.Cog):
             return await services.follows.follow(
                 NewFollow(
                     guild_id=guild.id,
-                    channel_id=settings.announcement_channel_id or _channel_id(interaction),
+                    channel_id=settings.announcement_channel_id or channel_id_of(interaction),
                     host_id=interaction.user.id,
                     title_id=typed,
                     zone=zone.zone or settings.timezone or "UTC",
@@ -468,9 +469,3 @@ class WatchPartyCommands(commands.Cog):
             if typed in label.casefold():
                 choices.append(app_commands.Choice(name=label, value=party.id))
         return choices[:25]
-
-
-def _channel_id(interaction: BotInteraction) -> int:
-    if interaction.channel_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.channel_id

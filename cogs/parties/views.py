@@ -19,6 +19,7 @@ from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
 from bot.parties.models import MoveRequest, PlannedMove, PlannedParty, Rsvp
 from bot.timezones import suggest_timezones
+from cogs.context import guild_id_of
 from cogs.forms import form_values
 from cogs.parties.embeds import (
     move_preview_embed,
@@ -57,7 +58,7 @@ class RsvpButton(
 
     async def _answer(self, interaction: BotInteraction) -> None:
         parties = interaction.client.services.parties
-        guild_id = _guild(interaction)
+        guild_id = guild_id_of(interaction)
         result = await parties.rsvp(guild_id, self.party_id, interaction.user.id, self.choice)
         by_dm = await parties.dm_reminders(guild_id, interaction.user.id)
         await interaction.response.send_message(
@@ -85,7 +86,7 @@ class CalendarButton(
     async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
         try:
             parties = interaction.client.services.parties
-            calendar = await parties.party_calendar(_guild(interaction), self.party_id)
+            calendar = await parties.party_calendar(guild_id_of(interaction), self.party_id)
             await interaction.response.send_message(
                 "Open the file to add every session to your calendar. If the party changes, "
                 "download it again: each session keeps its identity, so it is updated, "
@@ -142,7 +143,7 @@ class DraftButton(
         confirmed = await interaction.client.services.parties.confirm(
             self.draft_id,
             interaction.user.id,
-            guild_id=_guild(interaction),
+            guild_id=guild_id_of(interaction),
             can_manage_events=manages_events(interaction),
         )
         embed = moved_embed(confirmed.party) if confirmed.moved else posted_embed(confirmed.party)
@@ -151,7 +152,7 @@ class DraftButton(
     async def _change(self, interaction: BotInteraction) -> None:
         parties = interaction.client.services.parties
         draft = await parties.draft(
-            self.draft_id, interaction.user.id, guild_id=_guild(interaction)
+            self.draft_id, interaction.user.id, guild_id=guild_id_of(interaction)
         )
         if isinstance(draft.request, MoveRequest):
             modal = ChangeModal(self.draft_id, draft.request.when, new_party=False)
@@ -229,7 +230,7 @@ async def answer_change_form(interaction: BotInteraction, draft_id: int) -> None
         changes["note"] = values.get(NOTE_FIELD, "").strip() or None
     parties = interaction.client.services.parties
     draft, planned = await parties.revise(
-        draft_id, interaction.user.id, guild_id=_guild(interaction), **changes
+        draft_id, interaction.user.id, guild_id=guild_id_of(interaction), **changes
     )
     await _show_preview(interaction, draft.id, planned)
 
@@ -262,7 +263,7 @@ class ZonePicker(
         try:
             zone = self.item.values[0] if self.item.values else ""
             services = interaction.client.services
-            guild_id = _guild(interaction)
+            guild_id = guild_id_of(interaction)
             draft = await services.parties.draft(
                 self.draft_id, interaction.user.id, guild_id=guild_id
             )
@@ -291,9 +292,3 @@ def manages_events(interaction: BotInteraction) -> bool:
     overwrites: Manage Events granted on one voice channel must not open every party."""
     member = interaction.user
     return isinstance(member, discord.Member) and member.guild_permissions.manage_events
-
-
-def _guild(interaction: BotInteraction) -> int:
-    if interaction.guild_id is None:
-        raise RuntimeError("a watch-party button outside a server")
-    return interaction.guild_id

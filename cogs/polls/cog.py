@@ -37,6 +37,7 @@ from bot.polls.rules import (
     read_ranking,
 )
 from bot.polls.service import PollService
+from cogs.context import channel_id_of, guild_id_of
 from cogs.forms import form_values, submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.planning import TitleFacts, facts_of, plan_from_form
@@ -46,7 +47,6 @@ from cogs.polls.views import (
     PARTY_FORM,
     RANK_FORM,
     RANKING_FIELD,
-    guild_id_of,
 )
 from cogs.replies import send_private, within_deadline
 from cogs.title_options import is_title_id, title_choices
@@ -69,12 +69,6 @@ DURATION_SUGGESTIONS = ("10m", "30m", "1h", "6h", "12h", "24h", "2d", "3d", "7d"
 
 def _visibility(value: str | None) -> ResultsVisibility:
     return ResultsVisibility.LIVE if value == "live" else ResultsVisibility.AT_CLOSE
-
-
-def _channel_id(interaction: BotInteraction) -> int:
-    if interaction.channel_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.channel_id
 
 
 class PollCommands(commands.Cog):
@@ -284,13 +278,6 @@ class PollCommands(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return title_choices(self.bot.services.titles, current)
 
-    @versus.autocomplete("duration")
-    @create.autocomplete("duration")
-    async def duration_autocomplete(
-        self, interaction: BotInteraction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return _duration_choices(current)
-
     # -- managing -----------------------------------------------------------------------------
 
     @poll.command(name="close", description="Close a poll now and post its results")
@@ -355,11 +342,18 @@ class PollCommands(commands.Cog):
             "Votes stay as they are.",
         )
 
+    @versus.autocomplete("duration")
+    @create.autocomplete("duration")
     @edit.autocomplete("duration")
-    async def edit_duration_autocomplete(
+    async def duration_autocomplete(
         self, interaction: BotInteraction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return _duration_choices(current)
+        typed = current.strip().lower()
+        return [
+            app_commands.Choice(name=value, value=value)
+            for value in DURATION_SUGGESTIONS
+            if value.startswith(typed) or not typed
+        ]
 
     @poll.command(name="results", description="A poll's results (live polls: as they stand)")
     @app_commands.describe(poll="The poll's number")
@@ -584,16 +578,7 @@ class PollCommands(commands.Cog):
 
     async def _poll_channel(self, interaction: BotInteraction) -> int:
         """Polls are posted where the command was used."""
-        return _channel_id(interaction)
-
-
-def _duration_choices(current: str) -> list[app_commands.Choice[str]]:
-    typed = current.strip().lower()
-    return [
-        app_commands.Choice(name=value, value=value)
-        for value in DURATION_SUGGESTIONS
-        if value.startswith(typed) or not typed
-    ]
+        return channel_id_of(interaction)
 
 
 def _manages_messages(interaction: BotInteraction, channel_id: int) -> bool:

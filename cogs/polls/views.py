@@ -23,18 +23,13 @@ from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.message_text import fit
 from bot.polls.message import handoff_custom_id, rank_custom_id, vote_custom_id
+from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.polls.embeds import receipt_text
 
 RANK_FORM: Final = re.compile(r"^poll:(\d{1,18}):rankform$")
 PARTY_FORM: Final = re.compile(r"^poll:(\d{1,18}):partyform:(\d{1,2})$")
 RANKING_FIELD: Final = "ranking"
-
-
-def guild_id_of(interaction: BotInteraction) -> int:
-    if interaction.guild_id is None:
-        raise discord.app_commands.NoPrivateMessage()
-    return interaction.guild_id
 
 
 class VoteButton(

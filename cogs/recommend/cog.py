@@ -16,11 +16,12 @@ from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.recommend.ranking import Audience, Length, MediumFilter, Mood, Request, StatusFilter
 from bot.recommend.service import RecommendService
+from cogs.context import guild_id_of
 from cogs.forms import submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.planning import TitleFacts, facts_of, plan_from_form
 from cogs.recommend.embeds import NOTHING_TEXT, recommendations_embed
-from cogs.recommend.views import DYNAMIC_ITEMS, PARTY_FORM, guild_id_of, picks_view
+from cogs.recommend.views import DYNAMIC_ITEMS, PARTY_FORM, picks_view
 from cogs.replies import send, send_private, within_deadline
 from cogs.title_options import is_title_id, title_choices
 

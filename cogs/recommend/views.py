@@ -29,6 +29,7 @@ from bot.polls.pairs import NoPair
 from bot.polls.rules import DEFAULT_DURATION
 from bot.recommend.ranking import Pick
 from bot.taste.models import TitleRef
+from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.recommend.embeds import (
     CHOOSE_PLACEHOLDER,
@@ -58,12 +59,6 @@ _STYLES: Final = {
     VERSUS: discord.ButtonStyle.primary,
     PARTY: discord.ButtonStyle.primary,
 }
-
-
-def guild_id_of(interaction: BotInteraction) -> int:
-    if interaction.guild_id is None:
-        raise discord.app_commands.NoPrivateMessage()
-    return interaction.guild_id
 
 
 def action_custom_id(action: str, title_id: str) -> str:

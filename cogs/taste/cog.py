@@ -17,6 +17,7 @@ from bot.errors import UserFacingError
 from bot.metadata.aliases import alias_key
 from bot.taste.models import MAX_SCORE, MIN_SCORE, TitleRef
 from bot.taste.service import TasteService
+from cogs.context import guild_id_of
 from cogs.help_sections import help_section
 from cogs.replies import send_private, within_deadline
 from cogs.taste.embeds import (
@@ -42,12 +43,6 @@ CHOICES_MAX = 25  # Discord's limit for autocomplete choices
 TITLE_HELP = "Start typing, then pick one of the suggestions"
 Score = app_commands.Range[int, MIN_SCORE, MAX_SCORE]
 TypedTitle = app_commands.Range[str, 1, TITLE_MAX]
-
-
-def guild_id_of(interaction: BotInteraction) -> int:
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.guild_id
 
 
 def picked_id(typed: str) -> str:

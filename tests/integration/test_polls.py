@@ -961,3 +961,22 @@ async def test_a_bracket_name_is_a_title_only_when_it_is_one_of_its_names(
     await delivered(bot, resources)
     cards = [e["title"] for m in posts(sandbox, general) for e in m.embeds]
     assert sorted(cards) == ["Crash Landing on You", "Reply 1988", "Toradora!"]  # Love: text
+
+
+async def test_duration_autocompletes_the_same_lengths_for_versus_create_and_edit(
+    bot: WatchClubBot, sandbox: Sandbox, club: Any
+):
+    sora, general = club.member("sora"), club.channel("general")
+    for command, options in (
+        ("poll versus", {}),
+        ("poll create", {"question": "Q?", "option1": "A", "option2": "B"}),
+        ("poll edit", {"poll": 1}),
+    ):
+        choices = await sandbox.autocomplete(
+            command,
+            member=sora,
+            channel=general,
+            options={**options, "duration": "1"},
+            focused="duration",
+        )
+        assert [c["value"] for c in choices] == ["10m", "1h", "12h"], command

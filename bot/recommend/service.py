@@ -33,6 +33,7 @@ from bot.recommend.ranking import (
     Request,
     ServerSignals,
 )
+from bot.recommend.starters import STARTER_COUNT, starter_titles
 from bot.taste.models import RatingTriple, TitleAggregate
 from bot.taste.service import TasteService
 
@@ -258,3 +259,11 @@ class RecommendService:
             return next((t for t in self._catalog if title_id in (t.id, *t.same_as)), None)
         rows = recommender.pool.rows_of(title_id)
         return recommender.pool.titles[rows[0]] if rows else None
+
+    async def starters(
+        self, guild_id: int, member_id: int, count: int = STARTER_COUNT
+    ) -> list[Title]:
+        """Well-known titles the member has not rated or turned down yet, for the quick picker."""
+        profile = await self.member_profile(guild_id, member_id)
+        skip = frozenset(profile.ratings) | profile.not_interested
+        return starter_titles(self._catalog, skip=skip, count=count)

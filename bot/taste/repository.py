@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
@@ -139,6 +139,21 @@ class TasteRepository:
         """Store the rating; returns the score it replaced (None: it is new)."""
         async with self._db.transaction() as tx:
             return await _rate_in(tx, guild_id, member_id, title, score, now=now)
+
+    async def rate_many(
+        self,
+        guild_id: int,
+        member_id: int,
+        scores: Sequence[tuple[TitleRef, int]],
+        *,
+        now: int,
+    ) -> list[int | None]:
+        """Store every rating in one transaction; returns the score each replaced."""
+        async with self._db.transaction() as tx:
+            return [
+                await _rate_in(tx, guild_id, member_id, title, score, now=now)
+                for title, score in scores
+            ]
 
     async def mark_watched(
         self, guild_id: int, member_id: int, title: TitleRef, score: int | None, *, now: int

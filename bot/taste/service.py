@@ -165,6 +165,22 @@ class TasteService:
         self._revision += 1
         return RateResult(Rating(title, score, now), previous)
 
+    async def rate_many(
+        self, guild_id: int, member_id: int, scores: Sequence[tuple[TitleRef, int]]
+    ) -> list[RateResult]:
+        """Rate several titles in one transaction (the quick picker): every score is checked
+        before anything is written, so one bad score saves none of them."""
+        checked = [(check_title(title), check_score(score)) for title, score in scores]
+        if not checked:
+            return []
+        now = self._now()
+        previous = await self._repository.rate_many(guild_id, member_id, checked, now=now)
+        self._revision += 1
+        return [
+            RateResult(Rating(title, score, now), before)
+            for (title, score), before in zip(checked, previous, strict=True)
+        ]
+
     async def unrate(self, guild_id: int, member_id: int, title_id: str) -> bool:
         """Remove the member's rating; False when there was none."""
         removed = await self._repository.remove(

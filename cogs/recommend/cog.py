@@ -15,12 +15,20 @@ from bot.client import BotInteraction, WatchClubBot
 from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.recommend.ranking import Audience, Length, MediumFilter, Mood, Request, StatusFilter
-from bot.recommend.service import RecommendService
+from bot.recommend.service import Answer, RecommendService
+from bot.taste.models import TitleRef
 from cogs.context import guild_id_of
 from cogs.forms import submitted_form
 from cogs.help_sections import help_section
 from cogs.parties.planning import TitleFacts, facts_of, plan_from_form
 from cogs.recommend.embeds import NOTHING_TEXT, recommendations_embed
+from cogs.recommend.quick_rate import (
+    QUICK_FORM,
+    QuickRateButton,
+    read_scores,
+    saved_text,
+    submitted_scores,
+)
 from cogs.recommend.views import DYNAMIC_ITEMS, PARTY_FORM, picks_view
 from cogs.replies import send, send_private, within_deadline
 from cogs.title_options import is_title_id, title_choices
@@ -74,10 +82,10 @@ class RecommendCommands(commands.Cog):
         self.recommender: RecommendService = bot.services.recommend
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS, QuickRateButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS, QuickRateButton)
 
     @app_commands.command(
         name="recommend",
@@ -139,6 +147,8 @@ class RecommendCommands(commands.Cog):
             raise UserFacingError(NOTHING_TEXT)
         embed = recommendations_embed(answer)
         view = picks_view(picks, for_server=answer.audience is Audience.SERVER)
+        if private and not answer.has_ratings and view is not None:
+            view.add_item(QuickRateButton())
         if private:
             await send_private(interaction, embed=embed, view=view)
         else:
@@ -150,18 +160,58 @@ class RecommendCommands(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return title_choices(self.bot.services.titles, current)
 
-    # -- the watch-party form ---------------------------------------------------------------
+    # -- the forms: a recommended title's watch party, and the quick picker -------------------
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: BotInteraction) -> None:
-        """Answer the watch-party form of a recommended title, by custom_id (see cogs/forms)."""
-        found = submitted_form(interaction, PARTY_FORM)
-        if found is None:
+        """Answer this cog's forms by custom_id (see cogs/forms)."""
+        party = submitted_form(interaction, PARTY_FORM)
+        quick = submitted_form(interaction, QUICK_FORM)
+        if party is None and quick is None:
             return
         try:
-            await self._plan_party(interaction, found[1])
+            if party is not None:
+                await self._plan_party(interaction, party[1])
+            else:
+                await self._rate_quickly(interaction)
         except Exception as error:  # every error is reported to the member, privately
             await reply_with_error(interaction, error)
+
+    async def _rate_quickly(self, interaction: BotInteraction) -> None:
+        """Save the quick picker's scores in one go, then answer with the member's own picks."""
+        guild_id = guild_id_of(interaction)
+        fields = submitted_scores(interaction)
+        titles = {title_id: self.recommender.title(title_id) for title_id in fields}
+        labels = {i: t.display_name for i, t in titles.items() if t is not None}
+        scored = read_scores(fields, labels)
+        unknown = [s.title_id for s in scored if titles[s.title_id] is None]
+        if unknown:
+            raise UserFacingError(
+                "I no longer know one of those titles. Nothing was saved; press the button "
+                "again for a fresh form."
+            )
+        rated = [
+            (TitleRef.of(known), s.score)
+            for s in scored
+            if (known := titles[s.title_id]) is not None
+        ]
+        member_id = interaction.user.id
+        answer = await within_deadline(
+            interaction, self._rate_and_recommend(guild_id, member_id, rated), ephemeral=True
+        )
+        picks = answer.recommendations.picks
+        await send_private(
+            interaction,
+            content=saved_text(rated),
+            embed=recommendations_embed(answer) if picks else None,
+            view=picks_view(picks),
+        )
+
+    async def _rate_and_recommend(
+        self, guild_id: int, member_id: int, rated: list[tuple[TitleRef, int]]
+    ) -> Answer:
+        await self.bot.services.taste.rate_many(guild_id, member_id, rated)
+        return await self.recommender.recommend(guild_id, member_id, Request(count=DEFAULT_COUNT))
 
     async def _plan_party(self, interaction: BotInteraction, title_id: str) -> None:
         facts = await within_deadline(interaction, self._facts(title_id), ephemeral=True)

@@ -19,7 +19,7 @@ OPTION_ROOM: Final = 100  # Discord's limit for a select option's label and desc
 
 COLD_START_NOTE: Final = (
     "You haven't rated anything here yet, so these are this server's favourites. "
-    "Rate a few titles with `/rate` and the next picks are yours."
+    "Rate a few titles with the button below (or `/rate`) and the next picks are yours."
 )
 WARMING_NOTE: Final = (
     "The ratings model is still being built, so these lean on content and this server."

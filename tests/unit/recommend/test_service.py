@@ -311,3 +311,22 @@ def test_server_profile_rates_by_the_mean():
     profile = server_profile([aggregate(GOBLIN, ratings=2, score_sum=17, watchlisted=1)])
     assert dict(profile.ratings) == {GOBLIN.id: 8.5}
     assert profile.watchlist == frozenset({GOBLIN.id})
+
+
+# -- the quick picker ----------------------------------------------------------------------------
+
+
+async def test_starters_skip_what_the_member_rated_or_turned_down_in_this_server(
+    service: RecommendService, taste: TasteService
+):
+    first = await service.starters(GUILD, ANA)
+    assert len(first) == 5
+    rated, turned_down = TitleRef.of(first[0]), TitleRef.of(first[1])
+    await taste.rate(GUILD, ANA, rated, 8)
+    await taste.not_interested(GUILD, ANA, turned_down)
+    again = [t.id for t in await service.starters(GUILD, ANA)]
+    assert rated.id not in again
+    assert turned_down.id not in again
+    assert len(again) == 5
+    elsewhere = await service.starters(OTHER_GUILD, ANA)  # another server
+    assert [t.id for t in elsewhere] == [t.id for t in first]

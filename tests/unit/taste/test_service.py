@@ -323,3 +323,27 @@ def test_a_title_ref_keeps_a_titles_id_display_name_and_medium():
         attribution="AniList",
     )
     assert TitleRef.of(title) == TORADORA
+
+
+async def test_rate_many_saves_every_score_in_one_go_and_tells_what_each_replaced(
+    taste: TasteService, db: Database
+):
+    await taste.rate(GUILD, ANA, GOBLIN, 4)
+    before = taste.revision
+    results = await taste.rate_many(GUILD, ANA, [(GOBLIN, 9), (TORADORA, 7)])
+    assert [(r.rating.title, r.rating.score, r.previous_score) for r in results] == [
+        (GOBLIN, 9, 4),
+        (TORADORA, 7, None),
+    ]
+    assert taste.revision == before + 1
+    assert {(r.title.id, r.score) for r in await taste.ratings(GUILD, ANA)} == {
+        (GOBLIN.id, 9),
+        (TORADORA.id, 7),
+    }
+
+
+async def test_rate_many_with_one_bad_score_saves_none_of_them(taste: TasteService):
+    with pytest.raises(UserFacingError, match="from 1 to 10"):
+        await taste.rate_many(GUILD, ANA, [(GOBLIN, 9), (TORADORA, 11)])
+    assert await taste.ratings(GUILD, ANA) == []
+    assert await taste.rate_many(GUILD, ANA, []) == []

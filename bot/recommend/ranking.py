@@ -599,9 +599,12 @@ class Recommender:
             rated = c.liked_by_model.get(source, self.model.title_ids[source])
             anchor = self._anchor(rated, profile, request)
         similar_to = None
-        if c.liked_rows:
-            closest = c.liked_rows[int(np.argmax(c.closeness[position]))][0]
-            similar_to = self._anchor(closest, profile, request)
+        # The closest liked title other than the pick itself (a title voted for, or a seen
+        # one with include_seen, may be picked): "close to X" about X says nothing.
+        others = [i for i, (_, liked_row) in enumerate(c.liked_rows) if liked_row != row]
+        if others:
+            nearest = others[int(np.argmax(c.closeness[position, others]))]
+            similar_to = self._anchor(c.liked_rows[nearest][0], profile, request)
         taste = c.taste
         relevance, contributions = c.relevance, c.contributions
         server = None

@@ -290,8 +290,8 @@ class Pick:
     components: Mapping[Signal, float]
     diversity_penalty: float
     compass: tuple[float, float]
-    anchor: Anchor | None = None  # the rated title that gave most of the item-kNN score
-    similar_to: Anchor | None = None  # the liked title closest in content
+    anchor: Anchor | None = None  # the seed title that gave most of the item-kNN score
+    similar_to: Anchor | None = None  # the liked title closest in content, not the pick itself
     shared: tuple[str, ...] = ()  # the member's favourite genres/tags this title has
     server: ServerEvidence | None = None
     mood: Mood | None = None

@@ -62,7 +62,8 @@ class Answer:
 
     recommendations: Recommendations
     audience: Audience
-    has_ratings: bool  # False: a cold start; the reply invites `/rate`
+    # False: no ratings, so the reply invites `/rate` (leanings alone may still give picks)
+    has_ratings: bool
     model_ready: bool  # False: the first model was still being built
 
 

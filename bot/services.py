@@ -35,6 +35,7 @@ from bot.polls.repository import PollRepository
 from bot.polls.service import PollService
 from bot.rate_limit import RateLimiter
 from bot.recommend.service import RecommendService
+from bot.recommend.signals_repository import SignalsRepository
 from bot.resources import Resources
 from bot.taste.repository import TasteRepository
 from bot.taste.service import TasteService
@@ -137,7 +138,14 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     async def cached_titles() -> list[Title]:
         return await title_cache.all_titles(now=to_unix(clock.now()))
 
-    recommend = RecommendService(taste, tuple(catalog), cached_titles, clock, resources.tasks)
+    recommend = RecommendService(
+        taste,
+        tuple(catalog),
+        cached_titles,
+        clock,
+        resources.tasks,
+        activity=SignalsRepository(db),
+    )
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
         guild_settings=guild_settings_service,

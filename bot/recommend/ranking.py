@@ -6,6 +6,10 @@ disliked is pushed down) and weighted; a pick keeps each weighted part, so its r
 actually drove it (`reasons.py`). Components that do not apply (no model, no ratings, no mood)
 drop out and the rest are renormalised, so a cold start is the same code with different parts.
 
+What a member rated seeds the item-kNN and the content taste; so, more mildly, do their
+`Leaning`s: a watch party they went to, a vote in a poll that names its voters. A reason names
+a leaning for what it was, never as a rating.
+
 Everything per request is vectorised over the pool (numpy masks and one bincount per
 component); only the short list that MMR diversifies (`_SHORTLIST`) is walked in Python.
 """
@@ -37,6 +41,7 @@ __all__ = [
     "Audience",
     "CandidatePool",
     "Crossover",
+    "Leaning",
     "Length",
     "MediumFilter",
     "MemberProfile",
@@ -166,6 +171,21 @@ _SERVER_WEIGHTS: Final[Mapping[ServerKind, float]] = MappingProxyType(
 )
 
 
+class Leaning(StrEnum):
+    """A title the member showed a liking for without rating it. Weaker than any rating that
+    likes a title (`_LEANING_WEIGHTS`), never a rating: a reason names it for what it was."""
+
+    PARTY = "party"  # went to a watch party of it that took place; it also counts as watched
+    VOTE = "vote"  # voted for it in a poll that names its voters
+
+
+# How much a leaning counts as a seed, against `like_weight` (1.0 for a 10, 0.5 for a 7.75):
+# going to a party says more than a vote, which may only mean "better than the other option".
+_LEANING_WEIGHTS: Final[Mapping[Leaning, float]] = MappingProxyType(
+    {Leaning.PARTY: 0.4, Leaning.VOTE: 0.25}
+)
+
+
 class Crossover(StrEnum):
     KDRAMA_FOR_ANIME_FAN = "kdrama_for_anime_fan"
     ANIME_FOR_KDRAMA_FAN = "anime_for_kdrama_fan"
@@ -175,14 +195,30 @@ def _empty() -> Mapping[str, float]:
     return MappingProxyType({})
 
 
+def _no_leanings() -> Mapping[str, Leaning]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class MemberProfile:
-    """What one member told the bot in this server (or, for `for: server`, the server's)."""
+    """What one member told the bot in this server (or, for `for: server`, the server's).
+
+    `leanings` are what they showed without rating it (title id -> the strongest kind): mild
+    seeds for the item-kNN and the content taste, below a rating. A member with leanings but no
+    ratings is no cold start for the ranking (their leanings give them personal picks), but
+    `RecommendService` still reports them as having no ratings, so the reply invites `/rate`.
+    """
 
     ratings: Mapping[str, float] = field(default_factory=_empty)  # title id -> 1..10
     watched: frozenset[str] = frozenset()
     watchlist: frozenset[str] = frozenset()
     not_interested: frozenset[str] = frozenset()
+    leanings: Mapping[str, Leaning] = field(default_factory=_no_leanings)
+
+    @property
+    def attended(self) -> frozenset[str]:
+        """The titles of parties they went to: seen, like a title marked watched."""
+        return frozenset(t for t, kind in self.leanings.items() if kind is Leaning.PARTY)
 
 
 @dataclass(frozen=True)
@@ -225,12 +261,13 @@ class Request:
 
 @dataclass(frozen=True)
 class Anchor:
-    """A title the member told us about that a pick leans on. `score` is their rating, None
-    for the `like` title they started from."""
+    """A title the member told us about that a pick leans on. `score` is their rating; None
+    for the `like` title they started from, or for a title they only leaned to (`leaning`)."""
 
     title_id: str
     name: str
     score: float | None
+    leaning: Leaning | None = None
 
 
 @dataclass(frozen=True)
@@ -253,8 +290,8 @@ class Pick:
     components: Mapping[Signal, float]
     diversity_penalty: float
     compass: tuple[float, float]
-    anchor: Anchor | None = None  # the rated title that gave most of the item-kNN score
-    similar_to: Anchor | None = None  # the liked title closest in content
+    anchor: Anchor | None = None  # the seed title that gave most of the item-kNN score
+    similar_to: Anchor | None = None  # the liked title closest in content, not the pick itself
     shared: tuple[str, ...] = ()  # the member's favourite genres/tags this title has
     server: ServerEvidence | None = None
     mood: Mood | None = None
@@ -271,7 +308,7 @@ class Pick:
 @dataclass(frozen=True)
 class Recommendations:
     picks: tuple[Pick, ...]
-    cold_start: bool  # no ratings and no `like`: the server's favourites
+    cold_start: bool  # no ratings, no leanings and no `like`: the server's favourites
     eligible: int  # candidates left after filters and exclusions
 
 
@@ -406,17 +443,16 @@ class Recommender:
         n = len(pool)
         eligible = pool.mask(request) & self._not_excluded(profile, request)
 
-        liked = {t: like_weight(s) for t, s in profile.ratings.items()}
-        if request.like is not None:
-            liked[request.like] = _SEED_WEIGHT
-        cold_start = not profile.ratings and request.like is None
+        said, leaned = _seeds(profile, request)
+        liked = {**leaned, **said}
+        cold_start = not profile.ratings and not profile.leanings and request.like is None
 
         parts: dict[Signal, FloatArray] = {}
         knn_source = np.full(n, -1, dtype=np.int64)
         knn = self._knn(liked, eligible, knn_source)
         if knn is not None:
             parts[Signal.KNN] = knn
-        taste = self._taste(liked, profile.watchlist)
+        taste = self._taste(said, profile.watchlist, leaned)
         if not taste.empty:
             parts[Signal.CONTENT] = _by_max(pool.content.similarity_to(taste), eligible)
         if request.mood is not None:
@@ -457,7 +493,7 @@ class Recommender:
         keep = np.ones(len(self.pool), dtype=bool)
         excluded: set[str] = set()
         if not request.include_seen:
-            excluded |= set(profile.ratings) | profile.watched
+            excluded |= set(profile.ratings) | profile.watched | profile.attended
         if not request.include_not_interested:
             excluded |= profile.not_interested
         if request.like is not None:
@@ -504,12 +540,17 @@ class Recommender:
         scale = float(np.abs(values[eligible]).max()) if eligible.any() else 0.0
         return values / scale if scale > 0 else values
 
-    def _taste(self, liked: Mapping[str, float], watchlist: frozenset[str]) -> TasteVector:
+    def _taste(
+        self, said: Mapping[str, float], watchlist: frozenset[str], leaned: Mapping[str, float]
+    ) -> TasteVector:
+        """Watchlist entries and leanings add what they add (the larger, for a title that is
+        both); a rating or the `like` title says outright how much the title counts."""
         weighted: dict[int, float] = {}
-        for title_id in watchlist:
+        hints = [(t, _WATCHLIST_WEIGHT) for t in watchlist] + list(leaned.items())
+        for title_id, hint in hints:
             for row in self.pool.rows_of(title_id):
-                weighted[row] = max(weighted.get(row, 0.0), _WATCHLIST_WEIGHT)
-        for title_id, weight in liked.items():
+                weighted[row] = max(weighted.get(row, 0.0), hint)
+        for title_id, weight in said.items():
             for row in self.pool.rows_of(title_id):
                 weighted[row] = weight
         return self.pool.content.taste(weighted)
@@ -537,10 +578,16 @@ class Recommender:
                 return medium
         return None
 
-    def _anchor(self, title_id: str, score: float | None) -> Anchor:
+    def _anchor(self, title_id: str, profile: MemberProfile, request: Request) -> Anchor:
+        """The title as the member told us about it: rated, asked for (`like`), or only
+        leaned to. A leaning never passes for a rating in a reason."""
         rows = self.pool.rows_of(title_id)
         name = self.pool.titles[rows[0]].display_name if rows else title_id
-        return Anchor(title_id=title_id, name=name, score=score)
+        score = profile.ratings.get(title_id)
+        leaning = None
+        if score is None and title_id != request.like:
+            leaning = profile.leanings.get(title_id)
+        return Anchor(title_id=title_id, name=name, score=score, leaning=leaning)
 
     def _pick(self, position: int, row: int, score: float, penalty: float, c: _Context) -> Pick:
         pool = self.pool
@@ -550,11 +597,14 @@ class Recommender:
         source = int(c.knn_source[row])
         if self.model is not None and source >= 0:
             rated = c.liked_by_model.get(source, self.model.title_ids[source])
-            anchor = self._anchor(rated, profile.ratings.get(rated))
+            anchor = self._anchor(rated, profile, request)
         similar_to = None
-        if c.liked_rows:
-            closest = c.liked_rows[int(np.argmax(c.closeness[position]))][0]
-            similar_to = self._anchor(closest, profile.ratings.get(closest))
+        # The closest liked title other than the pick itself (a title voted for, or a seen
+        # one with include_seen, may be picked): "close to X" about X says nothing.
+        others = [i for i, (_, liked_row) in enumerate(c.liked_rows) if liked_row != row]
+        if others:
+            nearest = others[int(np.argmax(c.closeness[position, others]))]
+            similar_to = self._anchor(c.liked_rows[nearest][0], profile, request)
         taste = c.taste
         relevance, contributions = c.relevance, c.contributions
         server = None
@@ -600,6 +650,21 @@ class _Context:
     signals: ServerSignals
     request: Request
     fan: Medium | None
+
+
+def _seeds(profile: MemberProfile, request: Request) -> tuple[dict[str, float], dict[str, float]]:
+    """The titles a pick may follow, with how much each counts: what the member said (their
+    ratings, and the `like` title above any rating), and their leanings on titles they did
+    not rate (a rating, even a low one, is their word on a title and a leaning adds nothing)."""
+    said = {t: like_weight(s) for t, s in profile.ratings.items()}
+    if request.like is not None:
+        said[request.like] = _SEED_WEIGHT
+    leaned = {
+        title_id: _LEANING_WEIGHTS[kind]
+        for title_id, kind in profile.leanings.items()
+        if title_id not in said
+    }
+    return said, leaned
 
 
 def _by_max(values: FloatArray, eligible: npt.NDArray[np.bool_]) -> FloatArray:

@@ -14,6 +14,7 @@ from bot.metadata.models import Medium
 from bot.recommend.ranking import (
     Anchor,
     Crossover,
+    Leaning,
     Mood,
     Pick,
     ServerEvidence,
@@ -44,10 +45,14 @@ def _knn(pick: Pick) -> str | None:
     anchor = pick.anchor
     if anchor is None:
         return None
-    if anchor.score is None:
-        line = f"because you asked for something like {_name(anchor)}"
-    else:
+    if anchor.score is not None:
         line = f"because you rated {_name(anchor)} {_score(anchor.score)}"
+    elif anchor.leaning is Leaning.PARTY:
+        line = f"because you went to the watch party of {_name(anchor)}"
+    elif anchor.leaning is Leaning.VOTE:
+        line = f"because you voted for {_name(anchor)}"
+    else:
+        line = f"because you asked for something like {_name(anchor)}"
     if pick.shared:
         line += f" and like {_liking(pick.shared)}"
     return line
@@ -59,11 +64,16 @@ def _content(pick: Pick) -> str | None:
         if pick.similar_to is not None and pick.similar_to.score is not None:
             line += f", like {_name(pick.similar_to)}"
         return line
-    if pick.similar_to is not None:
-        if pick.similar_to.score is None:
-            return f"close to {_name(pick.similar_to)}, which you asked for"
-        return f"close to {_name(pick.similar_to)}, which you rated {_score(pick.similar_to.score)}"
-    return None
+    similar_to = pick.similar_to
+    if similar_to is None:
+        return None
+    if similar_to.score is not None:
+        return f"close to {_name(similar_to)}, which you rated {_score(similar_to.score)}"
+    if similar_to.leaning is Leaning.PARTY:
+        return f"close to {_name(similar_to)}, whose watch party you went to"
+    if similar_to.leaning is Leaning.VOTE:
+        return f"close to {_name(similar_to)}, which you voted for"
+    return f"close to {_name(similar_to)}, which you asked for"
 
 
 def _mood(pick: Pick) -> str | None:

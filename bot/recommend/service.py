@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
 from bot.background import BackgroundTasks
-from bot.clock import Clock
+from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import Title
 from bot.recommend.knn import ItemKnn, RatingAggregate, fit_item_knn
@@ -27,12 +27,14 @@ from bot.recommend.ranking import (
     MIDPOINT,
     Audience,
     CandidatePool,
+    Leaning,
     MemberProfile,
     Recommendations,
     Recommender,
     Request,
     ServerSignals,
 )
+from bot.recommend.signals_repository import MemberActivity, ServerActivity, SignalsRepository
 from bot.recommend.starters import STARTER_COUNT, starter_titles
 from bot.taste.models import RatingTriple, TitleAggregate
 from bot.taste.service import TasteService
@@ -43,6 +45,7 @@ __all__ = [
     "RecommendService",
     "build_recommender",
     "catalog_recommender",
+    "leanings_of",
     "server_profile",
     "server_signals",
 ]
@@ -60,7 +63,8 @@ class Answer:
 
     recommendations: Recommendations
     audience: Audience
-    has_ratings: bool  # False: a cold start; the reply invites `/rate`
+    # False: no ratings, so the reply invites `/rate` (leanings alone may still give picks)
+    has_ratings: bool
     model_ready: bool  # False: the first model was still being built
 
 
@@ -81,9 +85,12 @@ def catalog_recommender(titles: Sequence[Title]) -> Recommender:
     return Recommender.create(CandidatePool.build(titles))
 
 
-def server_signals(aggregates: Sequence[TitleAggregate]) -> ServerSignals:
-    """This server's counts per title: how many rated it (when they liked it on average) and
-    how many have it on their watchlist. Poll wins and parties are not counted yet."""
+def server_signals(
+    aggregates: Sequence[TitleAggregate], activity: ServerActivity | None = None
+) -> ServerSignals:
+    """This server's counts per title: how many rated it (when they liked it on average), how
+    many have it on their watchlist, how many of its polls it won and how many of its watch
+    parties were held (`SignalsRepository.server_activity`)."""
     ratings: dict[str, float] = {}
     watchlists: dict[str, float] = {}
     for row in aggregates:
@@ -92,7 +99,20 @@ def server_signals(aggregates: Sequence[TitleAggregate]) -> ServerSignals:
             ratings[row.title.id] = float(row.ratings)
         if row.watchlisted:
             watchlists[row.title.id] = float(row.watchlisted)
-    return ServerSignals(ratings=MappingProxyType(ratings), watchlists=MappingProxyType(watchlists))
+    activity = activity or ServerActivity()
+    return ServerSignals(
+        ratings=MappingProxyType(ratings),
+        watchlists=MappingProxyType(watchlists),
+        poll_wins=MappingProxyType({t: float(n) for t, n in activity.poll_wins.items()}),
+        parties=MappingProxyType({t: float(n) for t, n in activity.parties.items()}),
+    )
+
+
+def leanings_of(activity: MemberActivity) -> Mapping[str, Leaning]:
+    """A member's leanings per title: a party they went to says more than a vote."""
+    leanings = dict.fromkeys(activity.voted_for, Leaning.VOTE)
+    leanings.update(dict.fromkeys(activity.attended, Leaning.PARTY))
+    return MappingProxyType(leanings)
 
 
 def server_profile(aggregates: Sequence[TitleAggregate]) -> MemberProfile:
@@ -107,6 +127,13 @@ def server_profile(aggregates: Sequence[TitleAggregate]) -> MemberProfile:
 
 
 class RecommendService:
+    """Keeps the current `Recommender` and answers `/recommend` from it.
+
+    `activity` reads the polls and watch parties: the server's poll wins and held parties, and
+    a member's leanings (parties they went to, votes in polls that name their voters). Without
+    it (a test of the model alone) those signals are simply absent.
+    """
+
     def __init__(
         self,
         taste: TasteService,
@@ -119,8 +146,10 @@ class RecommendService:
         build: Callable[[Sequence[Title], Sequence[RatingTriple]], Recommender] = (
             build_recommender
         ),
+        activity: SignalsRepository | None = None,
     ) -> None:
         self._taste = taste
+        self._activity = activity
         self._catalog = tuple(catalog)
         self._cached_titles = cached_titles
         self._clock = clock
@@ -135,6 +164,8 @@ class RecommendService:
         self.builds = 0  # finished builds, for tests and /about-style reports
         # guild -> (when read, taste revision, the server's per-title aggregates)
         self._server_titles: dict[int, tuple[float, int, list[TitleAggregate]]] = {}
+        # guild -> (when read, the server's poll wins and held parties)
+        self._server_activity: dict[int, tuple[float, ServerActivity]] = {}
 
     @property
     def model_ready(self) -> bool:
@@ -209,7 +240,7 @@ class RecommendService:
         model_ready = self.model_ready
         recommender = self._current or await self._fallback()
         aggregates = await self._server_aggregates(guild_id)
-        signals = server_signals(aggregates)
+        signals = server_signals(aggregates, await self._server_activity_of(guild_id))
         if request.audience is Audience.SERVER:
             profile = server_profile(aggregates)
         else:
@@ -239,17 +270,38 @@ class RecommendService:
         self._server_titles[guild_id] = (now, revision, aggregates)
         return aggregates
 
+    async def _server_activity_of(self, guild_id: int) -> ServerActivity:
+        """The server's poll wins and held parties, read again after the rebuild interval (as
+        the aggregates are): a poll that closed or a party that started shows within it."""
+        if self._activity is None:
+            return ServerActivity()
+        now = self._clock.monotonic()
+        cached = self._server_activity.get(guild_id)
+        if cached is not None and now - cached[0] < self._min_interval:
+            return cached[1]
+        activity = await self._activity.server_activity(guild_id, now=to_unix(self._clock.now()))
+        self._server_activity[guild_id] = (now, activity)
+        return activity
+
     async def member_profile(self, guild_id: int, member_id: int) -> MemberProfile:
+        """What the member told the bot here, read fresh for each request. Their leanings
+        come with it; `Answer.has_ratings` still looks at ratings alone, so a member who only
+        voted or went to parties is still invited to rate."""
         taste = self._taste
         ratings = await taste.ratings(guild_id, member_id)
         watched = await taste.watched_titles(guild_id, member_id)
         watchlist = await taste.watchlist(guild_id, member_id)
         not_interested = await taste.not_interested_titles(guild_id, member_id)
+        activity = MemberActivity()
+        if self._activity is not None:
+            now = to_unix(self._clock.now())
+            activity = await self._activity.member_activity(guild_id, member_id, now=now)
         return MemberProfile(
             ratings=MappingProxyType({r.title.id: float(r.score) for r in ratings}),
             watched=frozenset(w.title.id for w in watched),
             watchlist=frozenset(e.title.id for e in watchlist),
             not_interested=frozenset(n.title.id for n in not_interested),
+            leanings=leanings_of(activity),
         )
 
     def title(self, title_id: str) -> Title | None:

@@ -28,9 +28,25 @@ PARTY_REFUSAL = (
 PERMISSIONS_ROUTE = "/applications/{application_id}/guilds/{guild_id}/commands/permissions"
 
 
+class SteppedClock(PacedClock):
+    """Real monotonic time (the outbox's pacing needs it) that `advance` also moves forward, so
+    a test can step past the bot's one-minute cache of the overrides."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self._skipped = 0.0
+
+    def monotonic(self) -> float:
+        return super().monotonic() + self._skipped
+
+    def advance(self, seconds: float) -> None:
+        super().advance(seconds)
+        self._skipped += seconds
+
+
 @pytest.fixture
 def clock() -> PacedClock:
-    return PacedClock(NOW)
+    return SteppedClock(NOW)
 
 
 @pytest.fixture
@@ -148,7 +164,7 @@ async def test_a_polls_hand_off_follows_who_may_use_watchparty(
 
 
 async def test_when_the_overrides_cannot_be_read_the_commands_own_default_decides(
-    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
 ):
     """/poll has no default_member_permissions, so without the server's overrides the button
     lets everyone start one, as Discord would on a server that changed nothing."""
@@ -160,3 +176,22 @@ async def test_when_the_overrides_cannot_be_read_the_commands_own_default_decide
     assert started.last_content.startswith("Versus poll #"), started.last_content
     assert await _polls(resources) == 1
     assert sandbox.pending_faults == []  # the read was tried, and failed
+    clock.advance(16)  # a failed read is retried soon
+    actions, title = await _actions_for(sandbox, sora, general)
+    refused = await sandbox.click(member=sora, message=actions, custom_id=f"rec:vs:{title}")
+    assert refused.last_content == POLL_REFUSAL
+    assert await _polls(resources) == 1
+
+
+async def test_an_admins_change_shows_within_a_minute(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any, clock: PacedClock
+):
+    jun, general = club.member("jun"), club.channel("general")
+    actions, title = await _actions_for(sandbox, jun, general)
+    started = await sandbox.click(member=jun, message=actions, custom_id=f"rec:vs:{title}")
+    assert started.last_content.startswith("Versus poll #"), started.last_content
+    club.set_command_permissions("poll", members={jun: False})
+    clock.advance(61)
+    refused = await sandbox.click(member=jun, message=actions, custom_id=f"rec:vs:{title}")
+    assert refused.last_content == POLL_REFUSAL
+    assert await _polls(resources) == 1

@@ -85,9 +85,7 @@ async def test_poll_restricted_to_a_role_refuses_the_versus_button_as_it_refuses
     sora, jun, general = club.member("sora"), club.member("jun"), club.channel("general")
     club.set_command_permissions("poll", roles={club.role("Watch Party"): True}, everyone=False)
     with pytest.raises(CommandNotPermittedError, match="sora cannot see /poll"):
-        await sandbox.slash(
-            "poll versus", member=sora, channel=general, options={"slowburn": CLOY}
-        )
+        await sandbox.slash("poll versus", member=sora, channel=general, options={"slowburn": CLOY})
 
     actions, title = await _actions_for(sandbox, sora, general)
     refused = await sandbox.click(member=sora, message=actions, custom_id=f"rec:vs:{title}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot import maintenance, scheduled_messages
 from bot.about.service import AboutService
 from bot.clock import to_unix
+from bot.command_access.cache import CommandAccessCache
 from bot.config import Settings
 from bot.guilds.repository import GuildSettingsRepository
 from bot.guilds.service import GuildSettingsService
@@ -60,6 +61,7 @@ class Services:
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
+    command_access: CommandAccessCache
 
     async def start(self) -> None:
         """Ready the domain: title index, timer handlers. Nothing is sent yet."""
@@ -169,4 +171,5 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),
+        command_access=CommandAccessCache(clock),
     )

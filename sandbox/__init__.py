@@ -17,10 +17,13 @@ first response to an interaction must come within 3 s. A guild's scheduled event
 uncompleted (30038; `sb.add_scheduled_events` fills one up) and need Manage or Create Events
 (403 50013; `sb.revoke_bot_permissions` takes them away). A thread started from a message needs
 Create Public Threads, and a message has at most one (160004); `sb.threads(channel)` lists them.
+A server's command permission overrides (Server Settings > Integrations) are
+`guild.set_command_permissions(...)`: slash commands obey them, and
+GET .../commands/permissions serves them.
 
-Module map: world (specs), payloads (specs as JSON), server + routes_* (REST), gateway
-(websocket), interactions (driving), state (messages' lifecycle), events (scheduled events),
-threads, transcript, faults, recording.
+Module map: world (specs), command_permissions (overrides), payloads (specs as JSON),
+server + routes_* (REST), gateway (websocket), interactions (driving), state (messages'
+lifecycle), events (scheduled events), threads, transcript, faults, recording.
 """
 
 from sandbox.core import Sandbox

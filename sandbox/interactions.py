@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sandbox.command_permissions import Who, refusal
 from sandbox.errors import (
     CommandNotPermittedError,
     InteractionTimeoutError,
@@ -32,7 +33,6 @@ from sandbox.message_rules import assign_component_ids, walk_components
 from sandbox.messages import StoredMessage
 from sandbox.options import build_options
 from sandbox.payloads import channel_payload, member_payload, user_payload
-from sandbox.permissions import ADMINISTRATOR
 from sandbox.state import SandboxState
 from sandbox.submissions import entity_values, fill_modal
 from sandbox.transcript import TranscriptEntry
@@ -256,21 +256,30 @@ class Driver:
         contexts = schema.get("contexts")
         if contexts is not None and GUILD_CONTEXT not in contexts:
             raise CommandNotPermittedError(f"/{schema['name']} is not available in servers")
-        required = schema.get("default_member_permissions")
-        overridden = member is not None and schema["name"] in member.guild.command_overrides
-        if (
-            member is not None
-            and required is not None
-            and self._enforce_permissions
-            and not overridden
-        ):
-            bits = int(required)
-            have = member.permissions
-            if bits == 0 or (have & bits != bits and not have & ADMINISTRATOR):
-                raise CommandNotPermittedError(
-                    f"{member.username} cannot see /{schema['name']}: it needs permissions {bits} "
-                    f"(default_member_permissions) and they have {have}"
-                )
+        if member is None or not self._enforce_permissions:
+            return
+        guild = member.guild
+        why = refusal(
+            Who(
+                guild_id=guild.id,
+                user_id=member.id,
+                role_ids=frozenset(r.id for r in member.roles),
+                permissions=member.permissions,
+                channel_ids=(channel.id, *self._thread_parent(channel)),
+            ),
+            guild.command_permissions.get(schema["name"], ()),
+            guild.command_permissions.get(None, ()),
+            schema.get("default_member_permissions"),
+        )
+        if why is not None:
+            raise CommandNotPermittedError(
+                f"{member.username} cannot see /{schema['name']} in #{channel.name}: {why}"
+            )
+
+    def _thread_parent(self, channel: ChannelSpec) -> tuple[str, ...]:
+        """A thread follows its parent channel's command permissions."""
+        thread = self._state.threads.get(channel.id)
+        return (thread.parent_id,) if thread is not None else ()
 
     async def slash(
         self,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sandbox.command_permissions import permissions_payload
 from sandbox.errors import ApiError, unknown
 from sandbox.payloads import application_payload, current_user_payload, user_payload
-from sandbox.rest import Reply, RequestContext, Route, ok
+from sandbox.rest import Json, Reply, RequestContext, Route, ok
 
 
 async def get_current_user(ctx: RequestContext) -> Reply:
@@ -77,6 +78,53 @@ async def get_command(ctx: RequestContext) -> Reply:
     return ok(command)
 
 
+def _command_permissions(ctx: RequestContext, guild_id: str) -> dict[str, Json]:
+    """The guild's overrides as Discord answers them, by command id (the app level under the
+    application's id). Rules for a command the bot never synced are not shown: Discord has
+    no command to hang them on."""
+    state = ctx.state
+    guild = state.world.guild(guild_id)
+    app_id = state.world.application_id
+    entries: dict[str, Json] = {}
+    for name, rules in guild.command_permissions.items():
+        if not rules:
+            continue
+        if name is None:
+            target = app_id
+        else:
+            command = state.commands.find(name, guild_id)
+            if command is None:
+                continue
+            target = command["id"]
+        entries[target] = permissions_payload(target, app_id, guild_id, rules)
+    return entries
+
+
+async def get_guild_command_permissions(ctx: RequestContext) -> Reply:
+    _check_application(ctx)
+    guild_id = _guild_scope(ctx)
+    assert guild_id is not None  # the route names a guild
+    return ok(list(_command_permissions(ctx, guild_id).values()))
+
+
+async def get_command_permissions(ctx: RequestContext) -> Reply:
+    _check_application(ctx)
+    guild_id = _guild_scope(ctx)
+    assert guild_id is not None  # the route names a guild
+    command_id = ctx.params["command_id"]
+    known = command_id == ctx.state.world.application_id or any(
+        c["id"] == command_id
+        for scope in (guild_id, None)
+        for c in ctx.state.commands.in_scope(scope)
+    )
+    if not known:
+        raise unknown("application command", 10063)
+    entry = _command_permissions(ctx, guild_id).get(command_id)
+    if entry is None:
+        raise unknown("application command permissions", 10066)
+    return ok(entry)
+
+
 ROUTES = [
     Route("GET", "/users/@me", get_current_user),
     Route("GET", "/users/{user_id}", get_user),
@@ -88,7 +136,18 @@ ROUTES = [
     Route("GET", "/applications/{application_id}/commands/{command_id}", get_command),
     Route("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", put_commands),
     Route("GET", "/applications/{application_id}/guilds/{guild_id}/commands", get_commands),
+    # Before .../commands/{command_id}, which would take "permissions" for a command id.
+    Route(
+        "GET",
+        "/applications/{application_id}/guilds/{guild_id}/commands/permissions",
+        get_guild_command_permissions,
+    ),
     Route(
         "GET", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}", get_command
+    ),
+    Route(
+        "GET",
+        "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}/permissions",
+        get_command_permissions,
     ),
 ]

@@ -7,10 +7,18 @@ server turns them into Discord payloads (see payloads.py) and never keeps a seco
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sandbox.command_permissions import (
+    CHANNEL,
+    MAX_RULES,
+    ROLE,
+    USER,
+    CommandPermissionRule,
+    all_channels_id,
+)
 from sandbox.ids import Snowflakes
 from sandbox.permissions import (
     DEFAULT_BOT_PERMISSIONS,
@@ -139,8 +147,8 @@ class GuildSpec:
         self.name = name
         self.preferred_locale = locale
         self.features: list[str] = []
-        # Commands a server admin opened to everyone in Server Settings > Integrations.
-        self.command_overrides: set[str] = set()
+        # Server Settings > Integrations: overrides per command name; None is the app level.
+        self.command_permissions: dict[str | None, list[CommandPermissionRule]] = {}
         self.created_at = datetime.now(UTC)
         self.roles: list[RoleSpec] = [
             RoleSpec(
@@ -269,8 +277,47 @@ class GuildSpec:
 
     def override_command_permissions(self, command_name: str) -> None:
         """Let every member use `command_name` whatever its default_member_permissions, as a
-        server admin can in Server Settings > Integrations."""
-        self.command_overrides.add(command_name)
+        server admin can in Server Settings > Integrations (an @everyone allow on the command)."""
+        kept = [r for r in self.command_permissions.get(command_name, []) if r.id != self.id]
+        self.command_permissions[command_name] = [*kept, CommandPermissionRule(self.id, ROLE, True)]
+
+    def set_command_permissions(
+        self,
+        command_name: str | None,
+        *,
+        roles: Mapping[RoleSpec, bool] | None = None,
+        members: Mapping[MemberSpec, bool] | None = None,
+        channels: Mapping[ChannelSpec, bool] | None = None,
+        everyone: bool | None = None,
+        all_channels: bool | None = None,
+    ) -> list[CommandPermissionRule]:
+        """Replace the overrides of `/command_name` (None: of the whole app), as a server admin
+        does in Server Settings > Integrations. `everyone` is the @everyone row, `all_channels`
+        the "All Channels" row. Nothing given clears them. Returns the rules as stored."""
+        rules: list[CommandPermissionRule] = []
+        for role, allowed in (roles or {}).items():
+            if role.guild_id != self.id:
+                raise ValueError(f"role {role.name!r} belongs to another guild")
+            rules.append(CommandPermissionRule(role.id, ROLE, allowed))
+        for member, allowed in (members or {}).items():
+            if member.guild is not self:
+                raise ValueError(f"{member.username} is not a member of {self.name!r}")
+            rules.append(CommandPermissionRule(member.id, USER, allowed))
+        for channel, allowed in (channels or {}).items():
+            if channel.guild_id != self.id:
+                raise ValueError(f"#{channel.name} is in another guild")
+            rules.append(CommandPermissionRule(channel.id, CHANNEL, allowed))
+        if everyone is not None:
+            rules.append(CommandPermissionRule(self.id, ROLE, everyone))
+        if all_channels is not None:
+            rules.append(CommandPermissionRule(all_channels_id(self.id), CHANNEL, all_channels))
+        if len(rules) > MAX_RULES:
+            raise ValueError(f"Discord keeps at most {MAX_RULES} overrides per command")
+        if rules:
+            self.command_permissions[command_name] = rules
+        else:
+            self.command_permissions.pop(command_name, None)
+        return list(rules)
 
     def member(self, name_or_id: str) -> MemberSpec:
         for m in self.members:

@@ -23,6 +23,7 @@ from bot.error_handler import reply_with_error
 from bot.errors import UserFacingError
 from bot.message_text import fit
 from bot.polls.message import handoff_custom_id, rank_custom_id, vote_custom_id
+from cogs.command_access import ensure_may_use
 from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.polls.embeds import receipt_text
@@ -136,6 +137,8 @@ class HandoffButton(
             )
             if self.option >= len(poll.options):
                 raise UserFacingError(f"Poll #{poll.id} has no option {self.option + 1}.")
+            # Planning a party is what /watchparty does: the server's rules for it apply.
+            await ensure_may_use(interaction, "watchparty", "plan watch parties")
             label = poll.options[self.option].label
             await interaction.response.send_modal(
                 PlanForm(f"poll:{poll.id}:partyform:{self.option}", label)

@@ -29,6 +29,7 @@ from bot.polls.pairs import NoPair
 from bot.polls.rules import DEFAULT_DURATION
 from bot.recommend.ranking import Pick
 from bot.taste.models import TitleRef
+from cogs.command_access import ensure_may_use
 from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.recommend.embeds import (
@@ -157,6 +158,11 @@ class ActionButton(
     async def callback(self, interaction: BotInteraction) -> None:  # type: ignore[override]
         try:
             guild_id = guild_id_of(interaction)
+            # These two do what /poll and /watchparty do: the server's rules for them apply.
+            if self.action == VERSUS:
+                await ensure_may_use(interaction, "poll", "start polls")
+            elif self.action == PARTY:
+                await ensure_may_use(interaction, "watchparty", "plan watch parties")
             if self.action == PARTY:
                 title = interaction.client.services.recommend.title(self.title_id)
                 name = title.display_name if title is not None else self.title_id

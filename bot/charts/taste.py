@@ -41,7 +41,7 @@ def _check(mark: CompassMark) -> None:
     check_share(mark.fantasy, f"the fantasy score of {mark.label!r}")
 
 
-def _label_spots(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+def label_spots(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Where each label goes: just right of its point (left of it near the right edge), moved
     down or up until it no longer covers an earlier label."""
     placed: list[tuple[float, float, float]] = []  # (left, right, y) of each label
@@ -135,7 +135,7 @@ def taste_chart(
         marks.append((member, MARK_LIMIT))
         # The member's label is placed first, so it sits right by its point.
         ordered = list(reversed(marks))
-        spots = _label_spots([(m.slow_burn, m.fantasy) for m, _ in ordered])
+        spots = label_spots([(m.slow_burn, m.fantasy) for m, _ in ordered])
         for (mark, limit), (lx, ly) in zip(ordered, spots, strict=True):
             emphasis = mark is member or mark is server
             moved = abs(ly - mark.fantasy) > 1e-9

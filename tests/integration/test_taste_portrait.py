@@ -79,8 +79,9 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
     [embed] = shown.embeds
     assert embed["title"] == "Your taste in K-Drama Club"
     assert embed["description"].startswith("**Slow-burn 0.")
-    assert "Grounded slow-burn" in embed["description"] or "Slow-burn fantasy" in (
-        embed["description"]
+    assert (
+        "Grounded slow-burn" in embed["description"]
+        or "Slow-burn fantasy" in (embed["description"])
     )
     assert embed["image"]["url"] == "attachment://taste.png"
     _chart(sandbox, shown)
@@ -90,9 +91,12 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
         "1. **Guardian: The Lonely and Great God** \u00b7 10/10"
     )
     assert "Squid Game" not in fields["Favourites"]  # a 3 is not a favourite
-    assert fields["Next to the rest of the server"].startswith(
-        "You lean more slow-burn and less fantasy than the rest of the server"
-    ) or "than the rest of the server" in fields["Next to the rest of the server"]
+    assert (
+        fields["Next to the rest of the server"].startswith(
+            "You lean more slow-burn and less fantasy than the rest of the server"
+        )
+        or "than the rest of the server" in fields["Next to the rest of the server"]
+    )
     assert "You aren't listed in others' matches" in fields["Closest taste"]
     assert embed["footer"]["text"].startswith("From 5 titles rated or watchlisted")
     assert [m for m in sandbox.messages(general) if not m.ephemeral] == []
@@ -200,7 +204,9 @@ async def test_closest_taste_lists_only_opted_in_members_and_pings_nobody(
 
     shown = await sandbox.slash("taste", member=sora, channel=general)
     closest = _fields(shown.embeds[0])["Closest taste"]
-    assert closest.splitlines()[0] == f"<@{hana.id}> \u00b7 very close \u00b7 5 titles rated by both"
+    assert (
+        closest.splitlines()[0] == f"<@{hana.id}> \u00b7 very close \u00b7 5 titles rated by both"
+    )
     assert f"<@{tae.id}>" not in closest
     assert f"<@{jun.id}>" not in closest  # opted in, but their scores run the other way
     assert shown.message is not None
@@ -223,9 +229,7 @@ async def test_closest_taste_lists_only_opted_in_members_and_pings_nobody(
     assert f"<@{hana.id}>" not in _fields(after.embeds[0])["Closest taste"]
 
 
-async def test_the_opt_in_is_exported_and_forgotten(
-    bot: WatchClubBot, sandbox: Sandbox, club: Any
-):
+async def test_the_opt_in_is_exported_and_forgotten(bot: WatchClubBot, sandbox: Sandbox, club: Any):
     sora, general = club.member("sora"), club.channel("general")
     await _match(sandbox, sora, general, True)
     exported = await sandbox.slash("privacy export", member=sora, channel=general)

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.client import BotInteraction, WatchClubBot
 from bot.error_handler import echo_input
 from bot.errors import UserFacingError
+from bot.message_text import shown_within
 from bot.metadata.aliases import alias_key
 from bot.recommend.portrait_service import PortraitAnswer, PortraitService
 from bot.taste.models import MAX_SCORE, MIN_SCORE, TitleRef
@@ -36,6 +37,7 @@ from cogs.taste.embeds import (
 from cogs.taste.portrait_embeds import (
     BOT_REFUSAL,
     CHART_FILE,
+    NAME_ROOM,
     empty_text,
     portrait_embed,
     taste_match_text,
@@ -304,7 +306,7 @@ class TasteCommands(commands.Cog):
         self, guild_id: int, member_id: int, asker_id: int, name: str | None, server: str
     ) -> tuple[PortraitAnswer, bytes | None]:
         answer = await self.portraits.portrait(
-            guild_id, member_id, asker_id=asker_id, name=name or "You"
+            guild_id, member_id, asker_id=asker_id, name=shown_within(name or "You", NAME_ROOM)
         )
         if answer.portrait.compass is None:
             return answer, None

@@ -28,6 +28,7 @@ def world() -> World:
     club = world.guild("K-Drama Club")
     for name in ("hana", "tae"):
         club.add_member(name, global_name=name.capitalize())
+    club.add_member("rin", global_name="**Rin** @everyone")
     return world
 
 
@@ -78,10 +79,9 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
     assert shown.ephemeral
     [embed] = shown.embeds
     assert embed["title"] == "Your taste in K-Drama Club"
-    assert embed["description"].startswith("**Slow-burn 0.")
-    assert (
-        "Grounded slow-burn" in embed["description"]
-        or "Slow-burn fantasy" in (embed["description"])
+    assert embed["description"] == (
+        "**Slow-burn 0.80** (strong) \u00b7 **Fantasy 0.45** (some)\n"
+        "Grounded slow-burn: patient romance, in the real world."
     )
     assert embed["image"]["url"] == "attachment://taste.png"
     _chart(sandbox, shown)
@@ -91,11 +91,9 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
         "1. **Guardian: The Lonely and Great God** \u00b7 10/10"
     )
     assert "Squid Game" not in fields["Favourites"]  # a 3 is not a favourite
-    assert (
-        fields["Next to the rest of the server"].startswith(
-            "You lean more slow-burn and less fantasy than the rest of the server"
-        )
-        or "than the rest of the server" in fields["Next to the rest of the server"]
+    assert fields["Next to the rest of the server"].startswith(
+        "You lean more slow-burn and more fantasy than the rest of the server "
+        "(slow-burn 0.15, fantasy 0.08).\nYou like Romance, Comedy, Fantasy more than it does."
     )
     assert "You aren't listed in others' matches" in fields["Closest taste"]
     assert embed["footer"]["text"].startswith("From 5 titles rated or watchlisted")
@@ -176,6 +174,16 @@ async def test_another_members_taste_only_when_they_share_it_and_never_their_sco
     assert empty.content == (
         "Jun hasn't rated or watchlisted anything in this server yet, so there's no taste to show."
     )
+
+
+async def test_a_refusal_shows_the_members_name_as_typed_not_as_markdown_or_a_ping(
+    bot: WatchClubBot, sandbox: Sandbox, club: Any
+):
+    sora, rin, general = club.member("sora"), club.member("rin"), club.channel("general")
+    refused = await sandbox.slash("taste", member=sora, channel=general, options={"member": rin})
+    assert refused.content.startswith("\\*\\*Rin\\*\\* @\u200beveryone keeps their taste")
+    assert refused.message is not None
+    assert not refused.message.mention_everyone
 
 
 async def test_a_bot_has_no_taste(bot: WatchClubBot, sandbox: Sandbox, club: Any):

@@ -57,6 +57,8 @@ from bot.taste.models import Rating, TitleAggregate
 __all__ = [
     "DISLIKE_FLOOR",
     "FAVOURITES",
+    "LEAN_GAP",
+    "MATCHES",
     "MIN_OTHERS",
     "MIN_OVERLAP",
     "MIN_SIMILARITY",
@@ -74,9 +76,11 @@ __all__ = [
     "compass_position",
     "content_from_index",
     "content_of",
+    "favourites",
     "feature_weights",
     "member_weights",
     "portrait",
+    "rating_weight",
     "server_weights",
 ]
 

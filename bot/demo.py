@@ -365,7 +365,8 @@ async def play_bracket(
 
 
 async def play_taste(sandbox: Sandbox, world: World) -> None:
-    """What a member tells the bot: two ratings, a watchlist, and their data on request."""
+    """What a member tells the bot: two ratings, a watchlist, the taste they add up to, and
+    their data on request."""
     guild = world.guild("K-Drama Club")
     jun, sora = guild.member("jun"), guild.member("sora")
     general = guild.channel("general")
@@ -386,6 +387,8 @@ async def play_taste(sandbox: Sandbox, world: World) -> None:
         "watchlist add", member=jun, channel=general, options={"title": "catalog:reply-1988"}
     )
     await sandbox.slash("watchlist show", member=sora, channel=general, options={"member": jun})
+    sandbox.note("jun looks at their taste: a place on the story compass, drawn as a chart")
+    await sandbox.slash("taste", member=jun, channel=general)
     sandbox.note("jun asks what to watch next; each pick says why")
     await sandbox.slash("recommend", member=jun, channel=general, options={"count": 3})
     await sandbox.slash(

@@ -35,6 +35,7 @@ from bot.polls.brackets import BracketService
 from bot.polls.repository import PollRepository
 from bot.polls.service import PollService
 from bot.rate_limit import RateLimiter
+from bot.recommend.portrait_service import PortraitService
 from bot.recommend.service import RecommendService
 from bot.recommend.signals_repository import SignalsRepository
 from bot.resources import Resources
@@ -58,6 +59,7 @@ class Services:
     brackets: BracketService
     taste: TasteService
     recommend: RecommendService
+    portraits: PortraitService
     timers: TimerService
     outbox: Outbox
     maintenance: maintenance.Maintenance
@@ -168,6 +170,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         brackets=brackets,
         taste=taste,
         recommend=recommend,
+        portraits=PortraitService(taste, recommend, titles, resources.charts),
         timers=timers,
         outbox=outbox,
         maintenance=maintenance.Maintenance(titles, timer_repository, outbox_repository, clock),

@@ -1,6 +1,6 @@
-"""What members tell the bot about titles: /rate, /watched, /notinterested, /watchlist, and
-their privacy commands (/privacy forget-me, /privacy export). Everything is per server, and
-every answer is private: it concerns the member who asked."""
+"""What members tell the bot about titles: /rate, /watched, /notinterested, /watchlist, /taste,
+and their privacy commands (/privacy forget-me, export, taste-match). Everything is per server,
+and every answer is private: it concerns the member who asked."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from discord.ext import commands
 from bot.client import BotInteraction, WatchClubBot
 from bot.error_handler import echo_input
 from bot.errors import UserFacingError
+from bot.message_text import shown_within
 from bot.metadata.aliases import alias_key
+from bot.recommend.portrait_service import PortraitAnswer, PortraitService
 from bot.taste.models import MAX_SCORE, MIN_SCORE, TitleRef
 from bot.taste.service import TasteService
 from cogs.context import guild_id_of
@@ -31,6 +33,15 @@ from cogs.taste.embeds import (
     watchlist_added_text,
     watchlist_embed,
     watchlist_removed_text,
+)
+from cogs.taste.portrait_embeds import (
+    BOT_REFUSAL,
+    CHART_FILE,
+    NAME_ROOM,
+    empty_text,
+    portrait_embed,
+    taste_match_text,
+    unplaced_text,
 )
 from cogs.taste.views import DYNAMIC_ITEMS, forget_view
 from cogs.title_options import CHOICE_MAX, is_title_id, title_choices
@@ -102,6 +113,7 @@ class TasteCommands(commands.Cog):
     def __init__(self, bot: WatchClubBot) -> None:
         self.bot = bot
         self.taste: TasteService = bot.services.taste
+        self.portraits: PortraitService = bot.services.portraits
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -248,7 +260,78 @@ class TasteCommands(commands.Cog):
         owner = None if whose == interaction.user.id or member is None else member.display_name
         await send_private(interaction, embed=watchlist_embed(entries, total, owner=owner))
 
+    # -- the taste portrait -------------------------------------------------------------------
+
+    @app_commands.command(
+        name="taste",
+        description="Your taste on the story compass, or that of a member who shares theirs",
+        extras=help_section("find"),
+    )
+    @app_commands.describe(
+        member="Whose taste (default: yours; another member's if they turned on taste matching)"
+    )
+    @app_commands.guild_only()
+    async def taste_command(
+        self, interaction: BotInteraction, member: discord.Member | None = None
+    ) -> None:
+        # Always private, also for another member: it reads their ratings, shared with the
+        # members who ask rather than posted for the whole channel; /watchlist show member:
+        # answers privately too.
+        guild_id = guild_id_of(interaction)
+        target = member if member is not None else interaction.user
+        if target.bot:
+            raise UserFacingError(BOT_REFUSAL)
+        own = target.id == interaction.user.id
+        name = None if own else target.display_name
+        server = interaction.guild.name if interaction.guild else "this server"
+        answer, chart = await within_deadline(
+            interaction,
+            self._portrait(guild_id, target.id, interaction.user.id, name, server),
+            ephemeral=True,
+        )
+        found = answer.portrait
+        if found.empty:
+            await send_private(interaction, content=empty_text(name=name))
+            return
+        if found.compass is None:
+            await send_private(interaction, content=unplaced_text(name=name))
+            return
+        embed = portrait_embed(
+            found, name=name, server=server, opted_in=answer.opted_in, chart=chart is not None
+        )
+        files = [discord.File(io.BytesIO(chart), CHART_FILE)] if chart else []
+        await _send_private_with_files(interaction, embed, files)
+
+    async def _portrait(
+        self, guild_id: int, member_id: int, asker_id: int, name: str | None, server: str
+    ) -> tuple[PortraitAnswer, bytes | None]:
+        answer = await self.portraits.portrait(
+            guild_id, member_id, asker_id=asker_id, name=shown_within(name or "You", NAME_ROOM)
+        )
+        if answer.portrait.compass is None:
+            return answer, None
+        heading = f"Your taste in {server}" if name is None else f"{name}'s taste in {server}"
+        chart = await self.portraits.chart(
+            answer.portrait, heading=heading, member_label=name or "You"
+        )
+        return answer, chart
+
     # -- privacy ------------------------------------------------------------------------------
+
+    @privacy.command(
+        name="taste-match",
+        description="Let other members see your taste and find you as close taste (or not)",
+    )
+    @app_commands.describe(
+        enabled="True: others may see your taste portrait and list you as close taste"
+    )
+    async def taste_match(self, interaction: BotInteraction, enabled: bool) -> None:
+        guild_id = guild_id_of(interaction)
+        if enabled:
+            changed = await self.taste.opt_in(guild_id, interaction.user.id)
+        else:
+            changed = await self.taste.opt_out(guild_id, interaction.user.id)
+        await send_private(interaction, content=taste_match_text(enabled=enabled, changed=changed))
 
     @privacy.command(
         name="forget-me",
@@ -273,3 +356,19 @@ class TasteCommands(commands.Cog):
             await interaction.edit_original_response(content=EXPORT_TEXT, attachments=[file])
         else:
             await interaction.response.send_message(EXPORT_TEXT, file=file, ephemeral=True)
+
+
+async def _send_private_with_files(
+    interaction: BotInteraction, embed: discord.Embed, files: list[discord.File]
+) -> None:
+    """Answer privately with the files, or fill in the private "thinking…"; no mention in it
+    may ping (the close-taste members are shown as mentions)."""
+    nobody = discord.AllowedMentions.none()
+    if interaction.response.is_done():
+        await interaction.edit_original_response(
+            embed=embed, attachments=files, allowed_mentions=nobody
+        )
+    else:
+        await interaction.response.send_message(
+            embed=embed, files=files, ephemeral=True, allowed_mentions=nobody
+        )

@@ -55,6 +55,9 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     # Taste: two ratings, a watchlist another member can see, and the member's own data.
     assert "Rated **Crash Landing on You** (K-drama) **9**/10." in out
     assert "Jun's watchlist" in out
+    assert "/taste\n  watchclub \u203a (only jun sees this)" in out
+    assert "╭─ Your taste in K-Drama Club" in out
+    assert "[file: taste.png]" in out
     assert "[file: watchclub-my-data-" in out
     # Recommendations with reasons, from the two ratings.
     assert "Recommended for you" in out

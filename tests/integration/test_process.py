@@ -115,6 +115,7 @@ async def test_sync_command_forces_a_sync(sandbox: Sandbox, tmp_path: Path):
         "watchlist",
         "privacy",
         "recommend",
+        "taste",
     }
     assert sandbox.identify_count == 0  # REST only: no gateway session is spent
 

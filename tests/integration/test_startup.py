@@ -24,6 +24,7 @@ EXPECTED_COMMANDS = {
     "watchlist",
     "privacy",
     "recommend",
+    "taste",
 }
 
 

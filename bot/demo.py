@@ -395,6 +395,26 @@ async def play_taste(sandbox: Sandbox, world: World) -> None:
         "recommend", member=jun, channel=general, options={"mood": "fantasy", "count": 3}
     )
     await sandbox.slash("privacy export", member=jun, channel=general)
+    await play_quick_picker(sandbox, world)
+
+
+async def play_quick_picker(sandbox: Sandbox, world: World) -> None:
+    """A member who rated nothing: the server's favourites, then a few ratings in one form."""
+    guild = world.guild("K-Drama Club")
+    hana, general = guild.member("hana"), guild.channel("general")
+    sandbox.note("hana has rated nothing yet: the server's favourites, and a quick picker")
+    cold = await sandbox.slash("recommend", member=hana, channel=general, options={"count": 3})
+    assert cold.message is not None, cold.content
+    form = await sandbox.click(member=hana, message=cold.message, custom_id="rec:quick")
+    fields = [
+        str(field["custom_id"])
+        for row in (form.modal or {}).get("components", [])
+        for field in row.get("components") or [row.get("component") or {}]
+        if field.get("type") == 4  # a text input
+    ]
+    scores = dict.fromkeys(fields, "")
+    scores.update(zip(fields[:2], ("9", "7"), strict=False))  # seen two, left the rest blank
+    await sandbox.submit_modal(member=hana, custom_id="rec:qr", values=scores, channel=general)
 
 
 async def play_events(

@@ -37,8 +37,12 @@ def _score(value: float) -> str:
 
 
 def _liking(shared: tuple[str, ...]) -> str:
-    """("Fantasy", "Romance") -> "fantasy romance"."""
-    return " ".join(shown_within(name, 30).casefold() for name in shared)
+    """("Fantasy", "Romance") -> "fantasy romance"; names of several words are joined with
+    "and", so they stay apart: "drama and primarily adult cast"."""
+    names = [shown_within(name, 30).casefold() for name in shared]
+    if any(" " in name for name in names):
+        return " and ".join(names)
+    return " ".join(names)
 
 
 def _knn(pick: Pick) -> str | None:

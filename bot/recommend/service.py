@@ -315,7 +315,20 @@ class RecommendService:
     async def starters(
         self, guild_id: int, member_id: int, count: int = STARTER_COUNT
     ) -> list[Title]:
-        """Well-known titles the member has not rated or turned down yet, for the quick picker."""
+        """Well-known titles the member has not rated or turned down yet, for the quick picker:
+        what members here know first, spread over the compass (see `starters.py`)."""
         profile = await self.member_profile(guild_id, member_id)
-        skip = frozenset(profile.ratings) | profile.not_interested
-        return starter_titles(self._catalog, skip=skip, count=count)
+        aggregates = await self._server_aggregates(guild_id)
+        known_here = {
+            row.title.id: max(row.ratings, row.watched, row.watchlisted) for row in aggregates
+        }
+        recommender = self._current
+        titles = recommender.pool.titles if recommender is not None else self._catalog
+        return await asyncio.to_thread(
+            starter_titles,
+            titles,
+            skip=frozenset(profile.ratings) | profile.not_interested,
+            known_here=known_here,
+            member_id=member_id,
+            count=count,
+        )

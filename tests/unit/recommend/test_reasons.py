@@ -133,3 +133,10 @@ def test_reasons_from_a_real_ranking():
         MemberProfile(), Request(count=1), ServerSignals(watchlists={"anilist:w": 3})
     )
     assert [reason(p) for p in cold.picks] == ["3 members here have it on their watchlist"]
+
+
+def test_favourites_of_several_words_are_kept_apart_with_and():
+    two_genres = reason(pick({Signal.CONTENT: 0.5}, shared=("Fantasy", "Romance")))
+    assert two_genres == "because you like fantasy romance"
+    with_a_tag = reason(pick({Signal.CONTENT: 0.5}, shared=("Drama", "Primarily Adult Cast")))
+    assert with_a_tag == "because you like drama and primarily adult cast"

@@ -1,10 +1,13 @@
 """Each server's command permission overrides and the bot's command ids, read through a loader
 the caller supplies (the Discord call stays in cogs/) and kept briefly.
 
-Overrides are kept for a minute: an admin's change in Server Settings shows within a minute,
-and a busy poll channel costs one request a minute, not one per click. A failed read (403,
-timeout) is remembered for less, as "no overrides known", which leaves only the command's
-default_member_permissions (see `cogs/command_access.py` for why that is the fallback).
+Overrides are kept for a minute: an admin's change in Server Settings shows within a minute
+(at once when Discord tells the bot, see `forget`), and a busy poll channel costs one request a
+minute, not one per click. A failed read (403, timeout) keeps serving the last good answer and
+tries again after `FAILURE_TTL`: a restriction the bot knew must not lapse because Discord was
+slow once. Only when nothing was ever read is the answer "no overrides known", which leaves the
+command's default_member_permissions (see `cogs/command_access.py` for why that is the
+fallback).
 """
 
 from __future__ import annotations
@@ -53,13 +56,19 @@ class _TimedCache(Generic[T]):
             if entry is not None and entry.expires > self._clock.monotonic():
                 return entry.value
             loaded = await load()
-            ttl = self._ttl if loaded is not None else self._failure_ttl
-            value = loaded if loaded is not None else self._empty
-            self._entries[key] = _Entry(value, self._clock.monotonic() + ttl)
+            now = self._clock.monotonic()
+            if loaded is not None:
+                self._entries[key] = _Entry(loaded, now + self._ttl)
+                return loaded
+            value = entry.value if entry is not None else self._empty  # the last good answer
+            self._entries[key] = _Entry(value, now + self._failure_ttl)
             return value
 
-    def forget(self, key: int | None) -> None:
-        self._entries.pop(key, None)
+    def expire(self, key: int | None) -> None:
+        """Read again at the next use; until then a failed read still has the last answer."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries[key] = _Entry(entry.value, float("-inf"))
 
 
 class CommandAccessCache:
@@ -81,5 +90,5 @@ class CommandAccessCache:
         return await self._commands.get(scope, load)
 
     def forget(self, guild_id: int) -> None:
-        """Drop a server's overrides, e.g. when Discord says they changed."""
-        self._overrides.forget(guild_id)
+        """Read a server's overrides again at the next click: Discord said they changed."""
+        self._overrides.expire(guild_id)

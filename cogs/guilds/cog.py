@@ -41,6 +41,15 @@ class GuildSettingsCommands(commands.Cog):
     def __init__(self, bot: WatchClubBot) -> None:
         self.guild_settings: GuildSettingsService = bot.services.guild_settings
         self.parties = bot.services.parties
+        self.command_access = bot.services.command_access
+
+    @commands.Cog.listener()
+    async def on_raw_app_command_permissions_update(
+        self, event: discord.RawAppCommandPermissionsUpdateEvent
+    ) -> None:
+        """An admin changed who may use a command here: the shortcut buttons follow at the next
+        click instead of within a minute (see cogs/command_access)."""
+        self.command_access.forget(event.guild.id)
 
     async def interaction_check(self, interaction: BotInteraction) -> bool:  # type: ignore[override]
         # Discord's default_permissions can be overridden by server admins per role;

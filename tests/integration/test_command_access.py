@@ -193,3 +193,26 @@ async def test_an_admins_change_shows_within_a_minute(
     refused = await sandbox.click(member=jun, message=actions, custom_id=f"rec:vs:{title}")
     assert refused.last_content == POLL_REFUSAL
     assert await _polls(resources) == 1
+
+
+async def test_an_admins_change_applies_at_once_when_discord_says_so(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
+):
+    jun, general = club.member("jun"), club.channel("general")
+    actions, title = await _actions_for(sandbox, jun, general)
+    started = await sandbox.click(member=jun, message=actions, custom_id=f"rec:vs:{title}")
+    assert started.last_content.startswith("Versus poll #"), started.last_content
+    club.set_command_permissions("poll", members={jun: False})
+    [poll] = [c for c in sandbox.synced_commands() if c["name"] == "poll"]
+    await sandbox.dispatch(
+        "APPLICATION_COMMAND_PERMISSIONS_UPDATE",
+        {
+            "id": poll["id"],
+            "application_id": str(bot.application_id),
+            "guild_id": club.id,
+            "permissions": [{"id": jun.id, "type": 2, "permission": False}],
+        },
+    )
+    refused = await sandbox.click(member=jun, message=actions, custom_id=f"rec:vs:{title}")
+    assert refused.last_content == POLL_REFUSAL  # no minute to wait
+    assert await _polls(resources) == 1

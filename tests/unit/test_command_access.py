@@ -268,9 +268,28 @@ async def test_a_failed_read_falls_back_to_the_default_and_is_retried_soon():
     assert await cache.overrides(GUILD, read) == RESTRICTED
 
 
-async def test_forget_drops_a_servers_overrides():
+async def test_a_failed_read_keeps_a_restriction_already_known():
+    clock = FakeClock()
+    cache = CommandAccessCache(clock)
+    read = Reader(RESTRICTED, None, OPEN)
+    assert await cache.overrides(GUILD, read) == RESTRICTED
+    clock.seconds = 61
+    assert await cache.overrides(GUILD, read) == RESTRICTED  # Discord failed: the last answer
+    assert read.calls == 2
+    clock.seconds = 70
+    assert await cache.overrides(GUILD, read) == RESTRICTED  # not retried at every click
+    clock.seconds = 77
+    assert await cache.overrides(GUILD, read) == OPEN
+    assert read.calls == 3
+
+
+async def test_forget_reads_a_servers_overrides_again_at_the_next_click():
     cache = CommandAccessCache(FakeClock())
     read = Reader(RESTRICTED, OPEN)
     await cache.overrides(GUILD, read)
     cache.forget(GUILD)
     assert await cache.overrides(GUILD, read) == OPEN
+    failing = Reader(RESTRICTED, None)
+    await cache.overrides(GUILD + 1, failing)
+    cache.forget(GUILD + 1)
+    assert await cache.overrides(GUILD + 1, failing) == RESTRICTED  # kept while the read fails

@@ -21,6 +21,10 @@ COLD_START_NOTE: Final = (
     "You haven't rated anything here yet, so these are this server's favourites. "
     "Rate a few titles with the button below (or `/rate`) and the next picks are yours."
 )
+UNRATED_NOTE: Final = (
+    "You haven't rated anything here yet, so these picks lean on what you asked for and did "
+    "here. Rate a few titles with the button below (or `/rate`) to sharpen them."
+)
 WARMING_NOTE: Final = (
     "The ratings model is still being built, so these lean on content and this server."
 )
@@ -57,7 +61,7 @@ def recommendations_embed(answer: Answer) -> discord.Embed:
     )
     notes = []
     if answer.audience is Audience.MEMBER and not answer.has_ratings:
-        notes.append(COLD_START_NOTE)
+        notes.append(COLD_START_NOTE if answer.recommendations.cold_start else UNRATED_NOTE)
     if not answer.model_ready:
         notes.append(WARMING_NOTE)
     if notes:

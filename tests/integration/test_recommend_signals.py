@@ -12,6 +12,7 @@ import pytest
 from bot.client import WatchClubBot
 from bot.resources import Resources
 from sandbox import Sandbox, World
+from tests.integration.test_recommend import buttons, picked_ids
 
 FRIEREN = "catalog:frieren-beyond-journeys-end"
 CLOY = "catalog:crash-landing-on-you"
@@ -20,11 +21,6 @@ CLOY = "catalog:crash-landing-on-you"
 @pytest.fixture
 def club(world: World) -> Any:
     return world.guild("K-Drama Club")
-
-
-def picked_ids(result: Any) -> list[str]:
-    [menu] = [c for row in result.components for c in row["components"] if c["type"] == 3]
-    return [option["value"] for option in menu["options"]]
 
 
 async def _closed_with_winners(bot: WatchClubBot, resources: Resources, poll_id: int) -> None:
@@ -76,7 +72,10 @@ async def test_a_won_poll_is_named_and_a_named_vote_shapes_the_voters_picks(
 
     mine = await sandbox.slash("recommend", member=jun, channel=general, options={"count": 5})
     [embed] = mine.embeds
-    assert "/rate" in embed["fields"][0]["value"]  # a vote is no rating: still invited
+    note = embed["fields"][0]["value"]
+    assert "/rate" in note  # a vote is no rating: still invited
+    assert "server's favourites" not in note  # but the picks are Jun's own
+    assert "Rate a few titles" in buttons(mine)
     assert "you rated" not in embed["description"]
     lines = embed["description"].split("\n\n")
     # Past the poll's winner, what drives Jun's picks is the taste of what Jun voted for.
@@ -84,4 +83,5 @@ async def test_a_won_poll_is_named_and_a_named_vote_shapes_the_voters_picks(
     from_the_vote = [line for line in lines[1:] if any(w in line for w in taste_words)]
     assert from_the_vote, embed["description"]
     theirs = await sandbox.slash("recommend", member=sora, channel=general, options={"count": 5})
+    assert "server's favourites" in theirs.embeds[0]["fields"][0]["value"]  # sora did nothing
     assert picked_ids(theirs) != picked_ids(mine)

@@ -191,7 +191,8 @@ def server_weights(
     aggregates: Iterable[TitleAggregate], ratings: Iterable[Rating], watchlist: Iterable[str]
 ) -> tuple[dict[str, float], bool]:
     """Title id -> how much it says about the rest of the server (the member's own rows taken
-    out), and whether at least `MIN_OTHERS` other members are certainly in it."""
+    out), and whether there is any such title. Only titles at least `MIN_OTHERS` other members
+    rated (or listed) count, so "the server" is never one member's taste."""
     own_scores = {rating.title.id: rating.score for rating in ratings}
     own_listed = set(watchlist)
     weights: dict[str, float] = {}
@@ -202,8 +203,10 @@ def server_weights(
         if title_id in own_scores:
             rated, score_sum = rated - 1, score_sum - own_scores[title_id]
         listed = row.watchlisted - (1 if title_id in own_listed else 0)
-        if max(rated, listed) >= MIN_OTHERS:
-            enough = True
+        if max(rated, listed) < MIN_OTHERS:
+            # A title only one other member rated or listed would show that member's taste.
+            continue
+        enough = True
         weight = WATCHLIST_WEIGHT * max(0, listed)
         if rated > 0:
             weight += rated * rating_weight(score_sum / rated)

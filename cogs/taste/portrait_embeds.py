@@ -57,6 +57,17 @@ def _list(names: tuple[str, ...]) -> str:
     return " \u00b7 ".join(shown_within(name, 40) for name in names)
 
 
+def _leaning(who: str, phrases: tuple[str, str]) -> str:
+    """("more slow-burn", "about as fantasy") -> "You lean more slow-burn than the rest of the
+    server, and about as fantasy as it"."""
+    differ = [p for p in phrases if not p.startswith("about")]
+    alike = [p for p in phrases if p.startswith("about")]
+    if not differ:
+        return f"{who} sit about where the rest of the server does"
+    line = f"{who} lean {' and '.join(differ)} than the rest of the server"
+    return f"{line}, and {alike[0]} as it" if alike else line
+
+
 def comparison_text(
     server: ServerComparison | None, point: tuple[float, float], *, own: bool
 ) -> str:
@@ -66,9 +77,8 @@ def comparison_text(
             "Not enough other members here have rated or watchlisted titles yet to compare "
             "with the rest of the server."
         )
-    slow, fantasy = server.leans(point)
     lines = [
-        f"{who} lean {slow} and {fantasy} than the rest of the server "
+        f"{_leaning(who, server.leans(point))} "
         f"(slow-burn {server.compass[0]:.2f}, fantasy {server.compass[1]:.2f})."
     ]
     if server.more_than_server:

@@ -71,7 +71,8 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
     general = club.channel("general")
     await _rate(sandbox, sora, general, {CLOY: 9, GOBLIN: 10, REPLY: 8, SQUID: 3})
     await sandbox.slash("watchlist add", member=sora, channel=general, options={"title": LUNA})
-    # Two other members rated the same title: the rest of the server can be compared.
+    # Two other members rated the same title: the rest of the server can be compared (by that
+    # title only: Kingdom, which only jun rated, would show one member's taste).
     await _rate(sandbox, jun, general, {SQUID: 9, KINGDOM: 8})
     await _rate(sandbox, mina, general, {SQUID: 10})
 
@@ -93,7 +94,7 @@ async def test_your_own_taste_is_private_with_the_compass_chart_attached(
     assert "Squid Game" not in fields["Favourites"]  # a 3 is not a favourite
     assert fields["Next to the rest of the server"].startswith(
         "You lean more slow-burn and more fantasy than the rest of the server "
-        "(slow-burn 0.15, fantasy 0.08).\nYou like Romance, Comedy, Fantasy more than it does."
+        "(slow-burn 0.20, fantasy 0.00).\nYou like Romance, Comedy, Fantasy more than it does."
     )
     assert "You aren't listed in others' matches" in fields["Closest taste"]
     assert embed["footer"]["text"].startswith("From 5 titles rated or watchlisted")

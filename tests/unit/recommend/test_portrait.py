@@ -160,6 +160,14 @@ def test_the_server_is_compared_only_when_two_others_are_certainly_in_it():
     assert server_weights(listed, [], [])[1]
 
 
+def test_a_title_only_one_other_member_rated_never_shapes_the_server():
+    # Two others rated "both"; one of them also rated "magic" alone: that is one member's taste.
+    server = [aggregate("both", 2, 16), aggregate("magic", 1, 10), aggregate("slow", 0, 0, 1)]
+    weights, enough = server_weights(server, [], [])
+    assert enough
+    assert set(weights) == {"both"}
+
+
 def test_the_comparison_says_which_way_the_member_leans_and_what_they_like_more():
     mine = [rating("slow", 10), rating("both", 8)]
     server = [aggregate("magic", 4, 36), aggregate("both", 3, 26), aggregate("neither", 2, 16)]

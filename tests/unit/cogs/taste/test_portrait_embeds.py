@@ -10,6 +10,7 @@ from bot.recommend.portrait import (
     TasteMatch,
 )
 from cogs.taste.portrait_embeds import (
+    _leaning,
     closeness,
     compass_text,
     empty_text,
@@ -140,4 +141,16 @@ def test_the_taste_match_answers_say_what_it_means():
     assert "`/privacy taste-match enabled:True`" in off
     assert taste_match_text(enabled=False, changed=False).startswith(
         "Taste matching was already off"
+    )
+
+
+def test_the_comparison_reads_well_whichever_way_the_member_leans():
+    assert _leaning("You", ("more slow-burn", "less fantasy")) == (
+        "You lean more slow-burn and less fantasy than the rest of the server"
+    )
+    assert _leaning("They", ("about as slow-burn", "more fantasy")) == (
+        "They lean more fantasy than the rest of the server, and about as slow-burn as it"
+    )
+    assert _leaning("You", ("about as slow-burn", "about as fantasy")) == (
+        "You sit about where the rest of the server does"
     )

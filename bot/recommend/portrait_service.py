@@ -35,7 +35,9 @@ from bot.taste.service import TasteService
 __all__ = ["LOOKUP_MAX", "LOOKUP_SECONDS", "PortraitAnswer", "PortraitService"]
 
 LOOKUP_SECONDS: Final = 3.0  # for the member's titles outside the pool, all together
-LOOKUP_MAX: Final = 40  # of those titles looked up for one portrait; the rest are left out
+# Titles looked up for one portrait (the cache, else a provider: AniList allows ~25 a minute for
+# the whole bot, so one portrait must not take them all); the rest are left out.
+LOOKUP_MAX: Final = 12
 
 
 @dataclass(frozen=True)

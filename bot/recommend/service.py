@@ -317,7 +317,8 @@ class RecommendService:
     ) -> list[Title]:
         """Well-known titles the member has not rated or turned down yet, for the quick picker:
         what members here know first, spread over the compass (see `starters.py`)."""
-        profile = await self.member_profile(guild_id, member_id)
+        rated = await self._taste.ratings(guild_id, member_id)
+        turned_down = await self._taste.not_interested_titles(guild_id, member_id)
         aggregates = await self._server_aggregates(guild_id)
         known_here = {
             row.title.id: max(row.ratings, row.watched, row.watchlisted) for row in aggregates
@@ -327,7 +328,7 @@ class RecommendService:
         return await asyncio.to_thread(
             starter_titles,
             titles,
-            skip=frozenset(profile.ratings) | profile.not_interested,
+            skip=frozenset(r.title.id for r in rated) | {n.title.id for n in turned_down},
             known_here=known_here,
             member_id=member_id,
             count=count,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.clock import to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium, Title, TitleNames
 from bot.storage.database import Database
+from bot.taste import repository
 from bot.taste.models import TitleRef
 from bot.taste.service import TasteService, check_score, check_title_id
 from tests.support.clock import FakeClock
@@ -347,3 +350,22 @@ async def test_rate_many_with_one_bad_score_saves_none_of_them(taste: TasteServi
         await taste.rate_many(GUILD, ANA, [(GOBLIN, 9), (TORADORA, 11)])
     assert await taste.ratings(GUILD, ANA) == []
     assert await taste.rate_many(GUILD, ANA, []) == []
+
+
+async def test_rate_many_writes_all_or_nothing_when_a_write_fails(
+    taste: TasteService, monkeypatch: pytest.MonkeyPatch
+):
+    real = repository._rate_in
+    calls = 0
+
+    async def second_fails(*args: object, **kwargs: object) -> int | None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "_rate_in", second_fails)
+    with pytest.raises(sqlite3.OperationalError):
+        await taste.rate_many(GUILD, ANA, [(GOBLIN, 9), (TORADORA, 7)])
+    assert await taste.ratings(GUILD, ANA) == []  # the first write was rolled back

@@ -137,7 +137,9 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
     async def cached_titles() -> list[Title]:
         return await title_cache.all_titles(now=to_unix(clock.now()))
 
-    recommend = RecommendService(taste, tuple(catalog), cached_titles, clock, resources.tasks)
+    recommend = RecommendService(
+        taste, tuple(catalog), cached_titles, clock, resources.tasks, edges=titles
+    )
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),
         guild_settings=guild_settings_service,

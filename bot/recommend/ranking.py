@@ -25,6 +25,7 @@ import numpy.typing as npt
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.popularity import relative_popularity
 from bot.recommend.content import ContentIndex, TasteVector
+from bot.recommend.edges import EdgeSignals
 from bot.recommend.knn import ItemKnn
 
 __all__ = [
@@ -75,6 +76,7 @@ class Signal(StrEnum):
     MOOD = "mood"  # close to the mood asked for
     SERVER = "server"  # this server rated, watchlisted, voted for or watched it
     POPULARITY = "popularity"  # a gentle prior
+    EDGES = "edges"  # AniList's users recommend it for a title you liked or asked about
 
 
 class Audience(StrEnum):
@@ -94,6 +96,7 @@ WEIGHTS: Final[Mapping[Audience, Mapping[Signal, float]]] = MappingProxyType(
                 Signal.MOOD: 0.35,
                 Signal.SERVER: 0.20,
                 Signal.POPULARITY: 0.03,
+                Signal.EDGES: 0.30,
             }
         ),
         Audience.SERVER: MappingProxyType(
@@ -103,6 +106,7 @@ WEIGHTS: Final[Mapping[Audience, Mapping[Signal, float]]] = MappingProxyType(
                 Signal.MOOD: 0.35,
                 Signal.SERVER: 0.35,
                 Signal.POPULARITY: 0.03,
+                Signal.EDGES: 0.25,
             }
         ),
     }
@@ -259,6 +263,7 @@ class Pick:
     server: ServerEvidence | None = None
     mood: Mood | None = None
     crossover: Crossover | None = None
+    edge_anchor: Anchor | None = None  # the seed whose AniList fans recommend this title
 
     @property
     def ranked_signals(self) -> tuple[Signal, ...]:
@@ -399,8 +404,12 @@ class Recommender:
         profile: MemberProfile,
         request: Request | None = None,
         signals: ServerSignals | None = None,
+        edges: EdgeSignals | None = None,
     ) -> Recommendations:
+        """`edges`: AniList's recommendations from the request's seeds; without them (or when
+        none is eligible) that component drops out like any other."""
         request = request or Request()
+        edges = edges or EdgeSignals()
         signals = signals or ServerSignals()
         pool = self.pool
         n = len(pool)
@@ -423,6 +432,9 @@ class Recommender:
             parts[Signal.MOOD] = _mood_array(pool.content.compass, request.mood)
         parts[Signal.SERVER] = self._server(signals)
         parts[Signal.POPULARITY] = pool.popularity
+        edge_values = self._edges(edges, eligible)
+        if edge_values is not None:
+            parts[Signal.EDGES] = edge_values
 
         weights = WEIGHTS[request.audience]
         total = math.fsum(weights[s] for s in parts)
@@ -446,6 +458,7 @@ class Recommender:
             signals=signals,
             request=request,
             fan=self._fan_of(liked),
+            edges=edges,
         )
         picks = tuple(
             self._pick(position, row, score, penalty, context)
@@ -523,6 +536,17 @@ class Recommender:
         result: FloatArray = 1.0 - np.exp(-raw / _SERVER_SCALE)
         return result
 
+    def _edges(self, edges: EdgeSignals, eligible: npt.NDArray[np.bool_]) -> FloatArray | None:
+        """Edge strengths on the pool's rows (a twin gets its show's), the best eligible at 1;
+        None when no eligible candidate has any."""
+        raw = np.zeros(len(self.pool), dtype=np.float64)
+        for title_id, strength in edges.strength.items():
+            for row in self.pool.rows_of(title_id):
+                raw[row] = max(raw[row], strength)
+        if not (raw[eligible] > 0).any():
+            return None
+        return _by_max(raw, eligible)
+
     def _fan_of(self, liked: Mapping[str, float]) -> Medium | None:
         """The medium the member mostly likes, when one is at least `_FAN_SHARE` of it."""
         counts: dict[Medium, int] = {}
@@ -564,6 +588,14 @@ class Recommender:
             if count > 0 and _SERVER_WEIGHTS[kind] * count > strongest:
                 strongest = _SERVER_WEIGHTS[kind] * count
                 server = ServerEvidence(kind=kind, count=round(count))
+        edge_anchor = None
+        edge_part = contributions.get(Signal.EDGES)
+        if edge_part is not None and edge_part[row] > 0:
+            seed = next(
+                (s for a in (title.id, *title.same_as) if (s := c.edges.seed_of.get(a))), None
+            )
+            if seed is not None:
+                edge_anchor = Anchor(title_id=seed.title_id, name=seed.name, score=seed.score)
         crossover = None
         if fan is Medium.ANIME and title.medium is Medium.KDRAMA:
             crossover = Crossover.KDRAMA_FOR_ANIME_FAN
@@ -582,6 +614,7 @@ class Recommender:
             server=server,
             mood=request.mood,
             crossover=crossover,
+            edge_anchor=edge_anchor,
         )
 
 
@@ -600,6 +633,7 @@ class _Context:
     signals: ServerSignals
     request: Request
     fan: Medium | None
+    edges: EdgeSignals
 
 
 def _by_max(values: FloatArray, eligible: npt.NDArray[np.bool_]) -> FloatArray:

@@ -153,6 +153,9 @@ class RecommendService:
         # then, and the next rebuild adds them even if no rating changed.
         self._pool_revision = 0
         self._built_pool_revision = 0
+        # The ids that bumped it since the build that will add them started: a request on the
+        # old pool meanwhile must not bump it again (and cause a needless second rebuild).
+        self._joining: set[str] = set()
         self._current: Recommender | None = None
         self._built_revision: int | None = None  # the revision the current model was built at
         self._last_started: float | None = None  # monotonic seconds
@@ -211,6 +214,7 @@ class RecommendService:
 
     async def _rebuild(self) -> None:
         revision, pool_revision = self._taste.revision, self._pool_revision
+        joining = set(self._joining)  # cached before they were noted, so this build reads them
         try:
             ratings = await self._taste.rating_triples()
             titles = [*self._catalog, *await self._cached_titles()]
@@ -221,6 +225,7 @@ class RecommendService:
         self._current = recommender
         self._built_revision = revision
         self._built_pool_revision = pool_revision
+        self._joining -= joining
         self.builds += 1
         log.info(
             "Recommendation model built: %d titles, %d ratings", len(recommender.pool), len(ratings)
@@ -271,14 +276,16 @@ class RecommendService:
         if not seeds:
             return EdgeSignals()
         found = await asyncio.gather(*(self._read_edges(reader, seed.title_id) for seed in seeds))
-        pool = recommender.pool
-        unseen = [
-            title
+        # The newest pool: a build may have finished (and added them) while these were read.
+        pool = (self._current or recommender).pool
+        unseen = {
+            title.id
             for titles in found
             for title in titles
             if not any(pool.rows_of(alias) for alias in (title.id, *title.same_as))
-        ]
-        if unseen:
+        }
+        if unseen - self._joining:
+            self._joining |= unseen
             self._pool_revision += 1
             self.refresh()
         return EdgeSignals.from_seeds(

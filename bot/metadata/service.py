@@ -111,8 +111,9 @@ class CachePolicy:
     # AniList's "fans of X recommend Y" edges change slowly; a title with none is asked again
     # after `empty_search`.
     recommendations: int = 7 * DAY
-    # `/recommend` must stay quick: the edges are a bonus, waited on only this long.
-    recommendations_within: float = 1.5
+    # `/recommend` must stay quick: the edges are a bonus, waited on only this long, well
+    # within the 1.5 s after which a command shows "thinking…" (cogs/replies.py).
+    recommendations_within: float = 1.0
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
 

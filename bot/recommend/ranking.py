@@ -1,5 +1,6 @@
 """One ranking for `/recommend`: what the member's ratings predict, what they are about, the
-mood asked for, what this server loves, a little popularity, then diversity.
+mood asked for, what this server loves, what AniList's users recommend for the titles liked
+(`edges.py`), a little popularity, then diversity.
 
 Every component is scaled to [0, 1] (item-kNN to [-1, 1]: a neighbour of a title the member
 disliked is pushed down) and weighted; a pick keeps each weighted part, so its reason is what

@@ -149,6 +149,7 @@ def build_services(settings: Settings, resources: Resources, transport: Transpor
         clock,
         resources.tasks,
         activity=SignalsRepository(db),
+        edges=titles,
     )
     return Services(
         about=AboutService(db, outbox_repository, clock, tmdb_configured=settings.tmdb_configured),

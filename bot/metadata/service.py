@@ -9,6 +9,9 @@
 - `airing_season()` lists what is airing now, for a bracket's seeds: AniList's season for
   anime, TVmaze's and TMDB's week of K-dramas merged one line per show; cached like a search,
   stale over nothing, then the catalog's titles still airing, else a note that says so.
+- `recommended_for()` reads AniList's recommendation edges of an anime (a catalog title's
+  through its AniList twin) for `/recommend`: cached like a search, waited on only briefly
+  (the call goes on in the background to fill the cache), stale or nothing on failure.
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ SEASON_POOL = 16
 MAX_SEASON_TITLES = 50  # AniList's page size, and more than any bracket seeds
 # How members call a medium's titles: one, and several.
 SEASON_KINDS = {Medium.ANIME: ("anime", "anime"), Medium.KDRAMA: ("K-drama", "K-dramas")}
+EDGES_SOURCE = "anilist"  # the provider whose users' recommendations are read
+# Edges read per title, whatever a caller asks for, so every caller shares one call and one
+# cached list; AniList's connection pages hold at most 25.
+EDGES_POOL = 10
 
 
 AiringsReader = Callable[[str], Coroutine[Any, Any, list[NextEpisode]]]
@@ -78,6 +85,13 @@ class _ListsAiringNow(Protocol):
 
 
 @runtime_checkable
+class _ListsRecommendations(Protocol):
+    """AniList: what its users recommend for an anime, best rated first."""
+
+    async def recommendations(self, source_id: str, *, limit: int = ...) -> list[Title]: ...
+
+
+@runtime_checkable
 class _ListsEpisodes(Protocol):
     """TVmaze: every episode with its airstamp."""
 
@@ -94,6 +108,12 @@ class CachePolicy:
     keep: int = 30 * DAY  # then purged: only what members use is kept (TMDB caps at 6 months)
     # How long a member waits on a provider before the answer comes from what the bot knows.
     answer_within: float = 5.0
+    # AniList's "fans of X recommend Y" edges change slowly; a title with none is asked again
+    # after `empty_search`.
+    recommendations: int = 7 * DAY
+    # `/recommend` must stay quick: the edges are a bonus, waited on only this long, well
+    # within the 1.5 s after which a command shows "thinking…" (cogs/replies.py).
+    recommendations_within: float = 1.0
     prefetch_min_length: int = 3
     prefetch_when_fewer_than: int = 5
 
@@ -573,6 +593,63 @@ class TitleService:
             return ()
         stored = await self._cache.get_many(cached.title_ids, now=now)
         return tuple(stored[i] for i in cached.title_ids if i in stored)
+
+    # -- recommendation edges --------------------------------------------------------------------
+
+    def recommendation_source(self, title_id: str) -> str | None:
+        """The AniList id whose recommendations stand for this title: an AniList id itself, a
+        catalog title's AniList twin; None for TVmaze, TMDB and K-dramas (AniList lists anime
+        only). No I/O."""
+        source = title_id.split(":", 1)[0]
+        if source == EDGES_SOURCE:
+            return title_id
+        if source != "catalog":
+            return None
+        title = self._catalog.get(title_id)
+        return None if title is None else self._twin_in(title, EDGES_SOURCE)
+
+    async def recommended_for(self, title_id: str, *, limit: int = EDGES_POOL) -> list[Title]:
+        """What AniList's users recommend for this title, best rated first, at most `limit`.
+
+        The recommended titles are stored in the title cache (so they join `/recommend`'s pool
+        at its next rebuild) and the list itself like a search, for
+        `CachePolicy.recommendations`. AniList is waited on for `recommendations_within`
+        only; a call that takes longer goes on in the background and fills the cache for the
+        next ask. Offline, or when AniList fails, the saved list (even stale) or nothing.
+        Never raises for a provider's failure.
+        """
+        source_id = self.recommendation_source(title_id)
+        if source_id is None or limit < 1:
+            return []
+        # "#" never survives `fold`, so no typed search can name this key.
+        key = f"{EDGES_SOURCE}|#recommendations|{source_id}"
+        now = self._now()
+        cached = await self._cache.get_search(key, now=now)
+        provider = self._providers.get(EDGES_SOURCE)
+        read = provider.recommendations if isinstance(provider, _ListsRecommendations) else None
+        if provider is None or read is None or (cached is not None and cached.is_fresh(now)):
+            return list(await self._saved_list(cached, now))[:limit]
+        deadline = asyncio.get_running_loop().time() + self._policy.recommendations_within
+        try:
+            found = await self._answer_in_time(
+                provider,
+                f"recommendations|{key}",
+                functools.partial(self._recommendations_and_store, read, source_id, key),
+                deadline=deadline,
+            )
+        except ProviderError as error:
+            log.warning("Reading AniList's recommendations for %s failed: %s", source_id, error)
+            return list(await self._saved_list(cached, now))[:limit]
+        return found[:limit]
+
+    async def _recommendations_and_store(
+        self, read: Callable[..., Coroutine[Any, Any, list[Title]]], source_id: str, key: str
+    ) -> list[Title]:
+        found = await read(source_id.split(":", 1)[1], limit=EDGES_POOL)
+        await self._store(found, complete=True)  # the same fragment as a fetch by id
+        ttl = self._policy.recommendations if found else self._policy.empty_search
+        await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
+        return found
 
     # -- searches -------------------------------------------------------------------------------
 

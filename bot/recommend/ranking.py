@@ -1,5 +1,6 @@
 """One ranking for `/recommend`: what the member's ratings predict, what they are about, the
-mood asked for, what this server loves, a little popularity, then diversity.
+mood asked for, what this server loves, what AniList's users recommend for the titles liked
+(`edges.py`), a little popularity, then diversity.
 
 Every component is scaled to [0, 1] (item-kNN to [-1, 1]: a neighbour of a title the member
 disliked is pushed down) and weighted; a pick keeps each weighted part, so its reason is what
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from bot.metadata.models import Medium, Status, Title
 from bot.metadata.popularity import relative_popularity
 from bot.recommend.content import ContentIndex, TasteVector
+from bot.recommend.edges import EdgeSignals
 from bot.recommend.knn import ItemKnn
 
 __all__ = [
@@ -80,6 +82,7 @@ class Signal(StrEnum):
     MOOD = "mood"  # close to the mood asked for
     SERVER = "server"  # this server rated, watchlisted, voted for or watched it
     POPULARITY = "popularity"  # a gentle prior
+    EDGES = "edges"  # AniList's users recommend it for a title you liked or asked about
 
 
 class Audience(StrEnum):
@@ -99,6 +102,7 @@ WEIGHTS: Final[Mapping[Audience, Mapping[Signal, float]]] = MappingProxyType(
                 Signal.MOOD: 0.35,
                 Signal.SERVER: 0.20,
                 Signal.POPULARITY: 0.03,
+                Signal.EDGES: 0.30,
             }
         ),
         Audience.SERVER: MappingProxyType(
@@ -108,6 +112,7 @@ WEIGHTS: Final[Mapping[Audience, Mapping[Signal, float]]] = MappingProxyType(
                 Signal.MOOD: 0.35,
                 Signal.SERVER: 0.35,
                 Signal.POPULARITY: 0.03,
+                Signal.EDGES: 0.25,
             }
         ),
     }
@@ -296,6 +301,7 @@ class Pick:
     server: ServerEvidence | None = None
     mood: Mood | None = None
     crossover: Crossover | None = None
+    edge_anchor: Anchor | None = None  # the seed whose AniList fans recommend this title
 
     @property
     def ranked_signals(self) -> tuple[Signal, ...]:
@@ -436,8 +442,12 @@ class Recommender:
         profile: MemberProfile,
         request: Request | None = None,
         signals: ServerSignals | None = None,
+        edges: EdgeSignals | None = None,
     ) -> Recommendations:
+        """`edges`: AniList's recommendations from the request's seeds; without them (or when
+        none is eligible) that component drops out like any other."""
         request = request or Request()
+        edges = edges or EdgeSignals()
         signals = signals or ServerSignals()
         pool = self.pool
         n = len(pool)
@@ -459,6 +469,9 @@ class Recommender:
             parts[Signal.MOOD] = _mood_array(pool.content.compass, request.mood)
         parts[Signal.SERVER] = self._server(signals)
         parts[Signal.POPULARITY] = pool.popularity
+        edge_values = self._edges(edges, eligible)
+        if edge_values is not None:
+            parts[Signal.EDGES] = edge_values
 
         weights = WEIGHTS[request.audience]
         total = math.fsum(weights[s] for s in parts)
@@ -482,6 +495,7 @@ class Recommender:
             signals=signals,
             request=request,
             fan=self._fan_of(liked),
+            edges=edges,
         )
         picks = tuple(
             self._pick(position, row, score, penalty, context)
@@ -564,6 +578,17 @@ class Recommender:
         result: FloatArray = 1.0 - np.exp(-raw / _SERVER_SCALE)
         return result
 
+    def _edges(self, edges: EdgeSignals, eligible: npt.NDArray[np.bool_]) -> FloatArray | None:
+        """Edge strengths on the pool's rows (a twin gets its show's), the best eligible at 1;
+        None when no eligible candidate has any."""
+        raw = np.zeros(len(self.pool), dtype=np.float64)
+        for title_id, strength in edges.strength.items():
+            for row in self.pool.rows_of(title_id):
+                raw[row] = max(raw[row], strength)
+        if not (raw[eligible] > 0).any():
+            return None
+        return _by_max(raw, eligible)
+
     def _fan_of(self, liked: Mapping[str, float]) -> Medium | None:
         """The medium the member mostly likes, when one is at least `_FAN_SHARE` of it."""
         counts: dict[Medium, int] = {}
@@ -614,6 +639,14 @@ class Recommender:
             if count > 0 and _SERVER_WEIGHTS[kind] * count > strongest:
                 strongest = _SERVER_WEIGHTS[kind] * count
                 server = ServerEvidence(kind=kind, count=round(count))
+        edge_anchor = None
+        edge_part = contributions.get(Signal.EDGES)
+        if edge_part is not None and edge_part[row] > 0:
+            seed = next(
+                (s for a in (title.id, *title.same_as) if (s := c.edges.seed_of.get(a))), None
+            )
+            if seed is not None:
+                edge_anchor = Anchor(title_id=seed.title_id, name=seed.name, score=seed.score)
         crossover = None
         if fan is Medium.ANIME and title.medium is Medium.KDRAMA:
             crossover = Crossover.KDRAMA_FOR_ANIME_FAN
@@ -632,6 +665,7 @@ class Recommender:
             server=server,
             mood=request.mood,
             crossover=crossover,
+            edge_anchor=edge_anchor,
         )
 
 
@@ -650,6 +684,7 @@ class _Context:
     signals: ServerSignals
     request: Request
     fan: Medium | None
+    edges: EdgeSignals
 
 
 def _seeds(profile: MemberProfile, request: Request) -> tuple[dict[str, float], dict[str, float]]:

@@ -124,6 +124,16 @@ def _popularity(pick: Pick) -> str:
     return "widely watched"
 
 
+def _edges(pick: Pick, *, for_server: bool) -> str | None:
+    anchor = pick.edge_anchor
+    if anchor is None:
+        return None
+    if for_server and anchor.score is not None:
+        # A rated seed of a public answer may be one member's rating: not named.
+        return "AniList fans of what this server rates highly recommend it"
+    return f"AniList fans of {_name(anchor)} recommend it"
+
+
 def _server_knn(pick: Pick) -> str:
     return "loved by the fans of what this server rates highly"
 
@@ -136,10 +146,12 @@ def _server_content(pick: Pick) -> str | None:
 
 def reason(pick: Pick, *, for_server: bool = False) -> str:
     """One line built from the pick's strongest component, e.g. "because you rated *Goblin* 9
-    and like fantasy romance" or "3 members here have it on their watchlist".
+    and like fantasy romance", "3 members here have it on their watchlist" or "AniList fans
+    of *Frieren* recommend it".
 
     `for_server`: the answer is posted for everyone, and its "taste" is the server's ratings,
-    which may be one member's. So it never names a rated title, a score, or "you"."""
+    which may be one member's. So it never names a rated title, a score, or "you"; only the
+    `like` title asked for in the open may be named."""
     for signal in pick.ranked_signals:
         if signal is Signal.KNN:
             line = _server_knn(pick) if for_server else _knn(pick)
@@ -149,6 +161,8 @@ def reason(pick: Pick, *, for_server: bool = False) -> str:
             line = _mood(pick)
         elif signal is Signal.SERVER:
             line = _server(pick.server)
+        elif signal is Signal.EDGES:
+            line = _edges(pick, for_server=for_server)
         else:
             line = _popularity(pick)
         if line:

@@ -7,6 +7,13 @@ once every `min_interval` seconds; it is checked on every request and by a slow 
 loop. A request never waits for a rebuild: it reads whichever `Recommender` is current, and
 before the first model exists that is the catalog's pool with no model (content, mood, server
 signals and popularity only).
+
+AniList's recommendation edges (`EdgeReader`, the title service) are read per request from the
+request's seeds: the `like` title, else the member's best-rated titles. They are waited on
+briefly and cached, so a request stays quick when AniList is slow or down. An edge title
+already in the pool gets the edge signal; one that is not is in the title cache by then and
+joins the pool at the next rebuild (within `min_interval`), which the service starts even when
+no rating changed.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Protocol
 
 from bot.background import BackgroundTasks
 from bot.clock import Clock, to_unix
 from bot.errors import UserFacingError
 from bot.metadata.models import Title
+from bot.recommend.edges import MAX_SEEDS, SEED_MIN_SCORE, EdgeSeed, EdgeSignals
 from bot.recommend.knn import ItemKnn, RatingAggregate, fit_item_knn
 from bot.recommend.ranking import (
     MIDPOINT,
@@ -33,6 +41,7 @@ from bot.recommend.ranking import (
     Recommender,
     Request,
     ServerSignals,
+    like_weight,
 )
 from bot.recommend.signals_repository import MemberActivity, ServerActivity, SignalsRepository
 from bot.recommend.starters import STARTER_COUNT, starter_titles
@@ -55,6 +64,18 @@ log = logging.getLogger(__name__)
 DEFAULT_MIN_INTERVAL: Final = 60.0  # seconds between the starts of two rebuilds, at least
 
 TitleSource = Callable[[], Awaitable[Sequence[Title]]]
+
+
+class EdgeReader(Protocol):
+    """Where AniList's recommendation edges come from (`TitleService`)."""
+
+    def recommendation_source(self, title_id: str) -> str | None:
+        """The AniList id whose recommendations stand for this title, if any; no I/O."""
+        ...
+
+    async def recommended_for(self, title_id: str, *, limit: int = ...) -> list[Title]:
+        """Best rated first; quick, never raises for a provider's failure."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,7 @@ class RecommendService:
             build_recommender
         ),
         activity: SignalsRepository | None = None,
+        edges: EdgeReader | None = None,
     ) -> None:
         self._taste = taste
         self._activity = activity
@@ -156,6 +178,14 @@ class RecommendService:
         self._tasks = tasks
         self._min_interval = min_interval
         self._build = build
+        self._edges = edges
+        # Bumped when AniList's edges named titles the current pool lacks: they are cached by
+        # then, and the next rebuild adds them even if no rating changed.
+        self._pool_revision = 0
+        self._built_pool_revision = 0
+        # The ids that bumped it since the build that will add them started: a request on the
+        # old pool meanwhile must not bump it again (and cause a needless second rebuild).
+        self._joining: set[str] = set()
         self._current: Recommender | None = None
         self._built_revision: int | None = None  # the revision the current model was built at
         self._last_started: float | None = None  # monotonic seconds
@@ -191,11 +221,15 @@ class RecommendService:
             await asyncio.gather(task, return_exceptions=True)
 
     def stale(self) -> bool:
-        return self._built_revision != self._taste.revision
+        return (
+            self._built_revision != self._taste.revision
+            or self._built_pool_revision != self._pool_revision
+        )
 
     def refresh(self) -> bool:
-        """Start a rebuild when the ratings changed since the last one and the last started at
-        least `min_interval` ago. Never waits; returns whether a build started."""
+        """Start a rebuild when the ratings (or the titles AniList's edges brought) changed
+        since the last one and the last started at least `min_interval` ago. Never waits;
+        returns whether a build started."""
         if self.building or not self.stale():
             return False
         now = self._clock.monotonic()
@@ -211,7 +245,8 @@ class RecommendService:
             self.refresh()
 
     async def _rebuild(self) -> None:
-        revision = self._taste.revision
+        revision, pool_revision = self._taste.revision, self._pool_revision
+        joining = set(self._joining)  # cached before they were noted, so this build reads them
         try:
             ratings = await self._taste.rating_triples()
             titles = [*self._catalog, *await self._cached_titles()]
@@ -221,6 +256,8 @@ class RecommendService:
             return
         self._current = recommender
         self._built_revision = revision
+        self._built_pool_revision = pool_revision
+        self._joining -= joining
         self.builds += 1
         log.info(
             "Recommendation model built: %d titles, %d ratings", len(recommender.pool), len(ratings)
@@ -250,13 +287,79 @@ class RecommendService:
                 "I don't know that title well enough to start from it yet. Pick another one "
                 "from the suggestions, or leave `like` out."
             )
-        result = await asyncio.to_thread(recommender.recommend, profile, request, signals)
+        edges = await self._edge_signals(recommender, profile, request)
+        result = await asyncio.to_thread(recommender.recommend, profile, request, signals, edges)
         return Answer(
             recommendations=result,
             audience=request.audience,
             has_ratings=bool(profile.ratings),
             model_ready=model_ready,
         )
+
+    async def _edge_signals(
+        self, recommender: Recommender, profile: MemberProfile, request: Request
+    ) -> EdgeSignals:
+        """AniList's recommendations from the request's seeds, read at once (each waits a
+        moment at most). Edge titles the pool lacks make the next rebuild add them."""
+        reader = self._edges
+        if reader is None:
+            return EdgeSignals()
+        seeds = self._edge_seeds(reader, recommender, profile, request)
+        if not seeds:
+            return EdgeSignals()
+        found = await asyncio.gather(*(self._read_edges(reader, seed.title_id) for seed in seeds))
+        # The newest pool: a build may have finished (and added them) while these were read.
+        pool = (self._current or recommender).pool
+        unseen = {
+            title.id
+            for titles in found
+            for title in titles
+            if not any(pool.rows_of(alias) for alias in (title.id, *title.same_as))
+        }
+        if unseen - self._joining:
+            self._joining |= unseen
+            self._pool_revision += 1
+            self.refresh()
+        return EdgeSignals.from_seeds(
+            [
+                EdgeSeed(s.title_id, s.name, s.score, s.weight, tuple(t.id for t in titles))
+                for s, titles in zip(seeds, found, strict=True)
+            ]
+        )
+
+    @staticmethod
+    def _edge_seeds(
+        reader: EdgeReader, recommender: Recommender, profile: MemberProfile, request: Request
+    ) -> list[EdgeSeed]:
+        """The `like` title; else up to MAX_SEEDS titles rated SEED_MIN_SCORE or more, best
+        first, that AniList knows. A seed is named from the pool, so it must be in it."""
+        wanted: list[tuple[str, float | None, float]]
+        if request.like is not None:
+            wanted = [(request.like, None, 1.0)]
+        else:
+            rated = sorted(
+                (item for item in profile.ratings.items() if item[1] >= SEED_MIN_SCORE),
+                key=lambda item: (-item[1], item[0]),
+            )
+            wanted = [(title_id, score, like_weight(score)) for title_id, score in rated]
+        seeds: list[EdgeSeed] = []
+        for title_id, score, weight in wanted:
+            rows = recommender.pool.rows_of(title_id)
+            if rows and reader.recommendation_source(title_id) is not None:
+                name = recommender.pool.titles[rows[0]].display_name
+                seeds.append(EdgeSeed(title_id, name, score, weight, ()))
+            if len(seeds) == MAX_SEEDS:
+                break
+        return seeds
+
+    @staticmethod
+    async def _read_edges(reader: EdgeReader, title_id: str) -> list[Title]:
+        try:
+            return await reader.recommended_for(title_id)
+        except Exception:
+            # The edges are a bonus: a bug reading them must not cost the member the answer.
+            log.exception("Reading AniList's recommendations for %s failed", title_id)
+            return []
 
     async def _server_aggregates(self, guild_id: int) -> list[TitleAggregate]:
         """The server's per-title aggregates, read again when ratings changed or after the

@@ -1,12 +1,14 @@
 """A local stand-in for AniList and TVmaze on 127.0.0.1, answering in their documented shapes.
 
 The real provider clients talk to it over real HTTP; the bodies come from tests/fixtures.
-`down = True` turns every answer into a 503, to see the bot's stale and catalog fallbacks.
+`down = True` turns every answer into a 503, to see the bot's stale and catalog fallbacks;
+`delay` makes every answer slow.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import re
@@ -54,10 +56,18 @@ class FakeProviders:
             "data"
         ]["Page"]["media"]
         self.seasons: list[tuple[str, int]] = []  # the (season, year) each season query asked
+        # What AniList's users recommend, per anime id: RecommendationConnection nodes, best
+        # rated first. Frieren's are the recorded-shape nodes (Your Name, which the catalog
+        # has; Tsuki ga Kirei, which it has not; a deleted, an adult and a downvoted one).
+        recommended = _load("anilist/media_recommendations.handbuilt.json")["data"]["Media"]
+        self.recommendations: dict[int, list[dict[str, Any]]] = {
+            frieren["id"]: recommended["recommendations"]["nodes"]
+        }
         self.down = False
         self.gone_shows: set[int] = set()  # listed by the search, 404 for their details
         self.broken_shows: set[int] = set()  # listed by the search, 503 for their details
         self.delay = 0.0  # seconds before each answer, to make the bot defer
+        self._stopping = asyncio.Event()  # ends the delays at stop: no minute-long teardown
         self.requests: list[str] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -76,6 +86,7 @@ class FakeProviders:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -89,7 +100,8 @@ class FakeProviders:
 
     async def _slow_or_down(self) -> web.Response | None:
         if self.delay:
-            await asyncio.sleep(self.delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.delay)
         if self.down:
             return web.json_response({"error": "maintenance"}, status=503)
         return None
@@ -136,6 +148,17 @@ class FakeProviders:
             ]
             schedule = {"id": media_id, "airingSchedule": {"nodes": nodes}}
             return web.json_response({"data": {"Media": schedule}})
+        if operation == "AnimeRecommendations":
+            media_id = int(variables.get("id", 0))
+            if media_id not in self.anime and media_id not in self.recommendations:
+                return web.json_response(
+                    {"errors": [{"message": "Not Found.", "status": 404}], "data": {"Media": None}},
+                    status=404,
+                )
+            per_page = int(variables.get("perPage", 25))
+            nodes = copy.deepcopy(self.recommendations.get(media_id, []))[:per_page]
+            media = {"id": media_id, "recommendations": {"nodes": nodes}}
+            return web.json_response({"data": {"Media": media}})
         return web.json_response({"errors": [{"message": f"unsupported {operation}"}]}, status=400)
 
     async def _tvmaze_search(self, request: web.Request) -> web.Response:

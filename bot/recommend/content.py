@@ -29,6 +29,7 @@ __all__ = [
     "ContentIndex",
     "TasteVector",
     "compass_closeness",
+    "title_features",
 ]
 
 FloatArray = npt.NDArray[np.float32]
@@ -39,8 +40,17 @@ _MAX_DISTANCE: Final = math.sqrt(2.0)
 _SEPARATORS: Final = re.compile(r"[\s_\-]+")
 
 
-def _key(name: str) -> str:
+def feature_key(name: str) -> str:
+    """One spelling per genre or tag ("Slice of Life" and "slice-of-life" are one feature)."""
     return _SEPARATORS.sub(" ", name.replace("\u2019", "'")).strip().casefold()
+
+
+def title_features(title: Title) -> list[tuple[str, str, float]]:
+    """(key, name as shown, weight) of each genre (1) and non-spoiler tag (rank / 100); a genre
+    and a tag of the same name share a key."""
+    named = [(genre, 1.0) for genre in title.genres]
+    named += [(tag.name, min(100, max(0, tag.rank)) / 100) for tag in title.visible_tags]
+    return [(key, name.strip(), w) for name, w in named if (key := feature_key(name)) and w > 0]
 
 
 def compass_closeness(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -92,16 +102,11 @@ class ContentIndex:
         compass = np.zeros((len(titles), 2), dtype=np.float32)
         for row, title in enumerate(titles):
             weights: dict[int, float] = {}
-            named = [(genre, 1.0) for genre in title.genres]
-            named += [(tag.name, min(100, max(0, tag.rank)) / 100) for tag in title.visible_tags]
-            for name, weight in named:
-                key = _key(name)
-                if not key or weight <= 0:
-                    continue
+            for key, name, weight in title_features(title):
                 feature = vocabulary.get(key)
                 if feature is None:
                     feature = vocabulary[key] = len(names)
-                    names.append(name.strip())
+                    names.append(name)
                 weights[feature] = max(weights.get(feature, 0.0), weight)
             norm = math.sqrt(math.fsum(w * w for w in weights.values())) or 1.0
             for feature in sorted(weights):

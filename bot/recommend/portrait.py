@@ -43,14 +43,13 @@ closest first (then the most titles shared, then the lower member id, for a stab
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from bot.compass import read_compass
 from bot.metadata.models import Title
-from bot.recommend.content import ContentIndex
+from bot.recommend.content import ContentIndex, feature_key, title_features
 from bot.recommend.ranking import MIDPOINT, like_weight
 from bot.taste.models import Rating, TitleAggregate
 
@@ -97,13 +96,6 @@ MIN_SIMILARITY: Final = 0.1
 MATCHES: Final = 3
 LEAN_GAP: Final = 0.1  # an axis differs from the server's when the gap is at least this
 FEATURE_GAP: Final = 0.03  # a feature's share must exceed the server's by this much
-_SEPARATORS: Final = re.compile(r"[\s_\-]+")
-
-
-def _key(name: str) -> str:
-    """One spelling per feature, as `ContentIndex` compares them ("Slice of Life" is
-    "slice-of-life")."""
-    return _SEPARATORS.sub(" ", name.replace("\u2019", "'")).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -124,13 +116,8 @@ def content_of(title: Title, chart_name: str | None = None) -> TitleContent:
     tags (rank / 100), normalised to unit length."""
     weights: dict[str, float] = {}
     names: dict[str, str] = {}
-    named = [(genre, 1.0) for genre in title.genres]
-    named += [(tag.name, min(100, max(0, tag.rank)) / 100) for tag in title.visible_tags]
-    for name, weight in named:
-        key = _key(name)
-        if not key or weight <= 0:
-            continue
-        names.setdefault(key, name.strip())
+    for key, name, weight in title_features(title):
+        names.setdefault(key, name)
         weights[key] = max(weights.get(key, 0.0), weight)
     reading = read_compass(title)
     return TitleContent(
@@ -152,7 +139,7 @@ def content_from_index(
     names: dict[str, str] = {}
     for feature, value in zip(index.indices[lo:hi], index.data[lo:hi], strict=True):
         name = index.feature_names[int(feature)]
-        key = _key(name)
+        key = feature_key(name)
         names.setdefault(key, name)
         weights[key] = max(weights.get(key, 0.0), float(value))
     return TitleContent(

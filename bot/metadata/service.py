@@ -32,7 +32,12 @@ from bot.metadata.catalog import Catalog
 from bot.metadata.models import Airing, AirSchedule, Medium, NextEpisode, Status, Title
 from bot.metadata.name_index import ALIAS, FUZZY, WORD_PREFIX, Match, NameIndex, fold
 from bot.metadata.popularity import relative_popularity
-from bot.metadata.provider import ProviderError, ProviderUnavailable, TitleProvider
+from bot.metadata.provider import (
+    ProviderBadResponse,
+    ProviderError,
+    ProviderUnavailable,
+    TitleProvider,
+)
 from bot.metadata.repository import CachedSearch, TitleCacheRepository, TitleExpiry
 from bot.metadata.seasons import AnimeSeason, anime_season
 from bot.metadata.twins import ShowIdentity
@@ -186,6 +191,12 @@ def label_for(name: str, medium: Medium, year: int | None) -> str:
     suffix = f" · {kind}" + (f" · {year}" if year else "")
     room = 100 - len(suffix)
     return (name if len(name) <= room else name[: room - 1] + "…") + suffix
+
+
+def _edges_key(source_id: str) -> str:
+    """The search-cache key of AniList's recommendations for a title. "#" never survives
+    `fold`, so no typed search can name it."""
+    return f"{EDGES_SOURCE}|#recommendations|{source_id}"
 
 
 class TitleService:
@@ -608,7 +619,18 @@ class TitleService:
         title = self._catalog.get(title_id)
         return None if title is None else self._twin_in(title, EDGES_SOURCE)
 
-    async def recommended_for(self, title_id: str, *, limit: int = EDGES_POOL) -> list[Title]:
+    async def recommendations_fresh(self, title_id: str) -> bool:
+        """Whether AniList's list for this title is saved and fresh (asking would cost nothing)."""
+        source_id = self.recommendation_source(title_id)
+        if source_id is None:
+            return True  # nothing to ask for
+        now = self._now()
+        cached = await self._cache.get_search(_edges_key(source_id), now=now)
+        return cached is not None and cached.is_fresh(now)
+
+    async def recommended_for(
+        self, title_id: str, *, limit: int = EDGES_POOL, ask: bool = True
+    ) -> list[Title]:
         """What AniList's users recommend for this title, best rated first, at most `limit`.
 
         The recommended titles are stored in the title cache (so they join `/recommend`'s pool
@@ -616,18 +638,19 @@ class TitleService:
         `CachePolicy.recommendations`. AniList is waited on for `recommendations_within`
         only; a call that takes longer goes on in the background and fills the cache for the
         next ask. Offline, or when AniList fails, the saved list (even stale) or nothing.
-        Never raises for a provider's failure.
+        Never raises for a provider's failure. `ask=False`: the saved list only, AniList is not
+        asked (a request spends at most one of AniList's ~25 a minute on edges).
         """
         source_id = self.recommendation_source(title_id)
         if source_id is None or limit < 1:
             return []
-        # "#" never survives `fold`, so no typed search can name this key.
-        key = f"{EDGES_SOURCE}|#recommendations|{source_id}"
+        key = _edges_key(source_id)
         now = self._now()
         cached = await self._cache.get_search(key, now=now)
         provider = self._providers.get(EDGES_SOURCE)
         read = provider.recommendations if isinstance(provider, _ListsRecommendations) else None
-        if provider is None or read is None or (cached is not None and cached.is_fresh(now)):
+        fresh = cached is not None and cached.is_fresh(now)
+        if not ask or provider is None or read is None or fresh:
             return list(await self._saved_list(cached, now))[:limit]
         deadline = asyncio.get_running_loop().time() + self._policy.recommendations_within
         try:
@@ -645,7 +668,14 @@ class TitleService:
     async def _recommendations_and_store(
         self, read: Callable[..., Coroutine[Any, Any, list[Title]]], source_id: str, key: str
     ) -> list[Title]:
-        found = await read(source_id.split(":", 1)[1], limit=EDGES_POOL)
+        try:
+            found = await read(source_id.split(":", 1)[1], limit=EDGES_POOL)
+        except ProviderBadResponse:
+            # Asking again would get the same unreadable answer: not before `empty_search`
+            # (a list saved earlier is kept).
+            if await self._cache.get_search(key, now=self._now()) is None:
+                await self._cache.put_search(key, [], self._expiry(self._policy.empty_search))
+            raise
         await self._store(found, complete=True)  # the same fragment as a fetch by id
         ttl = self._policy.recommendations if found else self._policy.empty_search
         await self._cache.put_search(key, [t.id for t in found], self._expiry(ttl))
@@ -784,12 +814,11 @@ class TitleService:
         loop = asyncio.get_running_loop()
         if deadline is None:
             deadline = loop.time() + self._policy.answer_within
+        waited = max(0.0, deadline - loop.time())
         try:
-            return await asyncio.wait_for(self._once(key, call), max(0.0, deadline - loop.time()))
+            return await asyncio.wait_for(self._once(key, call), waited)
         except TimeoutError as error:
-            raise ProviderUnavailable(
-                provider.name, f"no answer within {self._policy.answer_within:.0f} s"
-            ) from error
+            raise ProviderUnavailable(provider.name, f"no answer within {waited:.1f} s") from error
 
     async def _once(self, key: str, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run `call` once for every concurrent caller asking the same question.

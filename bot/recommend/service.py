@@ -62,6 +62,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_MIN_INTERVAL: Final = 60.0  # seconds between the starts of two rebuilds, at least
+SERVER_SEED_RATERS: Final = 3  # members who rated a title before it seeds a `for: server` answer
 
 TitleSource = Callable[[], Awaitable[Sequence[Title]]]
 
@@ -73,8 +74,15 @@ class EdgeReader(Protocol):
         """The AniList id whose recommendations stand for this title, if any; no I/O."""
         ...
 
-    async def recommended_for(self, title_id: str, *, limit: int = ...) -> list[Title]:
-        """Best rated first; quick, never raises for a provider's failure."""
+    async def recommendations_fresh(self, title_id: str) -> bool:
+        """Whether the title's list is saved and fresh, so reading it asks AniList nothing."""
+        ...
+
+    async def recommended_for(
+        self, title_id: str, *, limit: int = ..., ask: bool = ...
+    ) -> list[Title]:
+        """Best rated first; quick, never raises for a provider's failure. `ask=False`: only
+        what is saved."""
         ...
 
 
@@ -99,6 +107,11 @@ def build_recommender(titles: Sequence[Title], ratings: Sequence[RatingTriple]) 
         )
         model = fit_item_knn(aggregate)
     return Recommender.create(pool, model)
+
+
+def _with_pool(titles: Sequence[Title], current: Recommender) -> Recommender:
+    """Blocking: a new pool of `titles` with the current, already fitted model."""
+    return Recommender.create(CandidatePool.build(titles), current.model)
 
 
 def catalog_recommender(titles: Sequence[Title]) -> Recommender:
@@ -247,10 +260,22 @@ class RecommendService:
     async def _rebuild(self) -> None:
         revision, pool_revision = self._taste.revision, self._pool_revision
         joining = set(self._joining)  # cached before they were noted, so this build reads them
+        current = self._current
         try:
-            ratings = await self._taste.rating_triples()
             titles = [*self._catalog, *await self._cached_titles()]
-            recommender = await asyncio.to_thread(self._build, titles, ratings)
+            if (
+                current is not None
+                and current.model is not None
+                and self._built_revision == revision
+            ):
+                # Only the pool grew (edge titles): unrated titles do not change item-kNN, so
+                # the fitted model is kept and only the pool is read again.
+                ratings_count = int(current.model.counts.sum())
+                recommender = await asyncio.to_thread(_with_pool, titles, current)
+            else:
+                ratings = await self._taste.rating_triples()
+                ratings_count = len(ratings)
+                recommender = await asyncio.to_thread(self._build, titles, ratings)
         except Exception:
             log.exception("Rebuilding the recommendation model failed; keeping the last one")
             return
@@ -260,7 +285,9 @@ class RecommendService:
         self._joining -= joining
         self.builds += 1
         log.info(
-            "Recommendation model built: %d titles, %d ratings", len(recommender.pool), len(ratings)
+            "Recommendation model built: %d titles, %d ratings",
+            len(recommender.pool),
+            ratings_count,
         )
 
     async def _fallback(self) -> Recommender:
@@ -287,7 +314,11 @@ class RecommendService:
                 "I don't know that title well enough to start from it yet. Pick another one "
                 "from the suggestions, or leave `like` out."
             )
-        edges = await self._edge_signals(recommender, profile, request)
+        seedable = None
+        if request.audience is Audience.SERVER:
+            # A public answer stands on titles several members rated, never on one member's 10.
+            seedable = frozenset(r.title.id for r in aggregates if r.ratings >= SERVER_SEED_RATERS)
+        edges = await self._edge_signals(recommender, profile, request, seedable)
         result = await asyncio.to_thread(recommender.recommend, profile, request, signals, edges)
         return Answer(
             recommendations=result,
@@ -297,17 +328,31 @@ class RecommendService:
         )
 
     async def _edge_signals(
-        self, recommender: Recommender, profile: MemberProfile, request: Request
+        self,
+        recommender: Recommender,
+        profile: MemberProfile,
+        request: Request,
+        seedable: frozenset[str] | None = None,
     ) -> EdgeSignals:
         """AniList's recommendations from the request's seeds, read at once (each waits a
-        moment at most). Edge titles the pool lacks make the next rebuild add them."""
+        moment at most). Only the first seed whose list is not saved fresh may ask AniList;
+        the others read what is saved, so a request spends at most one of AniList's ~25
+        requests a minute, and a member's other seeds are asked in later requests. Edge titles
+        the pool lacks make the next rebuild add them."""
         reader = self._edges
         if reader is None:
             return EdgeSignals()
-        seeds = self._edge_seeds(reader, recommender, profile, request)
+        seeds = self._edge_seeds(reader, recommender, profile, request, seedable)
         if not seeds:
             return EdgeSignals()
-        found = await asyncio.gather(*(self._read_edges(reader, seed.title_id) for seed in seeds))
+        asked: str | None = None
+        for seed in seeds:
+            if not await self._fresh(reader, seed.title_id):
+                asked = seed.title_id
+                break
+        found = await asyncio.gather(
+            *(self._read_edges(reader, seed.title_id, ask=seed.title_id == asked) for seed in seeds)
+        )
         # The newest pool: a build may have finished (and added them) while these were read.
         pool = (self._current or recommender).pool
         unseen = {
@@ -329,16 +374,25 @@ class RecommendService:
 
     @staticmethod
     def _edge_seeds(
-        reader: EdgeReader, recommender: Recommender, profile: MemberProfile, request: Request
+        reader: EdgeReader,
+        recommender: Recommender,
+        profile: MemberProfile,
+        request: Request,
+        seedable: frozenset[str] | None = None,
     ) -> list[EdgeSeed]:
         """The `like` title; else up to MAX_SEEDS titles rated SEED_MIN_SCORE or more, best
-        first, that AniList knows. A seed is named from the pool, so it must be in it."""
+        first, that AniList knows (and, when `seedable` is given, among those). A seed is named
+        from the pool, so it must be in it."""
         wanted: list[tuple[str, float | None, float]]
         if request.like is not None:
             wanted = [(request.like, None, 1.0)]
         else:
             rated = sorted(
-                (item for item in profile.ratings.items() if item[1] >= SEED_MIN_SCORE),
+                (
+                    item
+                    for item in profile.ratings.items()
+                    if item[1] >= SEED_MIN_SCORE and (seedable is None or item[0] in seedable)
+                ),
                 key=lambda item: (-item[1], item[0]),
             )
             wanted = [(title_id, score, like_weight(score)) for title_id, score in rated]
@@ -353,9 +407,17 @@ class RecommendService:
         return seeds
 
     @staticmethod
-    async def _read_edges(reader: EdgeReader, title_id: str) -> list[Title]:
+    async def _fresh(reader: EdgeReader, title_id: str) -> bool:
         try:
-            return await reader.recommended_for(title_id)
+            return await reader.recommendations_fresh(title_id)
+        except Exception:
+            log.exception("Reading the saved recommendations of %s failed", title_id)
+            return True  # then do not ask AniList for it either
+
+    @staticmethod
+    async def _read_edges(reader: EdgeReader, title_id: str, *, ask: bool) -> list[Title]:
+        try:
+            return await reader.recommended_for(title_id, ask=ask)
         except Exception:
             # The edges are a bonus: a bug reading them must not cost the member the answer.
             log.exception("Reading AniList's recommendations for %s failed", title_id)

@@ -14,7 +14,7 @@ import pytest
 
 from bot.clock import to_unix
 from bot.metadata.models import Medium, Title, TitleNames
-from bot.metadata.provider import ProviderRateLimited, ProviderUnavailable
+from bot.metadata.provider import ProviderBadResponse, ProviderRateLimited, ProviderUnavailable
 from bot.metadata.repository import TitleCacheRepository
 from bot.metadata.service import CachePolicy
 from bot.storage.database import Database
@@ -48,6 +48,7 @@ class FakeAniList:
     edges: dict[str, list[Title]] = field(default_factory=dict)
     down: bool = False
     rate_limited: bool = False
+    unreadable: bool = False
     delay: float = 0.0
     asked: list[tuple[str, int]] = field(default_factory=list)
 
@@ -64,6 +65,8 @@ class FakeAniList:
             raise ProviderUnavailable(self.name, "down")
         if self.rate_limited:
             raise ProviderRateLimited(self.name, 60)
+        if self.unreadable:
+            raise ProviderBadResponse(self.name, "data.Media is not an object")
         return self.edges.get(source_id, [])[:limit]
 
 
@@ -191,3 +194,32 @@ async def test_a_provider_without_recommendations_gives_nothing(start_titles):
 
     service = await start_titles([SearchOnly()])
     assert await service.recommended_for(FRIEREN_ANILIST) == []
+
+
+async def test_without_ask_only_the_saved_list_is_read_and_fresh_says_whether_asking_is_free(
+    start_titles, anilist, clock
+):
+    service = await start_titles([anilist])
+    assert not await service.recommendations_fresh(FRIEREN_ANILIST)
+    assert await service.recommended_for(FRIEREN_ANILIST, ask=False) == []
+    assert anilist.asked == []
+    await service.recommended_for(FRIEREN_ANILIST)
+    assert await service.recommendations_fresh(FRIEREN_CATALOG)  # the twin shares the list
+    clock.advance(CachePolicy().recommendations + 60)
+    assert not await service.recommendations_fresh(FRIEREN_ANILIST)
+    stale = await service.recommended_for(FRIEREN_ANILIST, ask=False)
+    assert names(stale) == names(RECOMMENDED)  # out of date, but better than nothing
+    assert len(anilist.asked) == 1
+    assert await service.recommendations_fresh(GOBLIN_CATALOG)  # nothing to ask for
+
+
+async def test_an_unreadable_answer_is_not_asked_again_at_every_request(start_titles, clock):
+    broken = FakeAniList(unreadable=True)
+    service = await start_titles([broken])
+    assert await service.recommended_for(FRIEREN_ANILIST) == []
+    assert await service.recommended_for(FRIEREN_ANILIST) == []
+    assert len(broken.asked) == 1
+    clock.advance(CachePolicy().empty_search + 1)
+    broken.unreadable = False
+    broken.edges = {"154587": list(RECOMMENDED)}
+    assert names(await service.recommended_for(FRIEREN_ANILIST)) == names(RECOMMENDED)

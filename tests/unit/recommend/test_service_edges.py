@@ -28,7 +28,7 @@ from bot.taste.service import TasteService
 from tests.support.clock import FakeClock
 from tests.unit.recommend.titles import fantasy_anime
 
-GUILD, ANA, BO = 111, 1001, 1002
+GUILD, ANA, BO, CY = 111, 1001, 1002, 1003
 INTERVAL = 60.0
 CATALOG = Catalog.bundled()
 FRIEREN = "catalog:frieren-beyond-journeys-end"
@@ -159,7 +159,28 @@ async def test_edge_titles_in_the_pool_count_at_once_and_new_ones_join_at_the_ne
     assert not service.refresh()  # nothing new: no more rebuilds
 
 
-async def test_without_like_the_best_rated_anilist_titles_are_the_seeds(
+async def test_a_pool_that_only_gained_edge_titles_keeps_the_fitted_model(
+    service: RecommendService, taste: TasteService, clock: FakeClock
+):
+    await taste.rate(GUILD, ANA, ref(FRIEREN), 9)
+    await taste.rate(GUILD, BO, ref(FRIEREN), 8)
+    await taste.rate(GUILD, BO, ref("catalog:toradora"), 9)
+    clock.advance(INTERVAL)
+    await picks_for(service, Request())
+    await service.wait_built()
+    assert service.current is not None
+    fitted = service.current.model
+    assert fitted is not None
+    await picks_for(service, Request(like=FRIEREN))  # Wandering Witch: new to the pool
+    clock.advance(INTERVAL)
+    await picks_for(service, Request(like=FRIEREN))
+    await service.wait_built()
+    assert service.current.pool.rows_of(WANDERING_WITCH.id)
+    assert service.current.model is fitted  # unrated titles: no refit
+    assert not service.stale()
+
+
+async def test_without_like_the_best_rated_anilist_titles_are_the_seeds_one_asked_a_request(
     service: RecommendService, taste: TasteService, anilist: FakeAniList
 ):
     await taste.rate(GUILD, ANA, ref("catalog:guardian-the-lonely-and-great-god"), 10)  # K-drama
@@ -168,11 +189,16 @@ async def test_without_like_the_best_rated_anilist_titles_are_the_seeds(
     await taste.rate(GUILD, ANA, ref("catalog:toradora"), 8)
     await taste.rate(GUILD, ANA, ref("catalog:your-name"), 8)
     await taste.rate(GUILD, ANA, ref("catalog:horimiya"), 7)  # not a clear "more like this"
+    await picks_for(service, Request())
+    assert anilist.asked == ["1"]  # one request to AniList per /recommend, the best seed first
     picks = by_id(await picks_for(service, Request()))
-    assert sorted(anilist.asked) == sorted(["1", "154587", "4224"])  # at most three
+    assert anilist.asked == ["1", "154587"]  # the next seed whose list is not saved
     assert picks[VIOLET].edge_anchor is not None
     assert picks[VIOLET].edge_anchor.score == 9
     assert reason(picks[VIOLET]) == "AniList fans of *Frieren: Beyond Journey's End* recommend it"
+    await picks_for(service, Request())
+    await picks_for(service, Request())
+    assert sorted(anilist.asked) == sorted(["1", "154587", "4224"])  # at most three seeds
 
 
 async def test_a_down_anilist_costs_nothing(
@@ -207,9 +233,16 @@ async def test_a_broken_edge_reader_is_logged_and_the_answer_comes_anyway(
     assert "Reading AniList's recommendations" in caplog.text
 
 
-async def test_a_public_answer_names_no_rated_seed(service: RecommendService, taste: TasteService):
+async def test_a_public_answer_names_no_rated_seed_and_stands_on_several_members(
+    service: RecommendService, taste: TasteService
+):
     await taste.rate(GUILD, BO, ref(FRIEREN), 10)
     server = Request(audience=Audience.SERVER)
+    alone = by_id(await picks_for(service, server))
+    assert all(pick.edge_anchor is None for pick in alone.values())  # one member's 10: no seed
+    for member in (ANA, CY):
+        await taste.rate(GUILD, member, ref(FRIEREN), 9)
+    await service.wait_built()
     picks = by_id(await picks_for(service, server))
     violet = picks[VIOLET]
     assert violet.edge_anchor is not None

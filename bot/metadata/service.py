@@ -671,10 +671,11 @@ class TitleService:
         try:
             found = await read(source_id.split(":", 1)[1], limit=EDGES_POOL)
         except ProviderBadResponse:
-            # Asking again would get the same unreadable answer: not before `empty_search`
-            # (a list saved earlier is kept).
-            if await self._cache.get_search(key, now=self._now()) is None:
-                await self._cache.put_search(key, [], self._expiry(self._policy.empty_search))
+            # Asking again would get the same unreadable answer: not before `empty_search`.
+            # A list saved earlier, even stale, is kept as the answer until then.
+            saved = await self._cache.get_search(key, now=self._now())
+            ids = list(saved.title_ids) if saved is not None else []
+            await self._cache.put_search(key, ids, self._expiry(self._policy.empty_search))
             raise
         await self._store(found, complete=True)  # the same fragment as a fetch by id
         ttl = self._policy.recommendations if found else self._policy.empty_search

@@ -223,3 +223,16 @@ async def test_an_unreadable_answer_is_not_asked_again_at_every_request(start_ti
     broken.unreadable = False
     broken.edges = {"154587": list(RECOMMENDED)}
     assert names(await service.recommended_for(FRIEREN_ANILIST)) == names(RECOMMENDED)
+
+
+async def test_an_unreadable_answer_after_a_stale_list_keeps_that_list_for_a_while(
+    start_titles, anilist, clock
+):
+    service = await start_titles([anilist])
+    await service.recommended_for(FRIEREN_ANILIST)
+    clock.advance(CachePolicy().recommendations + 60)
+    anilist.unreadable = True
+    for _ in range(3):
+        assert names(await service.recommended_for(FRIEREN_ANILIST)) == names(RECOMMENDED)
+    assert len(anilist.asked) == 2  # once fresh, once unreadable, then not again for a while
+    assert await service.recommendations_fresh(FRIEREN_ANILIST)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.cli import main
@@ -66,7 +68,8 @@ def test_the_demo_plays_every_scene_without_a_token(capsys):
     # A newcomer: the server's favourites, then two ratings in one form and their own picks.
     assert "[Rate a few titles]" in out
     assert 'opens a form "Rate a few titles (blank: not seen)"' in out
-    assert "Saved 2 ratings: *Crash Landing on You* 9" in " ".join(out.split())
+    # Which titles the form offers depends on hana's id (a per-member order among equals).
+    assert re.search(r"Saved 2 ratings: \*[^*]+\* 9, \*[^*]+\* 7\.", " ".join(out.split()))
     # A session mirrored as a Discord event, moved, then refused without the permission.
     assert 'scheduled "Frieren ep 5-6 watch party"' in out
     assert 'updated "Frieren ep 5-6 watch party"' in out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -40,6 +41,16 @@ _DEAD_INTERACTION_CODES = {
 }
 # The interaction endpoints: the callback, follow-ups and edits of the original response.
 _REPLY_ROUTES = ("/interactions/", "/webhooks/")
+
+
+# SQLite's primary result codes (an extended code's low byte): the disk is full or failing, or
+# another writer held the database past the busy timeout.
+_STORAGE_FULL = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
+_STORAGE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def _sqlite_code(error: sqlite3.Error) -> int:
+    return int(getattr(error, "sqlite_errorcode", -1)) & 0xFF
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,19 @@ def describe_error(error: BaseException) -> ErrorReply:
             return ErrorReply(
                 f"“{echo_input(str(original.value), 50)}” is not a valid "
                 f"{original.type.name.lower()} here."
+            )
+        case sqlite3.OperationalError() if _sqlite_code(original) in _STORAGE_FULL:
+            code = secrets.token_hex(3)
+            log.error("Storage failing (%s): %s", code, original)
+            return ErrorReply(
+                "I couldn't save that: the bot's storage is full or failing, so nothing was "
+                f"saved. Please tell the server admins (error code `{code}`).",
+                error_code=code,
+            )
+        case sqlite3.OperationalError() if _sqlite_code(original) in _STORAGE_BUSY:
+            log.warning("Storage busy: %s", original)
+            return ErrorReply(
+                "I'm busy saving other changes, so nothing was saved. Try again in a moment."
             )
         case discord.Forbidden():
             return ErrorReply(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import discord
+import pytest
 from discord import app_commands
 
 from bot.error_handler import describe_error, echo_input, failed_reply, reply_with_error
@@ -125,3 +127,35 @@ def test_an_invalid_option_value_is_echoed_safely():
 class _Transformer(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction, value: str) -> int:
         return int(value)
+
+
+def _sqlite_error(message: str, code: int) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return error
+
+
+@pytest.mark.parametrize(
+    "code", [sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_IOERR | (4 << 8)]
+)
+def test_a_full_or_failing_disk_says_nothing_was_saved_and_gives_a_code(code: int, caplog):
+    with caplog.at_level(logging.ERROR):
+        reply = describe_error(_sqlite_error("database or disk is full", code))
+    assert "storage is full or failing, so nothing was saved" in reply.content
+    assert reply.error_code is not None
+    assert f"`{reply.error_code}`" in reply.content
+    assert any(reply.error_code in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("code", [sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED])
+def test_a_busy_database_asks_to_try_again(code: int):
+    reply = describe_error(_sqlite_error("database is locked", code))
+    assert reply.content == (
+        "I'm busy saving other changes, so nothing was saved. Try again in a moment."
+    )
+    assert reply.error_code is None
+
+
+def test_other_database_errors_are_unexpected():
+    reply = describe_error(_sqlite_error("no such table: polls", sqlite3.SQLITE_ERROR))
+    assert reply.content.startswith("Something went wrong on my side")

@@ -1,0 +1,875 @@
+"""The permission matrix (issue 13, section 2): every command and button that changes shared
+state, or shows another member's data, tried by three actors through the real bot:
+
+- **member**: a member without the right (Sora: no role, no permission);
+- **owner**: whoever the object is theirs (Hana hosts the party, created the poll, the bracket
+  or the follow, owns the data; for `/config`, the server's owner);
+- **admin**: a member with the permission the README's commands table names for it (Manage
+  Server for `/config`, Manage Events for parties and follows, Manage Messages for polls,
+  Administrator for the buttons that follow the server's command permissions).
+
+A refusal must be private, say why, and leave every row of the database as it was (the whole
+database is compared, caches of provider answers aside). An allowed action changes the rows the
+README documents. `/config` has `default_member_permissions`, which the sandbox enforces like
+Discord: the world lets everyone reach it (Server Settings > Integrations), so what refuses a
+member below is the bot's own check, not Discord.
+
+`CROSS_SERVER` then passes the id of one server's party, poll, bracket match, follow and plan
+from another server, where the actor is an Administrator, and expects "no such … here" and
+nothing changed in either server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import WatchClubBot
+from bot.config import Settings
+from bot.resources import Resources, open_resources
+from sandbox import (
+    ADMINISTRATOR,
+    MANAGE_EVENTS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    InteractionResult,
+    Sandbox,
+    World,
+)
+from tests.integration.fake_providers import FakeProviders, settings_for
+from tests.integration.test_parties import (
+    NOW,
+    SAT_8PM,
+    SEOUL,
+    custom_ids,
+    delivered,
+    edits_settled,
+    party_of,
+    ts,
+)
+from tests.support.clock import PacedClock
+
+CLOY = "catalog:crash-landing-on-you"
+GOBLIN = "catalog:guardian-the-lonely-and-great-god"
+TORADORA = "catalog:toradora"
+FRIEREN_ANILIST = 154587
+SAT_9PM = SAT_8PM + timedelta(hours=1)
+CACHES = frozenset({"title_cache", "search_cache", "bot_meta"})  # provider answers, not state
+
+PARTY_REFUSAL = "Only the host (<@{owner}>) or a member with Manage Events can change "
+POLL_REFUSAL = "Only the poll's creator or a member with Manage Messages can change or close it."
+CONFIG_REFUSAL = "You need the **Manage Server** permission to do that."
+FORGET_REFUSAL = "This confirmation is another member's, so it is not yours to press."
+PLAN_REFUSAL = "This plan has expired or was already confirmed."
+TASTE_REFUSAL = "Hana keeps their taste to themself."
+WATCHPARTY_DENIED = (
+    "This server lets only some members plan watch parties with /watchparty; ask a moderator."
+)
+POLL_DENIED = "This server lets only some members start polls with /poll; ask a moderator."
+
+
+# -- the world and the bot ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world() -> World:
+    world = World.default()  # K-Drama Club: mina (Manage Server), jun, sora
+    club = world.guild("K-Drama Club")
+    club.add_member("hana", global_name="Hana")
+    club.add_member("boss", owner=True, global_name="Boss")
+    club.add_member("evt", permissions=MANAGE_EVENTS, global_name="Event Admin")
+    club.add_member("msg", permissions=MANAGE_MESSAGES, global_name="Message Admin")
+    club.add_member("root", permissions=ADMINISTRATOR, global_name="Root")
+    # Server Settings > Integrations: /config opened to everyone, so the bot alone must refuse.
+    club.override_command_permissions("config")
+    other = world.add_guild("Anime Club")
+    other.add_text_channel("lounge")
+    other.add_member("kaito", permissions=ADMINISTRATOR, global_name="Kaito")
+    other.add_member("hana", user=club.member("hana").user)  # the same person, both servers
+    other.override_command_permissions("config")
+    return world
+
+
+@pytest.fixture
+def clock() -> PacedClock:
+    return PacedClock(NOW)
+
+
+@pytest.fixture
+async def providers() -> AsyncIterator[FakeProviders]:
+    fake = FakeProviders()
+    first = NOW + timedelta(days=1, hours=13)
+    fake.airings[FRIEREN_ANILIST] = {13 + w: ts(first + timedelta(weeks=w)) for w in range(4)}
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, tmp_path: Path, providers: FakeProviders) -> Settings:
+    return settings_for(sandbox, tmp_path / "watchclub.sqlite3", providers)
+
+
+@pytest.fixture
+async def resources(settings: Settings, clock: PacedClock) -> AsyncIterator[Resources]:
+    async with open_resources(settings, clock=clock) as opened:
+        yield opened
+
+
+@dataclass
+class M:
+    """One running world: the bot, its database, the sandbox, and the two servers."""
+
+    bot: WatchClubBot
+    resources: Resources
+    sandbox: Sandbox
+    world: World
+    clock: PacedClock
+
+    @property
+    def club(self) -> Any:
+        return self.world.guild("K-Drama Club")
+
+    @property
+    def anime(self) -> Any:
+        return self.world.guild("Anime Club")
+
+    @property
+    def general(self) -> Any:
+        return self.club.channel("general")
+
+    @property
+    def lounge(self) -> Any:
+        return self.anime.channel("lounge")
+
+    def who(self, name: str) -> Any:
+        return self.club.member(name)
+
+    async def slash(self, actor: Any, command: str, **options: Any) -> InteractionResult:
+        return await self.sandbox.slash(
+            command, member=actor, channel=self.general, options=options
+        )
+
+    async def settle(self) -> None:
+        await edits_settled(self.bot, self.resources, self.clock)
+
+    async def value(self, sql: str, *args: object) -> Any:
+        row = await self.resources.db.fetchone(sql, args)
+        return None if row is None else row[0]
+
+
+@pytest.fixture
+async def m(
+    bot: WatchClubBot, resources: Resources, sandbox: Sandbox, world: World, clock: PacedClock
+) -> M:
+    matrix = M(bot, resources, sandbox, world, clock)
+    for guild, channel in ((matrix.club, matrix.general), (matrix.anime, matrix.lounge)):
+        saved = await sandbox.slash(
+            "config timezone",
+            member=guild.member("root" if guild is matrix.club else "kaito"),
+            channel=channel,
+            options={"zone": "Asia/Seoul"},
+        )
+        assert "Asia/Seoul" in json.dumps(saved.embeds), saved.content
+    return matrix
+
+
+async def snapshot(m: M) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the provider caches: what "nothing changed" compares."""
+    tables = await m.resources.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    found = {}
+    for (name,) in tables:
+        if name in CACHES:
+            continue
+        rows = await m.resources.db.fetchall(f'SELECT * FROM "{name}"')  # noqa: S608 - names from sqlite_master
+        found[name] = sorted((tuple(row) for row in rows), key=repr)
+    return found
+
+
+def crafted(message: Any, custom_id: str) -> Any:
+    """A click Discord itself would never send (a private message of someone else, or a
+    custom_id the message does not carry): made possible for a crafted client by showing the
+    message to all and adding a button with that custom_id."""
+    message.visible_to = None
+    if custom_id not in message.custom_ids():
+        button = {"type": 2, "style": 2, "label": "crafted", "custom_id": custom_id}
+        message.components = [*message.components[:4], {"type": 1, "components": [button]}]
+    return message
+
+
+def text_of(result: InteractionResult) -> str:
+    return result.last_content or json.dumps(result.last_embeds)
+
+
+# -- objects Hana owns ----------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    id: int = 0
+    message: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def new_party(m: M, host: Any) -> Target:
+    preview = await m.slash(
+        host, "watchparty schedule", title="Crash Landing on You", when="sat 8pm"
+    )
+    [confirm, _] = custom_ids(preview.components)
+    await m.sandbox.click(member=host, message=preview.message, custom_id=confirm)
+    await delivered(m.bot, m.resources)
+    announcement = [msg for msg in m.sandbox.messages(m.general) if msg.embeds][-1]
+    await m.settle()
+    return Target(party_of(announcement), announcement)
+
+
+async def hanas_party(m: M) -> Target:
+    return await new_party(m, m.who("hana"))
+
+
+async def hanas_follow(m: M) -> Target:
+    followed = await m.slash(m.who("hana"), "watchparty follow", title=f"anilist:{FRIEREN_ANILIST}")
+    assert followed.embeds and followed.embeds[0]["title"].startswith("Following"), followed.content
+    await m.settle()
+    follow_id = await m.value("SELECT max(id) FROM party_follows")
+    return Target(int(follow_id))
+
+
+async def hanas_poll(m: M) -> Target:
+    hana = m.who("hana")
+    await m.slash(hana, "poll create", question="Friday?", option1="Yes", option2="No")
+    await m.settle()
+    return Target(int(await m.value("SELECT max(id) FROM polls")))
+
+
+async def hanas_bracket(m: M) -> Target:
+    """A bracket of four, its two semi-finals open and voted on."""
+    hana, jun = m.who("hana"), m.who("jun")
+    await m.slash(hana, "poll bracket", name="Best of winter", titles="Alpha; Beta; Gamma; Delta")
+    await m.settle()
+    semis = await m.resources.db.fetchall(
+        "SELECT id FROM polls WHERE bracket_id = (SELECT max(id) FROM poll_brackets) "
+        "AND bracket_round = 0 ORDER BY id"
+    )
+    ids = [int(row[0]) for row in semis]
+    for poll_id in ids:
+        message = next(
+            msg
+            for msg in m.sandbox.messages(m.general)
+            if f"poll:{poll_id}:vote:0" in msg.custom_ids()
+        )
+        await m.sandbox.click(member=jun, message=message, custom_id=f"poll:{poll_id}:vote:0")
+    bracket = int(await m.value("SELECT max(id) FROM poll_brackets"))
+    return Target(ids[0], extra={"semis": ids, "bracket": bracket})
+
+
+async def hanas_closed_poll(m: M) -> Target:
+    """A poll of Hana's that Jun voted on and Hana closed: its results carry the hand-off."""
+    hana, jun = m.who("hana"), m.who("jun")
+    target = await hanas_poll(m)
+    message = next(
+        msg
+        for msg in m.sandbox.messages(m.general)
+        if f"poll:{target.id}:vote:0" in msg.custom_ids()
+    )
+    await m.sandbox.click(member=jun, message=message, custom_id=f"poll:{target.id}:vote:0")
+    await m.slash(hana, "poll close", poll=target.id)
+    await m.settle()
+    results = next(
+        msg
+        for msg in reversed(m.sandbox.messages(m.general))
+        if f"poll:{target.id}:party:0" in msg.custom_ids()
+    )
+    return Target(target.id, results)
+
+
+async def hanas_move_preview(m: M) -> Target:
+    """Hana's party and her private preview of moving it: Confirm is hers alone."""
+    party = await hanas_party(m)
+    preview = await m.slash(m.who("hana"), "watchparty reschedule", party=party.id, when="sat 9pm")
+    assert preview.message is not None, preview.content
+    return Target(party.id, preview.message)
+
+
+async def hanas_data(m: M) -> Target:
+    """Hana and Sora each rated a title and put one on their watchlist here."""
+    for name, title in (("hana", CLOY), ("sora", GOBLIN)):
+        actor = m.who(name)
+        await m.slash(actor, "rate", title=title, score=8)
+        await m.slash(actor, "watchlist add", title=TORADORA)
+    return Target()
+
+
+async def hanas_forget_prompt(m: M) -> Target:
+    await hanas_data(m)
+    asked = await m.slash(m.who("hana"), "privacy forget-me")
+    assert asked.message is not None, asked.content
+    return Target(message=asked.message)
+
+
+async def hanas_data_opted_in(m: M) -> Target:
+    await hanas_data(m)
+    await m.slash(m.who("hana"), "privacy taste-match", enabled=True)
+    return Target()
+
+
+async def nothing(m: M) -> Target:
+    return Target()
+
+
+def restricting(
+    command: str, then: Callable[[M], Awaitable[Target]]
+) -> Callable[[M], Awaitable[Target]]:
+    """Server Settings > Integrations: `/command` denied to Sora, and to Root, whom being an
+    Administrator lets through anyway (as Discord does)."""
+
+    async def setup(m: M) -> Target:
+        m.club.set_command_permissions(
+            command, members={m.who("sora"): False, m.who("root"): False}
+        )
+        return await then(m)
+
+    return setup
+
+
+# -- how each action is performed -----------------------------------------------------------------
+
+
+async def do_config_timezone(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "config timezone", zone="Asia/Tokyo")
+
+
+async def do_config_channel(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "config channel", channel=m.club.channel("watch-parties"))
+
+
+async def do_config_reminders(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "config reminders", lead_times="2h")
+
+
+async def do_config_role(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "config role", role=m.club.role("Watch Party"))
+
+
+async def do_config_show(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "config show")
+
+
+async def do_reschedule(m: M, actor: Any, t: Target) -> InteractionResult:
+    preview = await m.slash(actor, "watchparty reschedule", party=t.id, when="sat 9pm")
+    if preview.message is None or not preview.components:
+        return preview
+    confirm = next(c for c in custom_ids(preview.components) if c.endswith(":confirm"))
+    return await m.sandbox.click(member=actor, message=preview.message, custom_id=confirm)
+
+
+async def do_cancel(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "watchparty cancel", party=t.id)
+
+
+async def do_unfollow(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "watchparty unfollow", follow=t.id)
+
+
+async def do_confirm_preview(m: M, actor: Any, t: Target) -> InteractionResult:
+    draft = next(c for c in t.message.custom_ids() if c.endswith(":confirm"))
+    message = t.message if actor.id == m.who("hana").id else crafted(t.message, draft)
+    return await m.sandbox.click(member=actor, message=message, custom_id=draft)
+
+
+async def do_rsvp(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.sandbox.click(
+        member=actor, message=t.message, custom_id=f"party:{t.id}:rsvp:going"
+    )
+
+
+async def do_poll_close(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "poll close", poll=t.id)
+
+
+async def do_poll_edit(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "poll edit", poll=t.id, question="Saturday instead?", duration="2h")
+
+
+async def do_advance_bracket(m: M, actor: Any, t: Target) -> InteractionResult:
+    """Close both semi-finals now: the final opens."""
+    result = await m.slash(actor, "poll close", poll=t.extra["semis"][0])
+    if not result.content.startswith("Poll #"):
+        return result
+    result = await m.slash(actor, "poll close", poll=t.extra["semis"][1])
+    await m.settle()
+    return result
+
+
+async def _planned_from_form(m: M, actor: Any, opened: InteractionResult) -> InteractionResult:
+    if opened.modal is None:
+        return opened
+    [when] = [
+        field["custom_id"]
+        for row in opened.modal["components"]
+        for field in (row.get("components") or [row.get("component")])
+        if field and field.get("label") == "When"
+    ]
+    return await m.sandbox.submit_modal(
+        member=actor, custom_id=opened.modal["custom_id"], values={when: "sat 9pm"}
+    )
+
+
+async def do_handoff(m: M, actor: Any, t: Target) -> InteractionResult:
+    opened = await m.sandbox.click(
+        member=actor, message=t.message, custom_id=f"poll:{t.id}:party:0"
+    )
+    return await _planned_from_form(m, actor, opened)
+
+
+async def _recommended_actions(m: M, actor: Any) -> tuple[Any, str]:
+    result = await m.slash(actor, "recommend", mood="fantasy")
+    menu = next(c for row in result.components for c in row["components"] if c["type"] == 3)
+    first = menu["options"][0]["value"]
+    chosen = await m.sandbox.select(
+        member=actor, message=result.message, custom_id="rec:pick", values=[first]
+    )
+    return chosen.last_message, first
+
+
+async def do_rec_versus(m: M, actor: Any, t: Target) -> InteractionResult:
+    actions, title = await _recommended_actions(m, actor)
+    return await m.sandbox.click(member=actor, message=actions, custom_id=f"rec:vs:{title}")
+
+
+async def do_rec_party(m: M, actor: Any, t: Target) -> InteractionResult:
+    actions, title = await _recommended_actions(m, actor)
+    opened = await m.sandbox.click(member=actor, message=actions, custom_id=f"rec:wp:{title}")
+    return await _planned_from_form(m, actor, opened)
+
+
+async def do_forget_confirm(m: M, actor: Any, t: Target) -> InteractionResult:
+    hana = m.who("hana")
+    confirm = f"privacy:forget:{hana.id}:confirm"
+    message = t.message if actor.id == hana.id else crafted(t.message, confirm)
+    return await m.sandbox.click(member=actor, message=message, custom_id=confirm)
+
+
+async def do_taste_of_hana(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "taste", member=m.who("hana"))
+
+
+async def do_watchlist_of_hana(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "watchlist show", member=m.who("hana"))
+
+
+async def do_export(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "privacy export")
+
+
+async def do_notinterested(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(actor, "notinterested", title=GOBLIN)
+
+
+# -- what an allowed action must have changed -----------------------------------------------------
+
+Before = dict[str, list[tuple[Any, ...]]]
+Check = Callable[[M, Any, Target, InteractionResult, Before, Before], Awaitable[None]]
+
+
+def rows_of(state: Before, table: str) -> list[tuple[Any, ...]]:
+    return state[table]
+
+
+def only_changed(before: Before, after: Before, *tables: str) -> None:
+    """The action changed `tables` and, among the shared state, nothing else."""
+    shared = set(before) - {
+        "outbox",
+        "outbox_files",
+        "timers",
+        "message_keys",
+        "supersede_versions",
+        "scheduled_events",
+        "party_drafts",
+        "event_mirroring",
+    }
+    for table in sorted(shared - set(tables)):
+        assert after[table] == before[table], f"{table} changed"
+    for table in tables:
+        assert after[table] != before[table], f"{table} did not change"
+
+
+async def guild_setting(m: M, column: str) -> Any:
+    return await m.value(f"SELECT {column} FROM guild_settings WHERE guild_id = ?", int(m.club.id))  # noqa: S608 - constant column
+
+
+def setting_is(column: str, expected: Callable[[M], Any]) -> Check:
+    async def check(
+        m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+    ) -> None:
+        assert await guild_setting(m, column) == expected(m)
+        assert await guild_setting(m, "updated_by") == int(actor.id)
+        only_changed(before, after, "guild_settings")
+
+    return check
+
+
+async def settings_shown(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.embeds and "Asia/Seoul" in json.dumps(result.embeds)
+    only_changed(before, after)
+
+
+async def moved(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    starts = await m.value(
+        "SELECT starts_at FROM party_sessions WHERE party_id = ? AND number = 1", t.id
+    )
+    assert starts == ts(SAT_9PM)
+    assert result.embeds and "moved" in json.dumps(result.embeds).lower(), result.embeds
+    only_changed(before, after, "party_sessions", "watch_parties")
+
+
+async def cancelled(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.content.startswith("The party of **Crash Landing on You**"), result.content
+    assert await m.value("SELECT cancelled_at FROM watch_parties WHERE id = ?", t.id) is not None
+    only_changed(before, after, "watch_parties", "party_sessions")
+
+
+async def unfollowed(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.content.startswith("Stopped following **Frieren"), result.content
+    assert await m.value("SELECT stopped_at FROM party_follows WHERE id = ?", t.id) is not None
+    only_changed(before, after, "party_follows")
+
+
+async def poll_closed(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.content == f"Poll #{t.id} is closed; its results are being posted."
+    assert await m.value("SELECT closed_by FROM polls WHERE id = ?", t.id) == int(actor.id)
+    only_changed(before, after, "polls")
+
+
+async def poll_edited(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.content.startswith(f"Poll #{t.id} is updated"), result.content
+    assert await m.value("SELECT question FROM polls WHERE id = ?", t.id) == "Saturday instead?"
+    only_changed(before, after, "polls")
+
+
+async def bracket_advanced(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    finals = await m.value(
+        "SELECT count(*) FROM polls WHERE bracket_id = ? AND bracket_round = 1", t.extra["bracket"]
+    )
+    assert finals == 1
+    for semi in t.extra["semis"]:
+        assert await m.value("SELECT closed_by FROM polls WHERE id = ?", semi) == int(actor.id)
+    only_changed(before, after, "polls", "poll_options", "poll_brackets")
+
+
+async def plan_is_actors(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    """A private preview of a plan, kept as the actor's own draft: nothing is posted yet."""
+    assert result.ephemeral
+    assert await m.value("SELECT count(*) FROM party_drafts") == len(before["party_drafts"]) + 1
+    assert str(actor.id) in json.dumps(
+        [tuple(r) for r in await m.resources.db.fetchall("SELECT * FROM party_drafts")]
+    )
+    only_changed(before, after)
+
+
+async def versus_is_actors(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.last_content.startswith("Versus poll #"), result.last_content
+    assert await m.value("SELECT creator_id FROM polls ORDER BY id DESC LIMIT 1") == int(actor.id)
+    only_changed(before, after, "polls", "poll_options")
+
+
+async def forgotten(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.embeds and result.embeds[0]["title"] == "Forgotten in this server"
+    hana, sora = int(m.who("hana").id), int(m.who("sora").id)
+    for table in ("taste_ratings", "taste_watchlist"):
+        members = [r[1] for r in after[table]]
+        assert hana not in members and sora in members, table
+    only_changed(before, after, "taste_ratings", "taste_watchlist")
+
+
+async def taste_shown(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    shown = json.dumps(result.last_embeds) + result.last_content
+    assert "taste" in shown.lower(), shown
+    assert "keeps their taste" not in shown
+    only_changed(before, after)
+
+
+async def hanas_watchlist_shown(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    shown = json.dumps(result.embeds)
+    assert "Toradora" in shown, shown
+    only_changed(before, after)
+
+
+async def own_export(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    assert result.message is not None
+    [attachment] = result.message.attachments
+    document = json.loads(m.sandbox.attachment_data(attachment))
+    assert document["member_id"] == str(actor.id)
+    mine = [r for r in before["taste_ratings"] if r[1] == int(actor.id)]
+    assert [r["id"] for r in document["taste"]["ratings"]] == [r[2] for r in mine]
+    only_changed(before, after)
+
+
+async def own_rsvp(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    rows = {r[1]: r[2] for r in after["party_rsvps"] if r[0] == t.id}
+    was = {r[1]: r[2] for r in before["party_rsvps"] if r[0] == t.id}
+    assert rows.pop(int(actor.id)) == "going"
+    was.pop(int(actor.id), None)
+    assert rows == was  # nobody else's answer moved
+    only_changed(before, after, "party_rsvps", "watch_parties")
+
+
+async def own_not_interested(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    added = set(after["taste_not_interested"]) - set(before["taste_not_interested"])
+    assert [(r[1], r[2]) for r in added] == [(int(actor.id), GOBLIN)]
+    assert set(before["taste_not_interested"]) <= set(after["taste_not_interested"])
+    only_changed(before, after, "taste_not_interested")
+
+
+# -- the matrix -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    setup: Callable[[M], Awaitable[Target]]
+    perform: Callable[[M, Any, Target], Awaitable[InteractionResult]]
+    check: Check  # what an allowed actor changed
+    admin: str  # the member holding the right the README names
+    member_may: bool = False
+    admin_may: bool = True
+    refusal: str = ""  # how a refusal starts ({owner}: the owner's id)
+    owner: str = "hana"
+    fresh: bool = True  # each allowed actor needs a new object (the last one was used up)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+MATRIX = [
+    # settings: Manage Server (the server's owner has every permission)
+    Action(
+        "config timezone",
+        nothing,
+        do_config_timezone,
+        setting_is("timezone", lambda m: "Asia/Tokyo"),
+        "mina",
+        refusal=CONFIG_REFUSAL,
+        owner="boss",
+    ),
+    Action(
+        "config channel",
+        nothing,
+        do_config_channel,
+        setting_is("announcement_channel_id", lambda m: int(m.club.channel("watch-parties").id)),
+        "mina",
+        refusal=CONFIG_REFUSAL,
+        owner="boss",
+    ),
+    Action(
+        "config reminders",
+        nothing,
+        do_config_reminders,
+        setting_is("reminder_lead_minutes", lambda m: "[120]"),
+        "mina",
+        refusal=CONFIG_REFUSAL,
+        owner="boss",
+    ),
+    Action(
+        "config role",
+        nothing,
+        do_config_role,
+        setting_is("watch_party_role_id", lambda m: int(m.club.role("Watch Party").id)),
+        "mina",
+        refusal=CONFIG_REFUSAL,
+        owner="boss",
+    ),
+    Action(
+        "config show",
+        nothing,
+        do_config_show,
+        settings_shown,
+        "mina",
+        refusal=CONFIG_REFUSAL,
+        owner="boss",
+    ),
+    # watch parties and follows: the host, or Manage Events
+    Action(
+        "watchparty reschedule", hanas_party, do_reschedule, moved, "evt", refusal=PARTY_REFUSAL
+    ),
+    Action("watchparty cancel", hanas_party, do_cancel, cancelled, "evt", refusal=PARTY_REFUSAL),
+    Action(
+        "watchparty unfollow", hanas_follow, do_unfollow, unfollowed, "evt", refusal=PARTY_REFUSAL
+    ),
+    Action(
+        "reschedule preview Confirm",
+        hanas_move_preview,
+        do_confirm_preview,
+        moved,
+        "evt",
+        admin_may=False,
+        refusal=PLAN_REFUSAL,
+    ),
+    Action("RSVP button", hanas_party, do_rsvp, own_rsvp, "evt", member_may=True, fresh=False),
+    # polls and brackets: the creator, or Manage Messages in the poll's channel
+    Action("poll close", hanas_poll, do_poll_close, poll_closed, "msg", refusal=POLL_REFUSAL),
+    Action("poll edit", hanas_poll, do_poll_edit, poll_edited, "msg", refusal=POLL_REFUSAL),
+    Action(
+        "bracket: close its matches",
+        hanas_bracket,
+        do_advance_bracket,
+        bracket_advanced,
+        "msg",
+        refusal=POLL_REFUSAL,
+    ),
+    # buttons that do what /watchparty or /poll does: the server's command permissions
+    Action(
+        "poll results hand-off",
+        restricting("watchparty", hanas_closed_poll),
+        do_handoff,
+        plan_is_actors,
+        "root",
+        refusal=WATCHPARTY_DENIED,
+        fresh=False,
+    ),
+    Action(
+        "recommend: versus button",
+        restricting("poll", nothing),
+        do_rec_versus,
+        versus_is_actors,
+        "root",
+        refusal=POLL_DENIED,
+    ),
+    Action(
+        "recommend: party button",
+        restricting("watchparty", nothing),
+        do_rec_party,
+        plan_is_actors,
+        "root",
+        refusal=WATCHPARTY_DENIED,
+    ),
+    # another member's data: only their own, and another's taste only with their opt-in
+    Action(
+        "privacy forget-me Confirm",
+        hanas_forget_prompt,
+        do_forget_confirm,
+        forgotten,
+        "mina",
+        admin_may=False,
+        refusal=FORGET_REFUSAL,
+    ),
+    Action(
+        "taste member: (no opt-in)",
+        hanas_data,
+        do_taste_of_hana,
+        taste_shown,
+        "mina",
+        admin_may=False,
+        refusal=TASTE_REFUSAL,
+        fresh=False,
+    ),
+    Action(
+        "taste member: (opted in)",
+        hanas_data_opted_in,
+        do_taste_of_hana,
+        taste_shown,
+        "mina",
+        member_may=True,
+        fresh=False,
+    ),
+    Action(
+        "watchlist show member:",
+        hanas_data,
+        do_watchlist_of_hana,
+        hanas_watchlist_shown,
+        "mina",
+        member_may=True,
+        fresh=False,
+    ),
+    Action(
+        "privacy export", hanas_data, do_export, own_export, "mina", member_may=True, fresh=False
+    ),
+    Action(
+        "notinterested",
+        hanas_data,
+        do_notinterested,
+        own_not_interested,
+        "mina",
+        member_may=True,
+        fresh=False,
+    ),
+]
+
+
+async def refused(m: M, row: Action, actor: Any, target: Target) -> None:
+    await m.settle()
+    before = await snapshot(m)
+    result = await row.perform(m, actor, target)
+    await m.settle()
+    assert result.ephemeral, f"{actor.username}: the refusal is public"
+    expected = row.refusal.format(owner=m.who(row.owner).id)
+    assert text_of(result).startswith(expected), f"{actor.username}: {text_of(result)!r}"
+    assert result.modal is None
+    assert await snapshot(m) == before, f"{actor.username}'s refused {row} changed the database"
+
+
+async def allowed(m: M, row: Action, actor: Any, target: Target) -> None:
+    before = await snapshot(m)
+    result = await row.perform(m, actor, target)
+    await m.settle()
+    assert result.ephemeral, f"{actor.username}: the answer is public"
+    await row.check(m, actor, target, result, before, await snapshot(m))
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=str)
+async def test_permission_matrix(m: M, row: Action) -> None:
+    """Member, admin and owner in turn: refused privately with nothing changed, or the
+    documented rows changed. An action that uses its object up (a party cancelled, a poll
+    closed) gets a fresh one of the owner's for the next actor allowed."""
+    actors = (
+        (m.who("sora"), row.member_may),
+        (m.who(row.admin), row.admin_may),
+        (m.who(row.owner), True),
+    )
+    target, used = await row.setup(m), False
+    for actor, may in actors:
+        if not may:
+            await refused(m, row, actor, target)
+            continue
+        if used and row.fresh:
+            target = await row.setup(m)
+        await allowed(m, row, actor, target)
+        used = True

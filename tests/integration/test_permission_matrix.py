@@ -873,3 +873,260 @@ async def test_permission_matrix(m: M, row: Action) -> None:
             target = await row.setup(m)
         await allowed(m, row, actor, target)
         used = True
+
+
+# -- servers stay apart ---------------------------------------------------------------------------
+
+
+@dataclass
+class Theirs:
+    """K-Drama Club's objects, all Hana's, whose ids are tried from the Anime Club."""
+
+    party: Target
+    follow: Target
+    poll: Target
+    bracket: Target
+    preview: Target
+
+
+async def from_lounge(m: M, actor: Any, command: str, **options: Any) -> InteractionResult:
+    return await m.sandbox.slash(command, member=actor, channel=m.lounge, options=options)
+
+
+async def click_in_lounge(m: M, actor: Any, custom_id: str) -> InteractionResult:
+    """A click in the Anime Club on a button naming K-Drama Club's object: the bot's own
+    private message there, crafted to carry that custom_id."""
+    carrier = await from_lounge(m, actor, "poll list")
+    assert carrier.message is not None
+    return await m.sandbox.click(
+        member=actor, message=crafted(carrier.message, custom_id), custom_id=custom_id
+    )
+
+
+NO_PARTY = "There is no watch party #{id} in this server."
+NO_POLL = "There is no poll #{id} in this server."
+NO_FOLLOW = "There is no follow #{id} in this server."
+
+# (what is tried, who tries it from the Anime Club, how, the refusal: {id} is the object's id)
+CROSS_SERVER: list[
+    tuple[
+        str,
+        str,
+        Callable[[M, Any, Theirs], Awaitable[InteractionResult]],
+        str,
+        Callable[[Theirs], int],
+    ]
+] = [
+    (
+        "watchparty info",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "watchparty info", party=t.party.id),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "watchparty reschedule",
+        "kaito",
+        lambda m, a, t: from_lounge(
+            m, a, "watchparty reschedule", party=t.party.id, when="sat 9pm"
+        ),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "watchparty cancel",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "watchparty cancel", party=t.party.id),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "watchparty cancel (as its host)",
+        "hana",
+        lambda m, a, t: from_lounge(m, a, "watchparty cancel", party=t.party.id),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "watchparty unfollow",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "watchparty unfollow", follow=t.follow.id),
+        NO_FOLLOW,
+        lambda t: t.follow.id,
+    ),
+    (
+        "watchparty unfollow (as its host)",
+        "hana",
+        lambda m, a, t: from_lounge(m, a, "watchparty unfollow", follow=t.follow.id),
+        NO_FOLLOW,
+        lambda t: t.follow.id,
+    ),
+    (
+        "poll close",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "poll close", poll=t.poll.id),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "poll close (as its creator)",
+        "hana",
+        lambda m, a, t: from_lounge(m, a, "poll close", poll=t.poll.id),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "poll edit",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "poll edit", poll=t.poll.id, duration="2h"),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "poll results",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "poll results", poll=t.poll.id),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "poll voters",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "poll voters", poll=t.poll.id),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "bracket match: poll close",
+        "kaito",
+        lambda m, a, t: from_lounge(m, a, "poll close", poll=t.bracket.id),
+        NO_POLL,
+        lambda t: t.bracket.id,
+    ),
+    (
+        "RSVP button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"party:{t.party.id}:rsvp:going"),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "calendar button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"party:{t.party.id}:calendar"),
+        NO_PARTY,
+        lambda t: t.party.id,
+    ),
+    (
+        "vote button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"poll:{t.poll.id}:vote:0"),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "bracket match: vote button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"poll:{t.bracket.id}:vote:0"),
+        NO_POLL,
+        lambda t: t.bracket.id,
+    ),
+    (
+        "rank button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"poll:{t.poll.id}:rank"),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "results hand-off button",
+        "kaito",
+        lambda m, a, t: click_in_lounge(m, a, f"poll:{t.poll.id}:party:0"),
+        NO_POLL,
+        lambda t: t.poll.id,
+    ),
+    (
+        "preview Confirm (its author's own)",
+        "hana",
+        lambda m, a, t: click_in_lounge(m, a, _draft(t, "confirm")),
+        PLAN_REFUSAL,
+        lambda t: 0,
+    ),
+    (
+        "preview Change (its author's own)",
+        "hana",
+        lambda m, a, t: click_in_lounge(m, a, _draft(t, "change")),
+        PLAN_REFUSAL,
+        lambda t: 0,
+    ),
+]
+
+
+def _draft(theirs: Theirs, action: str) -> str:
+    return next(c for c in theirs.preview.message.custom_ids() if c.endswith(f":{action}"))
+
+
+async def test_another_servers_ids_are_refused_and_change_nothing_in_either_server(m: M) -> None:
+    hana = m.anime.member("hana")
+    theirs = Theirs(
+        party=await hanas_party(m),
+        follow=await hanas_follow(m),
+        poll=await hanas_poll(m),
+        bracket=await hanas_bracket(m),
+        preview=await hanas_move_preview(m),
+    )
+    # The Anime Club has objects of its own, so a wrong lookup would find something.
+    for command, options in (
+        ("poll create", {"question": "Ours?", "option1": "A", "option2": "B"}),
+        ("watchparty schedule", {"title": "Frieren", "when": "sat 8pm"}),
+    ):
+        await from_lounge(m, hana, command, **options)
+    await m.settle()
+    before = await snapshot(m)
+    for name, who, perform, refusal, object_id in CROSS_SERVER:
+        result = await perform(m, m.anime.member(who), theirs)
+        assert result.ephemeral, f"{name}: the refusal is public"
+        assert result.modal is None, name
+        expected = refusal.format(id=object_id(theirs))
+        assert text_of(result).startswith(expected), f"{name}: {text_of(result)!r}"
+        await m.settle()
+        assert await snapshot(m) == before, f"{name} changed the database"
+    # The autocomplete there offers none of the K-Drama Club's objects.
+    kaito = m.anime.member("kaito")
+    for command, option, theirs_id in (
+        ("watchparty cancel", "party", theirs.party.id),
+        ("watchparty unfollow", "follow", theirs.follow.id),
+        ("poll close", "poll", theirs.poll.id),
+        ("poll close", "poll", theirs.bracket.id),
+    ):
+        choices = await m.sandbox.autocomplete(
+            command, member=kaito, channel=m.lounge, options={option: ""}, focused=option
+        )
+        assert theirs_id not in [c["value"] for c in choices], (command, choices)
+
+
+async def test_a_members_data_stays_in_its_server(m: M) -> None:
+    """Hana is a member of both servers: forgetting, exporting and showing her data in the
+    Anime Club touches and shows only the Anime Club's."""
+    hana, kaito = m.anime.member("hana"), m.anime.member("kaito")
+    await hanas_data(m)  # in the K-Drama Club
+    await from_lounge(m, hana, "rate", title=GOBLIN, score=3)
+    club_rows = [r for r in (await snapshot(m))["taste_ratings"] if r[0] == int(m.club.id)]
+
+    shown = await from_lounge(m, kaito, "watchlist show", member=hana)
+    assert shown.ephemeral
+    assert "Toradora" not in json.dumps(shown.embeds)
+    exported = await from_lounge(m, hana, "privacy export")
+    [attachment] = exported.message.attachments
+    document = json.loads(m.sandbox.attachment_data(attachment))
+    assert [r["id"] for r in document["taste"]["ratings"]] == [GOBLIN]
+    assert document["taste"]["watchlist"] == []
+
+    asked = await from_lounge(m, hana, "privacy forget-me")
+    done = await m.sandbox.click(
+        member=hana, message=asked.message, custom_id=f"privacy:forget:{hana.id}:confirm"
+    )
+    assert done.embeds[0]["title"] == "Forgotten in this server"
+    after = (await snapshot(m))["taste_ratings"]
+    assert [r for r in after if r[0] == int(m.club.id)] == club_rows
+    assert [r for r in after if r[0] == int(m.anime.id)] == []

@@ -701,7 +701,7 @@ CONFIG, PARTY, POLL = CONFIG_REFUSAL, PARTY_REFUSAL, POLL_REFUSAL
 # Manage Messages, root Administrator. The member is always Sora, who has nothing.
 # fmt: off
 RIGHTS: dict[str, Rights] = {
-    #                                   member owner   admin  admin  refusal a member reads
+    #                            member may, owner, admin, admin may, what a member reads
     "config timezone":           Rights(NO,  "boss", "mina", YES, CONFIG),
     "config channel":            Rights(NO,  "boss", "mina", YES, CONFIG),
     "config reminders":          Rights(NO,  "boss", "mina", YES, CONFIG),
@@ -1058,6 +1058,12 @@ async def test_a_members_data_stays_in_its_server(m: M) -> None:
     document = json.loads(m.sandbox.attachment_data(attachment))
     assert [r["id"] for r in document["taste"]["ratings"]] == [GOBLIN]
     assert document["taste"]["watchlist"] == []
+
+    # Opting in to taste matching in one server opens her taste there only.
+    await m.slash(m.who("hana"), "privacy taste-match", enabled=True)
+    refused = await from_lounge(m, kaito, "taste", member=hana)
+    assert refused.ephemeral
+    assert refused.last_content.startswith(TASTE_REFUSAL), refused.last_content
 
     asked = await from_lounge(m, hana, "privacy forget-me")
     done = await m.sandbox.click(

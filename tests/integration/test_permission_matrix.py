@@ -398,6 +398,12 @@ async def do_poll_edit(m: M, actor: Any, t: Target) -> InteractionResult:
     return await m.slash(actor, "poll edit", poll=t.id, question="Saturday instead?", duration="2h")
 
 
+async def do_start_bracket(m: M, actor: Any, t: Target) -> InteractionResult:
+    return await m.slash(
+        actor, "poll bracket", name="Best of spring", titles="One; Two; Three; Four"
+    )
+
+
 async def do_advance_bracket(m: M, actor: Any, t: Target) -> InteractionResult:
     """Close both semi-finals now: the final opens."""
     result = await m.slash(actor, "poll close", poll=t.extra["semis"][0])
@@ -574,6 +580,22 @@ async def poll_edited(
     only_changed(before, after, "polls")
 
 
+async def bracket_started(
+    m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
+) -> None:
+    """Anyone may start a bracket: it and its first matches are the starter's."""
+    assert result.content.startswith("Bracket #"), result.content
+    bracket = await m.value("SELECT max(id) FROM poll_brackets")
+    assert await m.value("SELECT creator_id FROM poll_brackets WHERE id = ?", bracket) == int(
+        actor.id
+    )
+    creators = await m.resources.db.fetchall(
+        "SELECT DISTINCT creator_id FROM polls WHERE bracket_id = ?", (bracket,)
+    )
+    assert [row[0] for row in creators] == [int(actor.id)]
+    only_changed(before, after, "poll_brackets", "polls", "poll_options")
+
+
 async def bracket_advanced(
     m: M, actor: Any, t: Target, result: InteractionResult, before: Before, after: Before
 ) -> None:
@@ -714,6 +736,7 @@ RIGHTS: dict[str, Rights] = {
     "RSVP button":               Rights(YES, "hana", "evt",  YES),  # each for themselves
     "poll close":                Rights(NO,  "hana", "msg",  YES, POLL),
     "poll edit":                 Rights(NO,  "hana", "msg",  YES, POLL),
+    "poll bracket (start)":      Rights(YES, "hana", "msg",  YES),  # anyone; it is theirs
     "bracket: close its matches": Rights(NO, "hana", "msg",  YES, POLL),
     "poll results hand-off":     Rights(NO,  "hana", "root", YES, WATCHPARTY_DENIED),
     "recommend: versus button":  Rights(NO,  "hana", "root", YES, POLL_DENIED),
@@ -739,6 +762,7 @@ HOW: dict[str, How] = {
     "RSVP button":               How(hanas_party, do_rsvp, own_rsvp, fresh=False),
     "poll close":                How(hanas_poll, do_poll_close, poll_closed),
     "poll edit":                 How(hanas_poll, do_poll_edit, poll_edited),
+    "poll bracket (start)":      How(nothing, do_start_bracket, bracket_started, fresh=False),
     "bracket: close its matches": How(hanas_bracket, do_advance_bracket, bracket_advanced),
     "poll results hand-off":     How(handoff_setup, do_handoff, plan_is_actors, fresh=False),
     "recommend: versus button":  How(no_poll_for_sora, do_rec_versus, versus_is_actors),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -42,7 +43,12 @@ from sandbox.messages import StoredMessage
 from tests.support.clock import PacedClock
 from tests.support.hostile import (
     BOOKKEEPING,
+    BOOLEAN,
+    CHANNEL,
+    DISCORD_STRING_LIMIT,
+    INTEGER,
     MAX_SAFE_INTEGER,
+    ROLE,
     STRING,
     Leaf,
     Targets,
@@ -59,27 +65,39 @@ from tests.support.settings import sandbox_settings
 
 LONG = os.environ.get("WATCHCLUB_LONG_FUZZ") == "1"
 SCALE = float(os.environ.get("WATCHCLUB_FUZZ_SCALE", "1"))
-# Inputs per test in the default run; the long run multiplies them to >= 100,000 in all.
-DEFAULT_COUNTS = {"slash": 1500, "autocomplete": 1000, "modal": 400}
-LONG_FACTOR = 35
+# Inputs per test: the default run's, and the long run's (102,000 in all).
+DEFAULT_COUNTS = {"slash": 1200, "autocomplete": 800, "modal": 300}
+LONG_COUNTS = {"slash": 60_000, "autocomplete": 30_000, "modal": 12_000}
 GENERIC_FAILURE = "Something went wrong on my side"
+_LOOKS_LIKE_ERROR = re.compile(
+    r"\b(can't|cannot|couldn't|isn't|not a valid|invalid|unknown|no such|try again|error)\b",
+    re.IGNORECASE,
+)
+# What must never reach a member: Python's own words for a failure.
+_INTERNALS = re.compile(r"Traceback|Exception|Error\(|sqlite3|NoneType|KeyError|ValueError")
 
-pytestmark = pytest.mark.fuzz_long if LONG else []
+
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
 
-def _examples(kind: str) -> int:
-    count = DEFAULT_COUNTS[kind] * (LONG_FACTOR if LONG else 1)
-    return max(1, int(count * SCALE))
-
-
-def _fuzz(kind: str) -> settings:
+def _fuzz(kind: str, *, long: bool = False) -> settings:
+    count = (LONG_COUNTS if long else DEFAULT_COUNTS)[kind]
     return settings(
-        max_examples=_examples(kind),
+        max_examples=max(1, int(count * SCALE)),
         deadline=None,
         database=None,
-        derandomize=not LONG,  # CI sees the same inputs every run; the long run explores
+        derandomize=not long,  # the default run sees the same inputs each time; the long explores
         suppress_health_check=list(HealthCheck),
     )
+
+
+def _long_run(test: Any) -> Any:
+    """Outside the default run: `WATCHCLUB_LONG_FUZZ=1 pytest -m fuzz_long …`."""
+    test = pytest.mark.timeout(3 * 3600)(test)
+    test = pytest.mark.skipif(not LONG, reason="the long fuzz run needs WATCHCLUB_LONG_FUZZ=1")(
+        test
+    )
+    return pytest.mark.fuzz_long(test)
 
 
 @pytest.fixture
@@ -144,7 +162,12 @@ class Arena:
         await self.resources.tasks.wait_idle()
 
     async def run(
-        self, label: str, kind: str, act: Callable[[], Awaitable[InteractionResult]]
+        self,
+        label: str,
+        kind: str,
+        act: Callable[[], Awaitable[InteractionResult]],
+        *,
+        must_refuse: bool = False,
     ) -> InteractionResult:
         await self.writes.take()
         refused_before = len(self.refusals)
@@ -156,41 +179,45 @@ class Arena:
         refusals = self.refusals[refused_before:]
         self.stats.inputs[kind] += 1
         self._check(label, result, refusals, written)
+        assert refusals or not must_refuse, f"{label} was not refused: {result.content!r}"
         (self.stats.refused if refusals else self.stats.answered)[kind] += 1
         if written:
             self.stats.wrote[kind] += 1
-        if os.environ.get("FUZZ_DEBUG") and not refusals:
-            shape = (label.split(" {")[0], result.ephemeral, bool(result.embeds), result.content[:70], tuple(sorted(written)))
-            print("ANSWER", shape)  # noqa: T201
         return result
 
     def _messages(self, result: InteractionResult) -> list[StoredMessage]:
-        found = [m for m in [result.message, *result.followups] if m is not None]
-        return found
+        return [m for m in [result.message, *result.followups] if m is not None]
 
     def _check(
         self, label: str, result: InteractionResult, refusals: list[str], written: set[str]
     ) -> None:
         texts = [result.content, *(m.content for m in self._messages(result))]
         assert not any(GENERIC_FAILURE in t for t in texts), f"{label}: unhandled error: {texts}"
-        errors = [
-            r
-            for r in self.caplog.records[self.seen_logs :]
-            if r.levelno >= logging.ERROR
-        ]
-        self.seen_logs = len(self.caplog.records)
-        assert not errors, f"{label}: the bot logged {[r.getMessage() for r in errors]}"
+        self.check_new_logs(label)
         assert not self.sandbox.internal_errors, self.sandbox.internal_errors
         for message in self._messages(result):
             assert not message.mention_everyone, f"{label} pinged everyone: {message.content!r}"
             assert message.mention_roles == [], f"{label} pinged roles: {message.content!r}"
             assert message.mentions == [], f"{label} pinged members: {message.content!r}"
+        for message in self._messages(result):
+            if not message.ephemeral and not message.embeds:
+                assert not _LOOKS_LIKE_ERROR.search(message.content), (
+                    f"{label}: a public reply that reads like an error: {message.content!r}"
+                )
         for refusal in refusals:
+            assert len(refusal) >= 20, f"{label}: an unclear refusal: {refusal!r}"
+            assert not _INTERNALS.search(refusal), f"{label}: internals shown: {refusal!r}"
             told = [m for m in self._messages(result) if m.content == refusal]
             assert told, f"{label}: the refusal {refusal!r} was not shown ({texts})"
             assert all(m.ephemeral for m in told), f"{label}: a public error: {refusal!r}"
         if refusals:
             assert not written, f"{label} was refused ({refusals[0]!r}) but wrote {written}"
+
+    def check_new_logs(self, label: str) -> None:
+        records = self.caplog.records
+        errors = [r for r in records[self.seen_logs :] if r.levelno >= logging.ERROR]
+        self.seen_logs = len(records)
+        assert not errors, f"{label}: the bot logged {[r.getMessage() for r in errors]}"
 
     def check_log_tail(self) -> None:
         errors = [r for r in self.caplog.records if r.levelno >= logging.ERROR]
@@ -304,12 +331,16 @@ async def arena(
             assert message.mention_roles == [], message.content
 
 
-def _report(arena: Arena, kind: str) -> None:
+def _report(arena: Arena, kind: str, targets: int) -> None:
+    """The figures docs/reliability.md quotes (shown with -s). Every command, autocomplete and
+    form is also sent once for sure by the edge test below; the random draws cover most."""
     count = arena.stats.inputs[kind]
     per_thousand = arena.stats.seconds / max(count, 1) * 1000
-    print(  # noqa: T201 - the figures docs/reliability.md quotes; shown with -s
-        f"\n[fuzz] {kind}: {count} inputs, {arena.stats.refused[kind]} refused, "
-        f"{arena.stats.answered[kind]} answered ({arena.stats.wrote[kind]} wrote), {per_thousand:.1f} s per 1,000 inputs"
+    stats = arena.stats
+    print(
+        f"\n[fuzz] {kind}: {count} inputs over {len(arena.tried)} of {targets} targets, "
+        f"{stats.refused[kind]} refused, {stats.answered[kind]} answered "
+        f"({stats.wrote[kind]} wrote), {per_thousand:.1f} s per 1,000 inputs"
     )
 
 
@@ -319,16 +350,23 @@ def _report(arena: Arena, kind: str) -> None:
 @pytest.fixture
 async def slash_arena(arena: Arena) -> AsyncIterator[Arena]:
     yield arena
-    _report(arena, "slash")
-    if arena.stats.inputs["slash"] >= 500:
-        untouched = {leaf.path for leaf in arena.leaves} - arena.tried
-        assert not untouched, f"never fuzzed: {sorted(untouched)}"
+    _report(arena, "slash", len(arena.leaves))
 
 
 @_fuzz("slash")
 @given(data=st.data())
 async def test_every_slash_command_takes_hostile_options(slash_arena: Arena, data: st.DataObject):
-    arena = slash_arena
+    await _slash_input(slash_arena, data)
+
+
+@_long_run
+@_fuzz("slash", long=True)
+@given(data=st.data())
+async def test_every_slash_command_long_run(slash_arena: Arena, data: st.DataObject):
+    await _slash_input(slash_arena, data)
+
+
+async def _slash_input(arena: Arena, data: st.DataObject) -> None:
     leaf = data.draw(st.sampled_from(arena.leaves), label="command")
     options = command_inputs(leaf, arena.targets, data.draw)
     actor, channel = _actor_for(arena, leaf, data.draw)
@@ -338,6 +376,18 @@ async def test_every_slash_command_takes_hostile_options(slash_arena: Arena, dat
         label,
         "slash",
         lambda: arena.sandbox.slash(leaf.path, member=actor, channel=channel, options=options),
+        must_refuse=_names_a_foreign_object(leaf, options, arena.targets),
+    )
+
+
+def _names_a_foreign_object(leaf: Leaf, options: dict[str, Any], targets: Targets) -> bool:
+    """An id option (an integer picked from suggestions) holding another server's object's id:
+    the objects' ids here never take those numbers, so the command must refuse it."""
+    return any(
+        leaf.option(name)["type"] == INTEGER
+        and leaf.option(name).get("autocomplete")
+        and value in targets.foreign_ids
+        for name, value in options.items()
     )
 
 
@@ -347,10 +397,7 @@ async def test_every_slash_command_takes_hostile_options(slash_arena: Arena, dat
 @pytest.fixture
 async def autocomplete_arena(arena: Arena) -> AsyncIterator[Arena]:
     yield arena
-    _report(arena, "autocomplete")
-    if arena.stats.inputs["autocomplete"] >= 500:
-        every = {f"{leaf.path} {option['name']}" for leaf, option in autocomplete_options(arena.leaves)}
-        assert not every - arena.tried, f"never fuzzed: {sorted(every - arena.tried)}"
+    _report(arena, "autocomplete", len(list(autocomplete_options(arena.leaves))))
 
 
 def _typed(option: dict[str, Any]) -> st.SearchStrategy[str]:
@@ -365,7 +412,17 @@ def _typed(option: dict[str, Any]) -> st.SearchStrategy[str]:
 async def test_every_autocomplete_takes_hostile_typing(
     autocomplete_arena: Arena, data: st.DataObject
 ):
-    arena = autocomplete_arena
+    await _autocomplete_input(autocomplete_arena, data)
+
+
+@_long_run
+@_fuzz("autocomplete", long=True)
+@given(data=st.data())
+async def test_every_autocomplete_long_run(autocomplete_arena: Arena, data: st.DataObject):
+    await _autocomplete_input(autocomplete_arena, data)
+
+
+async def _autocomplete_input(arena: Arena, data: st.DataObject) -> None:
     every = list(autocomplete_options(arena.leaves))
     leaf, option = data.draw(st.sampled_from(every), label="option")
     others = {
@@ -394,13 +451,15 @@ async def test_every_autocomplete_takes_hostile_typing(
         assert 1 <= len(choice["name"]) <= 100, f"{label}: {choice}"
         value = choice["value"]
         if option["type"] == STRING:
-            assert isinstance(value, str) and 1 <= len(value) <= 100, f"{label}: {choice}"
+            assert isinstance(value, str), f"{label}: {choice}"
+            assert 1 <= len(value) <= 100, f"{label}: {choice}"
         else:
-            assert isinstance(value, int) and not isinstance(value, bool), f"{label}: {choice}"
+            assert isinstance(value, int), f"{label}: {choice}"
+            assert not isinstance(value, bool), f"{label}: {choice}"
             low = option.get("min_value", -MAX_SAFE_INTEGER)
             assert low <= value <= option.get("max_value", MAX_SAFE_INTEGER), f"{label}: {choice}"
     assert await arena.writes.take() <= BOOKKEEPING, f"{label} wrote while suggesting"
-    arena.check_log_tail()
+    arena.check_new_logs(label)
 
 
 # -- forms (modals) ------------------------------------------------------------------------------
@@ -447,8 +506,13 @@ async def modal_arena(arena: Arena) -> AsyncIterator[Arena]:
         "poll create",
         member=jun,
         channel=general,
-        options={"question": "Rank these", "option1": "Goblin", "option2": "Frieren",
-                 "option3": "Signal", "ranked": True},
+        options={
+            "question": "Rank these",
+            "option1": "Goblin",
+            "option2": "Frieren",
+            "option3": "Signal",
+            "ranked": True,
+        },
     )
     ranked = await _poll_message(arena, general, ":rank")
     [rank] = [c for c in ranked.custom_ids() if c.endswith(":rank")]
@@ -478,7 +542,9 @@ async def modal_arena(arena: Arena) -> AsyncIterator[Arena]:
     )
 
     # The recommendation's "watch party" form.
-    picks = await sandbox.slash("recommend", member=mina, channel=general, options={"mood": "fantasy"})
+    picks = await sandbox.slash(
+        "recommend", member=mina, channel=general, options={"mood": "fantasy"}
+    )
     assert picks.message is not None, picks.content
     pick = next(
         o["value"]
@@ -498,21 +564,41 @@ async def modal_arena(arena: Arena) -> AsyncIterator[Arena]:
         _opened(await opener(), name)
     await arena.writes.take()
     yield arena
-    _report(arena, "modal")
-    if arena.stats.inputs["modal"] >= 200:
-        assert arena.tried >= set(arena.modals), f"never fuzzed: {set(arena.modals) - arena.tried}"
+    _report(arena, "modal", len(arena.modals))
+
+
+# Who opens each form (the same member submits it).
+_FORM_MEMBERS = {
+    "party change": "mina",
+    "poll rank": "sora",
+    "poll handoff": "jun",
+    "quick rate": "sora",
+    "recommend party": "mina",
+}
 
 
 def _field_values(field_: dict[str, Any]) -> st.SearchStrategy[str]:
     high = int(field_.get("max_length", 4000))
-    low = max(int(field_.get("min_length", 0)), 1 if field_.get("required", True) else 0)
-    return text_for(low, high)
+    if not field_.get("required", True):
+        # Left blank half the time, so the other fields' values get past the whole form's checks.
+        return st.one_of(st.just(""), text_for(0, high))
+    return text_for(max(int(field_.get("min_length", 0)), 1), high)
 
 
 @_fuzz("modal")
 @given(data=st.data())
 async def test_every_form_takes_hostile_fields(modal_arena: Arena, data: st.DataObject):
-    arena = modal_arena
+    await _form_input(modal_arena, data)
+
+
+@_long_run
+@_fuzz("modal", long=True)
+@given(data=st.data())
+async def test_every_form_long_run(modal_arena: Arena, data: st.DataObject):
+    await _form_input(modal_arena, data)
+
+
+async def _form_input(arena: Arena, data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(arena.modals)), label="form")
     opened = await arena.modals[name]()
     if opened.modal is None:
@@ -523,14 +609,7 @@ async def test_every_form_takes_hostile_fields(modal_arena: Arena, data: st.Data
     modal = opened.modal
     values = {f["custom_id"]: data.draw(_field_values(f)) for f in modal_text_fields(modal)}
     arena.tried.add(name)
-    member = opened_by = {
-        "party change": "mina",
-        "poll rank": "sora",
-        "poll handoff": "jun",
-        "quick rate": "sora",
-        "recommend party": "mina",
-    }[name]
-    del opened_by
+    member = _FORM_MEMBERS[name]
     await arena.run(
         f"form {name} {values!r}",
         "modal",
@@ -541,3 +620,126 @@ async def test_every_form_takes_hostile_fields(modal_arena: Arena, data: st.Data
             channel=arena.club.channel("general"),
         ),
     )
+
+
+# -- the edges Discord lets through, once each -----------------------------------------------------
+
+
+def _plain_value(option: dict[str, Any], arena: Arena) -> Any:
+    choices = [c["value"] for c in option.get("choices") or []]
+    if choices:
+        return choices[0]
+    kind = option["type"]
+    if kind == STRING:
+        return fit("Frieren", int(option.get("min_length", 0)), int(option.get("max_length", 6000)))
+    if kind == INTEGER:
+        return int(option.get("min_value", 1))
+    if kind == BOOLEAN:
+        return False
+    if kind == CHANNEL:
+        allowed = option.get("channel_types")
+        return next(c for c in arena.targets.channels if not allowed or c.type in allowed)
+    if kind == ROLE:
+        return arena.targets.roles[0]
+    return arena.targets.members[0]
+
+
+async def test_the_longest_and_widest_values_discord_allows_reach_every_option(arena: Arena):
+    """Each option once with the longest text it takes (6,000 characters where it declares no
+    limit) and each number at both ends of its range; one past either edge is refused by Discord
+    (the sandbox raises before the bot sees it)."""
+    sandbox, mina, general = arena.sandbox, arena.club.member("mina"), arena.club.channel("general")
+    edges = 0
+    for leaf in arena.leaves:
+        required = {o["name"]: _plain_value(o, arena) for o in leaf.options if o.get("required")}
+        for option in leaf.options:
+            name, kind = option["name"], option["type"]
+            if option.get("choices") or kind not in (STRING, INTEGER):
+                continue
+            if kind == STRING:
+                high = int(option.get("max_length", DISCORD_STRING_LIMIT))
+                inside = [("@everyone ```'; DROP TABLE polls;--\u200b " * 200)[:high]]
+                outside: list[Any] = ["x" * (high + 1)]
+                if "max_length" not in option:
+                    assert high == DISCORD_STRING_LIMIT
+            else:
+                low = int(option.get("min_value", -MAX_SAFE_INTEGER))
+                high = int(option.get("max_value", MAX_SAFE_INTEGER))
+                inside, outside = [low, high], [low - 1, high + 1]
+            for value in outside:
+                with pytest.raises(ValueError, match=r"characters|between"):
+                    await sandbox.slash(
+                        leaf.path, member=mina, channel=general, options={**required, name: value}
+                    )
+            for value in inside:
+                edges += 1
+                await arena.run(
+                    f"/{leaf.path} {name}={str(value)[:40]!r}…",
+                    "edge",
+                    lambda given={**required, name: value}, path=leaf.path: sandbox.slash(
+                        path, member=mina, channel=general, options=given
+                    ),
+                )
+    assert edges >= 50, edges
+    # Every command once with only its required options, plainly filled.
+    for leaf in arena.leaves:
+        required = {o["name"]: _plain_value(o, arena) for o in leaf.options if o.get("required")}
+        await arena.run(
+            f"/{leaf.path} {required!r}",
+            "edge",
+            lambda leaf=leaf, required=required: sandbox.slash(
+                leaf.path, member=mina, channel=general, options=required
+            ),
+            must_refuse=_names_a_foreign_object(leaf, required, arena.targets),
+        )
+    # Every id option with each of the other server's ids: refused, nothing written.
+    foreign = 0
+    for leaf in arena.leaves:
+        required = {o["name"]: _plain_value(o, arena) for o in leaf.options if o.get("required")}
+        for option in leaf.options:
+            if option["type"] != INTEGER or not option.get("autocomplete"):
+                continue
+            for other_id in arena.targets.foreign_ids:
+                foreign += 1
+                given = {**required, option["name"]: other_id}
+                await arena.run(
+                    f"/{leaf.path} {given!r} (another server's id)",
+                    "edge",
+                    lambda leaf=leaf, given=given: sandbox.slash(
+                        leaf.path, member=mina, channel=general, options=given
+                    ),
+                    must_refuse=True,
+                )
+    assert foreign >= 8, foreign
+    # Every autocomplete once with hostile typing.
+    for leaf, option in autocomplete_options(arena.leaves):
+        high = int(option.get("max_length", DISCORD_STRING_LIMIT))
+        choices = await sandbox.autocomplete(
+            leaf.path,
+            member=mina,
+            channel=general,
+            options={option["name"]: fit("@everyone '; DROP TABLE polls;-- \u200b" * 200, 0, high)},
+            focused=option["name"],
+        )
+        assert len(choices) <= 25
+        assert all(1 <= len(choice["name"]) <= 100 for choice in choices), choices
+    arena.check_new_logs("autocomplete edges")
+    assert await arena.writes.take() <= BOOKKEEPING
+
+
+async def test_the_checks_see_a_write_and_a_refusal(arena: Arena):
+    """The write log and the refusal record work, so a silent pass would be a real pass."""
+    sora, general = arena.club.member("sora"), arena.club.channel("general")
+    await arena.writes.take()
+    saved = await arena.sandbox.slash(
+        "timezone", member=sora, channel=general, options={"zone": "Asia/Seoul"}
+    )
+    assert "Asia/Seoul" in str(saved.embeds)
+    assert "member_settings" in await arena.writes.take()
+    before = len(arena.refusals)
+    refused = await arena.sandbox.slash(
+        "timezone", member=sora, channel=general, options={"zone": "Mars/Olympus"}
+    )
+    assert refused.ephemeral
+    assert arena.refusals[before:] == [refused.content]
+    assert await arena.writes.take() == set()

@@ -28,7 +28,12 @@ MAX_SAFE_INTEGER = 2**53
 
 SQL = ["'; DROP TABLE polls;--", '" OR 1=1 --', "1; DELETE FROM watch_parties", "%", "_", "\\"]
 MENTIONS = ["@everyone", "@here", "<@1>", "<@!1>", "<@&1>", "<#1>", "@\u200beveryone"]
-INVISIBLE = ["\u200b", "\u200b\u200c\u200d\ufeff", "\u202eevil\u202c", "\u200f\u05e9\u05dc\u05d5\u05dd"]
+INVISIBLE = [
+    "\u200b",
+    "\u200b\u200c\u200d\ufeff",
+    "\u202eevil\u202c",
+    "\u200f\u05e9\u05dc\u05d5\u05dd",
+]
 MARKDOWN = [
     "**bold** __under__ ~~strike~~ ||spoiler||",
     "```py\nprint('hi')\n```",
@@ -70,7 +75,9 @@ ODD = [
     "<script>alert(1)</script>",
     "Asia/Seoul\n@everyone",
 ]
-HOSTILE_TEXTS: tuple[str, ...] = tuple(SQL + MENTIONS + INVISIBLE + MARKDOWN + TIMES + NUMBERS + ODD)
+HOSTILE_TEXTS: tuple[str, ...] = tuple(
+    SQL + MENTIONS + INVISIBLE + MARKDOWN + TIMES + NUMBERS + ODD
+)
 # Plausible values, so that a command also gets past its first check with hostile text elsewhere.
 BENIGN_TEXTS = (
     "Frieren",
@@ -107,9 +114,9 @@ def fit(text: str, low: int, high: int) -> str:
 
 def _long_texts(high: int) -> st.SearchStrategy[str]:
     """The longest value the field takes, made of hostile pieces (mentions, fences, SQL)."""
-    return st.sampled_from(["x", "@everyone ", "```", "'; DROP TABLE polls;--", "\u200b", "😀"]).map(
-        lambda piece: (piece * (high // len(piece) + 1))[:high]
-    )
+    return st.sampled_from(
+        ["x", "@everyone ", "```", "'; DROP TABLE polls;--", "\u200b", "😀"]
+    ).map(lambda piece: (piece * (high // len(piece) + 1))[:high])
 
 
 def text_for(low: int, high: int) -> st.SearchStrategy[str]:
@@ -272,8 +279,7 @@ class WriteLog:
     async def install(self) -> None:
         async with self._db.exclusive_writer() as writer:
             rows = await writer.execute_fetchall(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
             self.tables = sorted(str(row[0]) for row in rows)
             await writer.execute("CREATE TEMP TABLE fuzz_writes (tbl TEXT NOT NULL)")

@@ -725,6 +725,8 @@ async def test_the_longest_and_widest_values_discord_allows_reach_every_option(a
         assert all(1 <= len(choice["name"]) <= 100 for choice in choices), choices
     arena.check_new_logs("autocomplete edges")
     assert await arena.writes.take() <= BOOKKEEPING
+    autocompletes = len(list(autocomplete_options(arena.leaves)))
+    print(f"\n[fuzz] edges: {arena.stats.inputs['edge'] + autocompletes} inputs")
 
 
 async def test_the_checks_see_a_write_and_a_refusal(arena: Arena):

@@ -94,6 +94,28 @@ BENIGN_TEXTS = (
     "What next?",
 )
 
+# What members usually type into options of these names (a new option falls back to the above).
+PLAUSIBLE_BY_NAME: dict[str, tuple[str, ...]] = {
+    "when": ("fri 8pm", "tomorrow 9pm", "sat 21:00"),
+    "zone": ("Asia/Seoul", "UTC", "Europe/Berlin"),
+    "duration": ("1h", "2d", "30m"),
+    "episodes": ("1-2", "3"),
+    "repeat": ("every week", "weekly"),
+    "until": ("2027-06-01",),
+    "offset": ("30m", "1h"),
+    "where": ("https://example.com/watch",),
+    "lead_times": ("30m, 1h", "1d"),
+    "titles": ("Goblin, Frieren, Signal, Vincenzo",),
+    "question": ("What next?",),
+    "note": ("Bring snacks",),
+    "name": ("Frieren", "Goblin", "Winter cup"),
+    "title": ("Frieren", "Goblin", "Crash Landing on You"),
+    "option": ("Frieren", "Goblin", "Signal", "Vincenzo"),
+    "like": ("Frieren",),
+    "slowburn": ("Goblin",),
+    "fantasy": ("Frieren",),
+}
+
 _hostile_piece = st.one_of(
     st.sampled_from(HOSTILE_TEXTS), st.sampled_from(BENIGN_TEXTS), st.text(max_size=12)
 )
@@ -221,14 +243,31 @@ def option_values(option: Json, targets: Targets) -> st.SearchStrategy[Any]:
     raise AssertionError(f"option {option['name']!r} has a type the fuzz does not know: {kind}")
 
 
+def plausible_values(option: Json, targets: Targets) -> st.SearchStrategy[Any]:
+    """A value a member would usually type, so the command gets past its first checks."""
+    if option["type"] != STRING or option.get("choices"):
+        return option_values(option, targets)
+    low, high = int(option.get("min_length", 0)), int(option.get("max_length", 6000))
+    name = option["name"].rstrip("0123456789")
+    pool = PLAUSIBLE_BY_NAME.get(name, BENIGN_TEXTS)
+    return st.sampled_from(pool).map(lambda text: fit(text, low, high))
+
+
 def command_inputs(
     leaf: Leaf, targets: Targets, draw: Callable[[st.SearchStrategy[Any]], Any]
 ) -> dict[str, Any]:
-    """Every required option and some optional ones, each hostile or plausible."""
+    """Every required option and some optional ones. Half the inputs are hostile in every
+    option; the other half in one option only, the rest plausible, to reach deeper checks."""
     given: dict[str, Any] = {}
+    names = [option["name"] for option in leaf.options]
+    hostile = (
+        set(names) if draw(st.booleans()) else {draw(st.sampled_from(names))} if names else set()
+    )
     for option in leaf.options:
-        if option.get("required") or draw(st.booleans()):
-            given[option["name"]] = draw(option_values(option, targets))
+        name = option["name"]
+        if option.get("required") or name in hostile or draw(st.booleans()):
+            values = option_values if name in hostile else plausible_values
+            given[name] = draw(values(option, targets))
     return given
 
 

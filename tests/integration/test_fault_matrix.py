@@ -6,7 +6,7 @@ close, and the database full or locked while a vote is cast or a reminder falls 
 Each test injects one fault and asserts what members see and what is stored: no acknowledged
 vote lost or counted twice, no reminder lost or sent twice, a clear private message when
 something could not be saved, and the next action working with nobody stepping in.
-(docs/reliability-faults.md maps every fault of the issue to its test.)"""
+(docs/reliability.md §3 maps every fault of the issue to its test.)"""
 
 from __future__ import annotations
 

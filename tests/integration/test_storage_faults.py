@@ -5,17 +5,14 @@ anyone stepping in."""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import threading
 from typing import Any
 
 import pytest
 
 from bot.client import WatchClubBot
 from bot.resources import Resources
-from bot.storage import database
 from sandbox import Sandbox, World
+from tests.integration.test_fault_matrix import HeldLock, fail_commits
 
 GOBLIN = "catalog:guardian-the-lonely-and-great-god"
 CLOY = "catalog:crash-landing-on-you"
@@ -33,12 +30,6 @@ async def _ratings(resources: Resources) -> list[tuple[str, int]]:
     return [(row["title_id"], row["score"]) for row in rows]
 
 
-def _disk_full() -> sqlite3.OperationalError:
-    error = sqlite3.OperationalError("database or disk is full")
-    error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
-    return error
-
-
 async def test_a_full_disk_at_commit_tells_the_member_and_saves_nothing_half(
     bot: WatchClubBot,
     resources: Resources,
@@ -48,15 +39,7 @@ async def test_a_full_disk_at_commit_tells_the_member_and_saves_nothing_half(
 ):
     sora, general = club.member("sora"), club.channel("general")
     await sandbox.slash("rate", member=sora, channel=general, options={"title": GOBLIN, "score": 9})
-    real = database._run_to_end
-    failures = [_disk_full()]
-
-    async def commit_fails_once(connection: Any, sql: str) -> None:
-        if sql == "COMMIT" and failures:
-            raise failures.pop()
-        await real(connection, sql)
-
-    monkeypatch.setattr(database, "_run_to_end", commit_fails_once)
+    fail_commits(monkeypatch, 1)
     # Two rows in one transaction (the quick picker's rate_many would be the same): the rating
     # replaced and a new one; neither may survive the failed commit.
     refused = await sandbox.slash(
@@ -80,29 +63,10 @@ async def test_a_database_locked_for_a_moment_only_delays_the_write(
     bot: WatchClubBot, resources: Resources, sandbox: Sandbox, club: Any
 ):
     sora, general = club.member("sora"), club.channel("general")
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_lock() -> None:
-        # Another process (a backup script, a sqlite3 shell) holding the write lock.
-        other = sqlite3.connect(resources.db.path, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            locked.set()
-            release.wait(10)
-            other.execute("COMMIT")
-        finally:
-            other.close()
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert await asyncio.to_thread(locked.wait, 10)
-        asyncio.get_running_loop().call_later(0.8, release.set)
+    async with HeldLock(resources.db.path) as lock:
+        lock.release_in(0.8)
         rated = await sandbox.slash(
             "rate", member=sora, channel=general, options={"title": GOBLIN, "score": 9}
         )
-    finally:
-        release.set()
-        await asyncio.to_thread(holder.join, 10)
     assert rated.content.startswith("Rated"), rated.content
     assert await _ratings(resources) == [(GOBLIN, 9)]

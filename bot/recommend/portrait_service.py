@@ -74,7 +74,7 @@ class PortraitService:
             )
         ratings = await self._taste.ratings(guild_id, member_id)
         watchlist = [e.title.id for e in await self._taste.watchlist(guild_id, member_id)]
-        aggregates = await self._taste.server_titles(guild_id)
+        aggregates = await self._recommend.server_aggregates(guild_id)  # cached, as for /recommend
         opted = await self._taste.opted_in_ratings(guild_id)
         own_ids = [*(r.title.id for r in ratings), *watchlist]
         missing = [title_id for title_id in own_ids if self._known(title_id) is None]

@@ -303,7 +303,7 @@ class RecommendService:
         self.refresh()
         model_ready = self.model_ready
         recommender = self._current or await self._fallback()
-        aggregates = await self._server_aggregates(guild_id)
+        aggregates = await self.server_aggregates(guild_id)
         signals = server_signals(aggregates, await self._server_activity_of(guild_id))
         if request.audience is Audience.SERVER:
             profile = server_profile(aggregates)
@@ -423,7 +423,7 @@ class RecommendService:
             log.exception("Reading AniList's recommendations for %s failed", title_id)
             return []
 
-    async def _server_aggregates(self, guild_id: int) -> list[TitleAggregate]:
+    async def server_aggregates(self, guild_id: int) -> list[TitleAggregate]:
         """The server's per-title aggregates, read again when ratings changed or after the
         rebuild interval: at 5,000 members × 50 ratings one read takes about a second, too much
         for every request. Watchlist counts may so lag by up to that interval."""
@@ -484,7 +484,7 @@ class RecommendService:
         what members here know first, spread over the compass (see `starters.py`)."""
         rated = await self._taste.ratings(guild_id, member_id)
         turned_down = await self._taste.not_interested_titles(guild_id, member_id)
-        aggregates = await self._server_aggregates(guild_id)
+        aggregates = await self.server_aggregates(guild_id)
         known_here = {
             row.title.id: max(row.ratings, row.watched, row.watchlisted) for row in aggregates
         }

@@ -244,17 +244,6 @@ class TasteRepository:
     async def not_interested(self, guild_id: int, member_id: int) -> list[NotInterested]:
         return await _not_interested(self._db, guild_id, member_id)
 
-    async def excluded_title_ids(self, guild_id: int, member_id: int) -> frozenset[str]:
-        rows = await self._db.fetchall(
-            """
-            SELECT title_id FROM taste_ratings WHERE guild_id = :g AND member_id = :m
-            UNION SELECT title_id FROM taste_watched WHERE guild_id = :g AND member_id = :m
-            UNION SELECT title_id FROM taste_not_interested WHERE guild_id = :g AND member_id = :m
-            """,
-            {"g": guild_id, "m": member_id},
-        )
-        return frozenset(row[0] for row in rows)
-
     async def opted_in_at(self, guild_id: int, member_id: int) -> int | None:
         row = await self._db.fetchone(
             "SELECT opted_in_at FROM taste_opt_in WHERE guild_id = ? AND member_id = ?",

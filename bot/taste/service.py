@@ -268,10 +268,6 @@ class TasteService:
     async def not_interested_titles(self, guild_id: int, member_id: int) -> list[NotInterested]:
         return await self._repository.not_interested(guild_id, member_id)
 
-    async def excluded_title_ids(self, guild_id: int, member_id: int) -> frozenset[str]:
-        """Titles never to recommend the member unless asked: rated, watched, not interested."""
-        return await self._repository.excluded_title_ids(guild_id, member_id)
-
     async def server_titles(self, guild_id: int) -> list[TitleAggregate]:
         """The server's aggregate per title (ratings, their sum, watched, watchlisted)."""
         return await self._repository.server_titles(guild_id)

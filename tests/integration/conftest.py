@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.resources import Resources, open_resources
 from sandbox import Sandbox, World
 from sandbox.testing import start_client
+from tests.integration.fake_providers import FakeProviders
 from tests.support.contract import DiscordContract, SpecUnavailable
 from tests.support.settings import sandbox_settings
 
@@ -86,3 +87,13 @@ async def bot(
     async with start_client(client, sandbox):
         await sandbox.wait_synced()
         yield client
+
+
+@pytest.fixture
+async def providers() -> AsyncIterator[FakeProviders]:
+    """AniList and TVmaze stand-ins over real HTTP; a test file that needs them points its
+    `settings` at them with `fake_providers.settings_for`."""
+    fake = FakeProviders()
+    await fake.start()
+    yield fake
+    await fake.stop()

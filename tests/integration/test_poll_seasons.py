@@ -3,7 +3,6 @@ stand-in AniList."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,6 @@ def clock() -> PacedClock:
     from datetime import UTC, datetime
 
     return PacedClock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def providers() -> AsyncIterator[FakeProviders]:
-    fake = FakeProviders()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ nothing: the answer comes from the rest while AniList has not answered yet."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,6 @@ from tests.integration.fake_providers import FakeProviders, settings_for
 FRIEREN_ANILIST = "anilist:154587"
 FRIEREN_NAME = "Frieren: Beyond Journey's End"  # the catalog's name of the show
 YOUR_NAME = "catalog:your-name"  # the catalog's copy of AniList's top edge of Frieren
-
-
-@pytest.fixture
-async def providers() -> AsyncIterator[FakeProviders]:
-    fake = FakeProviders()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from tests.integration.fake_providers import STARLIGHT_COURIER, FakeProviders, s
 from tests.support.waiting import eventually
 
 FRIEREN = "anilist:154587"
-
-
-@pytest.fixture
-async def providers() -> AsyncIterator[FakeProviders]:
-    fake = FakeProviders()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

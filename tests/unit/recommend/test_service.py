@@ -330,3 +330,16 @@ async def test_starters_skip_what_the_member_rated_or_turned_down_in_this_server
     assert len(again) == 5
     elsewhere = await service.starters(OTHER_GUILD, ANA)  # another server
     assert [t.id for t in elsewhere] == [t.id for t in first]
+
+
+async def test_excluded_titles_are_the_rated_watched_and_not_interested_ones(
+    service: RecommendService, taste: TasteService
+):
+    await taste.rate(GUILD, ANA, GOBLIN, 9)
+    await taste.watched(GUILD, ANA, TORADORA)
+    await taste.not_interested(GUILD, ANA, CLOY)
+    await taste.watchlist_add(GUILD, ANA, FRIEREN)  # wanted, so not excluded
+    await taste.rate(OTHER_GUILD, ANA, FRIEREN, 2)  # another server's word does not count here
+    profile = await service.member_profile(GUILD, ANA)
+    excluded = set(profile.ratings) | profile.watched | profile.not_interested
+    assert excluded == {GOBLIN.id, TORADORA.id, CLOY.id}

@@ -104,7 +104,9 @@ async def test_every_command_refuses_a_bad_title_id(taste: TasteService):
     ):
         with pytest.raises(UserFacingError, match="isn't a title I can save"):
             await call
-    assert await taste.excluded_title_ids(GUILD, ANA) == frozenset()
+    assert await taste.ratings(GUILD, ANA) == []
+    assert await taste.watched_titles(GUILD, ANA) == []
+    assert await taste.not_interested_titles(GUILD, ANA) == []
     assert await taste.watchlist(GUILD, ANA) == []
 
 
@@ -207,17 +209,6 @@ async def test_not_interested_and_the_watchlist_exclude_each_other(taste: TasteS
     await taste.not_interested(GUILD, ANA, CLOY)
     assert await taste.undo_not_interested(GUILD, ANA, CLOY.id) is True
     assert await taste.undo_not_interested(GUILD, ANA, CLOY.id) is False
-
-
-async def test_excluded_titles_are_the_rated_watched_and_not_interested_ones(
-    taste: TasteService,
-):
-    await taste.rate(GUILD, ANA, GOBLIN, 9)
-    await taste.watched(GUILD, ANA, TORADORA)
-    await taste.not_interested(GUILD, ANA, CLOY)
-    await taste.watchlist_add(GUILD, ANA, FRIEREN)  # wanted, so not excluded
-    await taste.rate(OTHER_GUILD, ANA, FRIEREN, 2)  # another server's word does not count here
-    assert await taste.excluded_title_ids(GUILD, ANA) == {GOBLIN.id, TORADORA.id, CLOY.id}
 
 
 async def test_what_a_member_says_in_one_server_never_shows_in_another(taste: TasteService):

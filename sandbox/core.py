@@ -45,13 +45,18 @@ class Sandbox:
         response_deadline: float | None = 3.0,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
         enforce_command_permissions: bool = True,
+        global_rate_limit: int | None = None,
     ) -> None:
+        """`global_rate_limit` turns on Discord's global limit at that many requests per second
+        (50 on Discord): the bot's requests over it, interaction endpoints aside, get a global
+        429 and never reach their route. None, the default, never limits."""
         self.world = world if world is not None else World.default()
         self._state = SandboxState(
             self.world,
             token=token or _make_token(self.world.bot.id),
             response_deadline=response_deadline,
             allowed_privileged_intents=allowed_privileged_intents,
+            global_rate_limit=global_rate_limit,
         )
         self._server = SandboxServer(self._state, port=port)
         # Off mimics a server admin overriding the command's permissions in Integrations settings.
@@ -497,6 +502,20 @@ class Sandbox:
                 message=message,
             )
         )
+
+    @property
+    def global_rate_limit(self) -> int | None:
+        """Requests per second the global limit allows, or None when it is off."""
+        limit = self._state.global_rate_limit
+        return limit.per_second if limit is not None else None
+
+    @property
+    def rate_limited_count(self) -> int:
+        """How many requests the global limit refused (global 429s the sandbox chose to send,
+        injected faults not included). In `requests` they are the ones with status 429 and
+        `fault` False."""
+        limit = self._state.global_rate_limit
+        return limit.refused if limit is not None else 0
 
     @property
     def pending_faults(self) -> list[Fault]:

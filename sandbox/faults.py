@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
+
+from sandbox.rate_limits import rate_limited_answer
 
 _STATUS_MESSAGES = {
     400: "400: Bad Request",
@@ -27,10 +26,6 @@ def route_pattern(route: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}/]+\})", route.rstrip("/") or "/")
     regex = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(f"^{regex}/?$")
-
-
-def bucket_hash(route: str) -> str:
-    return hashlib.sha1(route.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 @dataclass
@@ -54,32 +49,16 @@ class Fault:
 
     def answer(self, template: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.status == 429:
-            return self._rate_limited(template)
+            return rate_limited_answer(
+                template or self.route,
+                self.retry_after,
+                global_=self.global_,
+                message=self.message,
+                code=self.code,
+            )
         code = self.code if self.code is not None else _DEFAULT_CODES.get(self.status, 0)
         message = self.message or _STATUS_MESSAGES.get(self.status, f"{self.status}: Error")
         return self.status, {"message": message, "code": code}, {}
-
-    def _rate_limited(self, template: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        body: dict[str, Any] = {
-            "message": self.message or "You are being rate limited.",
-            "retry_after": self.retry_after,
-            "global": self.global_,
-            "code": self.code if self.code is not None else 0,
-        }
-        headers = {
-            "Retry-After": str(max(1, math.ceil(self.retry_after))),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + self.retry_after:.3f}",
-            "X-RateLimit-Reset-After": f"{self.retry_after:.3f}",
-            "X-RateLimit-Bucket": bucket_hash(template or self.route),
-            "X-RateLimit-Scope": "global" if self.global_ else "user",
-            # discord.py treats a 429 without Via as a Cloudflare ban and gives up (http.py).
-            "Via": "1.1 google",
-        }
-        if self.global_:
-            headers["X-RateLimit-Global"] = "true"
-        return 429, body, headers
 
 
 class FaultPlan:

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.errors import ApiError
-from sandbox.faults import bucket_hash
+from sandbox.rate_limits import bucket_hash
 from sandbox.recording import RecordedFile
 from sandbox.state import SandboxState
 
@@ -53,6 +53,8 @@ class Route:
     template: str
     handler: Handler
     auth: bool = True
+    # Interaction endpoints are "not bound to the application's Global Rate Limit".
+    exempt_from_global_limit: bool = False
 
 
 def ok(body: Any) -> Reply:

@@ -21,7 +21,7 @@ from sandbox.interaction_state import (
 )
 from sandbox.message_rules import LOADING
 from sandbox.messages import CHAT_INPUT_COMMAND, DEFAULT, StoredMessage
-from sandbox.rest import Reply, RequestContext, Route, no_content, ok
+from sandbox.rest import Handler, Reply, RequestContext, Route, no_content, ok
 from sandbox.state import SandboxState
 from sandbox.transcript import TranscriptEntry
 
@@ -325,18 +325,21 @@ async def delete_webhook_message(ctx: RequestContext) -> Reply:
 
 _WEBHOOK = "/webhooks/{webhook_id}/{webhook_token}"
 
+
+def _interaction_route(method: str, template: str, handler: Handler) -> Route:
+    # Authorized by the interaction's token, not the bot's; Discord's global limit skips them.
+    return Route(method, template, handler, auth=False, exempt_from_global_limit=True)
+
+
 ROUTES = [
-    Route(
-        "POST",
-        "/interactions/{interaction_id}/{interaction_token}/callback",
-        interaction_callback,
-        auth=False,
+    _interaction_route(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback", interaction_callback
     ),
-    Route("POST", _WEBHOOK, post_followup, auth=False),
-    Route("GET", _WEBHOOK + "/messages/@original", get_webhook_message, auth=False),
-    Route("PATCH", _WEBHOOK + "/messages/@original", edit_webhook_message, auth=False),
-    Route("DELETE", _WEBHOOK + "/messages/@original", delete_webhook_message, auth=False),
-    Route("GET", _WEBHOOK + "/messages/{message_id}", get_webhook_message, auth=False),
-    Route("PATCH", _WEBHOOK + "/messages/{message_id}", edit_webhook_message, auth=False),
-    Route("DELETE", _WEBHOOK + "/messages/{message_id}", delete_webhook_message, auth=False),
+    _interaction_route("POST", _WEBHOOK, post_followup),
+    _interaction_route("GET", _WEBHOOK + "/messages/@original", get_webhook_message),
+    _interaction_route("PATCH", _WEBHOOK + "/messages/@original", edit_webhook_message),
+    _interaction_route("DELETE", _WEBHOOK + "/messages/@original", delete_webhook_message),
+    _interaction_route("GET", _WEBHOOK + "/messages/{message_id}", get_webhook_message),
+    _interaction_route("PATCH", _WEBHOOK + "/messages/{message_id}", edit_webhook_message),
+    _interaction_route("DELETE", _WEBHOOK + "/messages/{message_id}", delete_webhook_message),
 ]

@@ -1,7 +1,8 @@
 """The aiohttp app: REST under /api/v10, the gateway websocket, attachment downloads.
 
-Every REST call goes through one wrapper that parses the body, checks the token, applies
-injected faults, runs the route, answers with Discord's headers and records the exchange.
+Every REST call goes through one wrapper that parses the body, checks the token, applies the
+global rate limit (when on) and injected faults, runs the route, answers with Discord's headers
+and records the exchange.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiohttp import BodyPartReader, web
 
 from sandbox.errors import ApiError
 from sandbox.faults import route_pattern
+from sandbox.rate_limits import rate_limited_answer
 from sandbox.recording import RecordedFile, RecordedRequest
 from sandbox.rest import Reply, RequestContext, Route, error_reply, to_response
 from sandbox.routes_app import ROUTES as APP_ROUTES
@@ -169,6 +171,9 @@ class SandboxServer:
             return self._unknown_reply(request.method, record.path)
         if route.auth and request.headers.get("Authorization") != f"Bot {state.token}":
             return Reply(401, {"message": "401: Unauthorized", "code": 0})
+        over_limit = self._global_limit_reply(route, request)
+        if over_limit is not None:
+            return over_limit
         fault = state.faults.take(request.method, record.path, route.template)
         if fault is not None:
             record.fault = True
@@ -183,6 +188,22 @@ class SandboxServer:
             files=files,
         )
         return await route.handler(ctx)
+
+    def _global_limit_reply(self, route: Route, request: web.Request) -> Reply | None:
+        """A global 429 when the bot is over Discord's global limit, else None. It counts the
+        requests made with the bot's token on every route but the interaction ones. It sits in
+        front of the routes: a refused request reaches neither its route nor an injected fault."""
+        state = self._state
+        limit = state.global_rate_limit
+        if limit is None or route.exempt_from_global_limit:
+            return None
+        if request.headers.get("Authorization") != f"Bot {state.token}":
+            return None
+        retry_after = limit.admit()
+        if retry_after is None:
+            return None
+        status, body, headers = rate_limited_answer(route.template, retry_after, global_=True)
+        return Reply(status, body, headers)
 
     def _unknown_reply(self, method: str, path: str) -> Reply:
         if any(p.match(path) for m, p in self._patterns if m != method):

@@ -29,6 +29,7 @@ from sandbox.message_rules import (
 from sandbox.messages import DEFAULT, REPLY, MessageStore, StoredMessage, message_payload
 from sandbox.payloads import guild_create_payload, member_payload, user_payload
 from sandbox.permissions import MENTION_EVERYONE
+from sandbox.rate_limits import GlobalRateLimit
 from sandbox.recording import RecordedFile, RequestLog
 from sandbox.signals import Changes
 from sandbox.threads import StoredThread
@@ -73,6 +74,7 @@ class SandboxState:
         token: str,
         response_deadline: float | None,
         allowed_privileged_intents: int,
+        global_rate_limit: int | None = None,
     ) -> None:
         self.world = world
         self.token = token
@@ -85,6 +87,10 @@ class SandboxState:
         self.transcript = Transcript(world)
         self.log = RequestLog()
         self.faults = FaultPlan()
+        # Off by default: tests see a Discord that never says 429 unless a fault is injected.
+        self.global_rate_limit = (
+            GlobalRateLimit(global_rate_limit) if global_rate_limit is not None else None
+        )
         self.scheduled_events: dict[str, list[Json]] = {}
         self.threads: dict[str, StoredThread] = {}  # by id: the message each was started from
         self.event_subscribers: dict[str, list[str]] = {}

@@ -7,7 +7,7 @@ per-field error tree), so a bot that overflows an embed fails here and not first
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -289,7 +289,7 @@ def resolve_pings(
     content: str,
     allowed_mentions: Json | None,
     *,
-    known_user_ids: set[str],
+    known_user_ids: Container[str],
     role_mentionable: dict[str, bool],
     can_mention_everyone: bool,
     replied_user_id: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -98,7 +99,7 @@ def message_payload(
     message: StoredMessage,
     *,
     author: UserSpec,
-    users: dict[str, UserSpec],
+    users: Mapping[str, UserSpec],
     referenced: StoredMessage | None = None,
     referenced_author: UserSpec | None = None,
 ) -> Json:

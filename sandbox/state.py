@@ -95,7 +95,8 @@ class SandboxState:
         self.threads: dict[str, StoredThread] = {}  # by id: the message each was started from
         self.event_subscribers: dict[str, list[str]] = {}
         self.internal_errors: list[str] = []
-        self.dm_channels: dict[str, ChannelSpec] = {}
+        self.dm_channels: dict[str, ChannelSpec] = {}  # by recipient's user id
+        self._dm_channels_by_id: dict[str, ChannelSpec] = {}
         self.closed_dms: set[str] = set()
         # Uploaded bytes and their content type by attachment id, kept after edits and deletes.
         self.files: dict[str, bytes] = {}
@@ -116,10 +117,9 @@ class SandboxState:
         return datetime.fromtimestamp(self.world.clock(), UTC)
 
     def channel(self, channel_id: str) -> ChannelSpec | None:
-        found = self.world.find_channel(channel_id)
-        if found is not None:
-            return found
-        return next((c for c in self.dm_channels.values() if c.id == channel_id), None)
+        # DMs first: a DM's id is unknown to the world, which would ask every guild for it.
+        dm = self._dm_channels_by_id.get(channel_id)
+        return dm if dm is not None else self.world.find_channel(channel_id)
 
     def guild_of(self, channel: ChannelSpec) -> GuildSpec | None:
         return self.world.find_guild(channel.guild_id) if channel.guild_id else None
@@ -139,12 +139,13 @@ class SandboxState:
                 id=self.world.ids.next(), name="", type=DM_CHANNEL, recipient=user
             )
             self.dm_channels[user.id] = channel
+            self._dm_channels_by_id[channel.id] = channel
         return channel
 
     # -- payloads ---------------------------------------------------------------------------
 
     def render(self, message: StoredMessage) -> Json:
-        users = {u.id: u for u in self.world.users}
+        users = self.world.users_by_id
         author = users[message.author_id]
         referenced = None
         if message.message_reference is not None:
@@ -195,7 +196,7 @@ class SandboxState:
         pings = resolve_pings(
             message.content,
             message.allowed_mentions,
-            known_user_ids={u.id for u in self.world.users},
+            known_user_ids=self.world.users_by_id.keys(),
             role_mentionable={r.id: r.mentionable for r in guild.roles} if guild else {},
             can_mention_everyone=self._can_mention_everyone(channel, author),
             replied_user_id=replied,

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from sandbox.command_permissions import (
     CHANNEL,
@@ -32,6 +33,42 @@ DM_CHANNEL = 1
 VOICE_CHANNEL = 2
 CATEGORY_CHANNEL = 4
 STAGE_CHANNEL = 13
+
+_Item = TypeVar("_Item")
+
+
+class _ById(Generic[_Item]):
+    """A dict by id over one of the world's public lists, for O(1) lookups in a world of
+    thousands of members. The list stays the truth and keeps its order; on duplicate ids the
+    first wins, as the scans it replaces did. The add methods keep the dict current; a list
+    changed directly (a test removing a channel) has a length the dict has not seen, and the
+    next lookup rebuilds it. (A removal and an append both made directly, leaving the length
+    unchanged, would go unnoticed: use the add methods.)"""
+
+    def __init__(self, items: list[_Item], key: Callable[[_Item], str]) -> None:
+        self._items = items
+        self._key = key
+        self._by_id: dict[str, _Item] = {}
+        self._indexed = -1  # len(items) when _by_id was last right; -1: rebuild
+
+    def added(self, item: _Item) -> None:
+        """Call right after appending `item` to the list."""
+        if self._indexed == len(self._items) - 1:
+            self._by_id.setdefault(self._key(item), item)
+            self._indexed += 1
+        else:
+            self._indexed = -1
+
+    def get(self, item_id: str) -> _Item | None:
+        return self.mapping().get(item_id)
+
+    def mapping(self) -> Mapping[str, _Item]:
+        if self._indexed != len(self._items):
+            self._by_id = {}
+            for item in self._items:
+                self._by_id.setdefault(self._key(item), item)
+            self._indexed = len(self._items)
+        return self._by_id
 
 
 @dataclass(eq=False)
@@ -160,6 +197,9 @@ class GuildSpec:
         ]
         self.channels: list[ChannelSpec] = []
         self.members: list[MemberSpec] = []
+        self._roles_by_id = _ById(self.roles, lambda r: r.id)
+        self._channels_by_id = _ById(self.channels, lambda c: c.id)
+        self._members_by_id = _ById(self.members, lambda m: m.id)
         # Every guild has an owner; until a test names one, it is someone outside the member list,
         # so nobody the test drives gets owner powers by accident.
         self._implicit_owner = world.add_user(
@@ -198,6 +238,7 @@ class GuildSpec:
             mentionable=mentionable,
         )
         self.roles.append(role)
+        self._roles_by_id.added(role)
         return role
 
     def _add_channel(
@@ -213,6 +254,8 @@ class GuildSpec:
             parent_id=parent.id if parent else None,
         )
         self.channels.append(channel)
+        self._channels_by_id.added(channel)
+        self.world._channel_added(self, channel)
         return channel
 
     def add_text_channel(
@@ -254,6 +297,7 @@ class GuildSpec:
             )
         member = MemberSpec(user=user, guild=self, roles=member_roles, nick=nick)
         self.members.append(member)
+        self._members_by_id.added(member)
         if owner:
             self.owner_id = user.id
         return member
@@ -342,13 +386,13 @@ class GuildSpec:
         raise KeyError(f"no role {name_or_id!r} in {self.name!r} (roles: {names})")
 
     def find_member(self, user_id: str) -> MemberSpec | None:
-        return next((m for m in self.members if m.id == user_id), None)
+        return self._members_by_id.get(user_id)
 
     def find_channel(self, channel_id: str) -> ChannelSpec | None:
-        return next((c for c in self.channels if c.id == channel_id), None)
+        return self._channels_by_id.get(channel_id)
 
     def find_role(self, role_id: str) -> RoleSpec | None:
-        return next((r for r in self.roles if r.id == role_id), None)
+        return self._roles_by_id.get(role_id)
 
 
 class World:
@@ -361,6 +405,10 @@ class World:
         self.ids = Snowflakes(clock)
         self.users: list[UserSpec] = []
         self.guilds: list[GuildSpec] = []
+        self._users_by_id = _ById(self.users, lambda u: u.id)
+        self._guilds_by_id = _ById(self.guilds, lambda g: g.id)
+        # Which guild holds each channel, so find_channel asks one guild instead of all of them.
+        self._guild_of_channel: dict[str, GuildSpec] = {}
         self.bot = self.add_user(bot_name, bot=True)
         self.application_id = self.bot.id
         self.app_owner = self.add_user(f"{bot_name}-dev", global_name="App Developer")
@@ -370,6 +418,7 @@ class World:
     ) -> UserSpec:
         user = UserSpec(id=self.ids.next(), username=username, global_name=global_name, bot=bot)
         self.users.append(user)
+        self._users_by_id.added(user)
         return user
 
     def add_guild(
@@ -387,6 +436,7 @@ class World:
         bot_role.bot_id = self.bot.id
         guild.add_member(self.bot.username, user=self.bot, roles=[bot_role])
         self.guilds.append(guild)
+        self._guilds_by_id.added(guild)
         return guild
 
     def guild(self, name_or_id: str) -> GuildSpec:
@@ -402,13 +452,28 @@ class World:
                 return u
         raise KeyError(f"no user {name_or_id!r}")
 
+    @property
+    def users_by_id(self) -> Mapping[str, UserSpec]:
+        """Every user by id, read-only (for payloads that resolve many ids at once)."""
+        return self._users_by_id.mapping()
+
     def find_user(self, user_id: str) -> UserSpec | None:
-        return next((u for u in self.users if u.id == user_id), None)
+        return self._users_by_id.get(user_id)
 
     def find_guild(self, guild_id: str) -> GuildSpec | None:
-        return next((g for g in self.guilds if g.id == guild_id), None)
+        return self._guilds_by_id.get(guild_id)
+
+    def _channel_added(self, guild: GuildSpec, channel: ChannelSpec) -> None:
+        """Called by GuildSpec when it adds a channel."""
+        self._guild_of_channel[channel.id] = guild
 
     def find_channel(self, channel_id: str) -> ChannelSpec | None:
+        guild = self._guild_of_channel.get(channel_id)
+        if guild is not None and self.find_guild(guild.id) is guild:
+            found = guild.find_channel(channel_id)
+            if found is not None:
+                return found
+        # Not where it was added (removed from its guild's list) or never added: ask every guild.
         for g in self.guilds:
             found = g.find_channel(channel_id)
             if found is not None:

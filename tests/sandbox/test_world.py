@@ -51,6 +51,35 @@ def test_lookups_name_what_exists() -> None:
     assert club.channel("#general") is club.channel("general")
 
 
+def test_id_lookups_see_every_addition_and_direct_list_changes() -> None:
+    world = World.default()
+    club = world.guild("K-Drama Club")
+    other = world.add_guild("Other Club")
+    room = other.add_text_channel("room")
+    kim = other.add_member("kim")
+    role = other.add_role("Mods")
+    assert world.find_user(kim.id) is kim.user
+    assert world.find_guild(other.id) is other
+    assert world.find_channel(room.id) is room
+    assert other.find_member(kim.id) is kim
+    assert other.find_role(role.id) is role
+    assert other.find_role(other.id) is other.everyone_role
+    assert world.users_by_id[kim.id] is kim.user
+    # Unknown ids, and ids of another guild, stay None as with the scans.
+    assert world.find_user("1") is world.find_channel("1") is world.find_guild("1") is None
+    assert club.find_channel(room.id) is club.find_member(kim.id) is club.find_role(role.id) is None
+    # Tests may change the lists directly, as an admin deleting a channel; lookups follow.
+    general = club.channel("general")
+    club.channels.remove(general)
+    assert world.find_channel(general.id) is club.find_channel(general.id) is None
+    club.channels.append(general)
+    assert world.find_channel(general.id) is club.find_channel(general.id) is general
+    club.members.remove(club.member("sora"))
+    later = club.add_member("later")
+    assert club.find_member(later.id) is later
+    assert club.find_member(world.user("sora").id) is None
+
+
 def test_snowflakes_increase_and_carry_time() -> None:
     now = [1_700_000_000.0]
     ids = Snowflakes(clock=lambda: now[0])

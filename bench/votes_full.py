@@ -15,7 +15,7 @@ from just before `Sandbox.click` (which builds the payload and sends it over the
 the sandbox holding the bot's callback. A click the bot does not answer within the sandbox's
 3 s deadline counts as failed.
 
-The peer in the same run is a bare discord.py bot (`_NoopBot`) on the same sandbox and poll
+The peer in the same run is a bare discord.py bot (`NoopBot`) on the same sandbox and poll
 message, whose button answers at once without touching a database: the ceiling that the
 sandbox, the load generator and discord.py leave for watchclub's own work.
 """
@@ -24,21 +24,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
-import os
 import re
 import sqlite3
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import discord
 
+from bench.bot_process import START_TIMEOUT, BotProcess
 from bench.votes_plan import Plan, Tally
 from bot.client import create_bot
 from bot.demo import sandbox_settings
@@ -48,11 +45,10 @@ from bot.resources import open_resources
 from bot.storage.database import Database
 from sandbox import Sandbox, World
 from sandbox.messages import StoredMessage
-from sandbox.testing import redirect_discord, start_client
+from sandbox.testing import start_client
 from sandbox.world import MemberSpec
 
 TICK = 0.005  # seconds between two launches of the clicks that are due (open loop)
-START_TIMEOUT = 60.0
 FINAL_EDIT_TIMEOUT = 20.0
 VOTE_ID = re.compile(r"^poll:(\d+):vote:(\d+)$")
 
@@ -80,84 +76,12 @@ class _NoopButton(
         await interaction.response.send_message("Counted.", ephemeral=True)
 
 
-class _NoopBot(discord.Client):
+class NoopBot(discord.Client):
     def __init__(self) -> None:
         super().__init__(intents=discord.Intents.none())
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(_NoopButton)
-
-
-def _as_sandbox(urls: dict[str, str]) -> Sandbox:
-    """What `sandbox_settings` and `redirect_discord` read of a sandbox (its token and URLs),
-    for a process that only has them."""
-    return cast(Sandbox, SimpleNamespace(**urls))
-
-
-async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connection) -> None:
-    sandbox = _as_sandbox(urls)
-    stop = asyncio.create_task(asyncio.to_thread(conn.recv))
-    with redirect_discord(sandbox):
-        async with contextlib.AsyncExitStack() as stack:
-            client: discord.Client
-            if kind == "watchclub":
-                settings = sandbox_settings(
-                    sandbox, Path(database), offline=True, log_level="WARNING"
-                )
-                resources = await stack.enter_async_context(open_resources(settings))
-                client = create_bot(settings, resources)
-            else:
-                client = _NoopBot()
-            running = asyncio.create_task(client.start(urls["token"]))
-            await asyncio.wait({stop, running}, return_when=asyncio.FIRST_COMPLETED)
-            await client.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(running, 30)
-    conn.send("stopped")
-
-
-def _bot_process(kind: str, urls: dict[str, str], database: str, conn: Connection) -> None:
-    asyncio.run(_serve(kind, urls, database, conn))
-
-
-class _BotProcess:
-    def __init__(self, kind: str, sandbox: Sandbox, database: Path) -> None:
-        urls = {
-            "token": sandbox.token,
-            "api_base_url": sandbox.api_base_url,
-            "gateway_url": sandbox.gateway_url,
-        }
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(
-            target=_bot_process, args=(kind, urls, str(database), child), daemon=True
-        )
-        self._process.start()
-
-    async def wait_up(self, sandbox: Sandbox, count: int) -> None:
-        """Until the bot has identified with the sandbox; raises if its process died."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                await sandbox.wait_identified(1.0, count=count)
-                return
-            except TimeoutError:
-                if not self._process.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the bot's process did not start: {self._process}"
-                    ) from None
-
-    def cpu_seconds(self) -> float:
-        """CPU time the bot's process has used so far (user + system, all its threads)."""
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    async def stop(self) -> None:
-        self._conn.send("stop")
-        await asyncio.to_thread(self._process.join, START_TIMEOUT)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
 
 
 # -- driving ----------------------------------------------------------------------------------
@@ -266,7 +190,7 @@ async def _drive(
     members: list[MemberSpec],
     plan: Plan,
     rate: float,
-    bot: _BotProcess | None,
+    bot: BotProcess | None,
 ) -> _Run:
     bind = _clicker(sandbox, message, poll_id)
     run = _Run(_Clicks(), _Clicks())
@@ -401,9 +325,9 @@ async def _watchclub(
     database = folder / f"full-{'split' if split else 'inproc'}.sqlite3"
     expected = plan.expected(options)
     async with Sandbox(world) as sandbox, contextlib.AsyncExitStack() as stack:
-        bot: _BotProcess | None = None
+        bot: BotProcess | None = None
         if split:
-            bot = _BotProcess("watchclub", sandbox, database)
+            bot = BotProcess("watchclub", sandbox, database)
             await bot.wait_up(sandbox, 1)
         else:
             settings = sandbox_settings(sandbox, database, offline=True, log_level="WARNING")
@@ -420,7 +344,7 @@ async def _watchclub(
         if bot is not None:
             await bot.stop()
             # The peer: a bare discord.py bot answering the same buttons, nothing stored.
-            noop = _BotProcess("noop", sandbox, folder / "unused.sqlite3")
+            noop = BotProcess("noop", sandbox, folder / "unused.sqlite3")
             await noop.wait_up(sandbox, 2)
             peer_run = await _drive(sandbox, message, poll_id, members, plan, rate, noop)
             await noop.stop()

@@ -1,0 +1,186 @@
+"""The bot in a process of its own, for benchmarks that drive it through the sandbox.
+
+On a 2-core machine the bot gets one core and the sandbox with the load generator the other, as
+a bot and Discord do in production. The parent talks to the child over a pipe: `stats()` asks
+for what the bot's own process sees of itself (memory, file descriptors, asyncio tasks, ERROR
+log records), `stop()` shuts it down the way SIGTERM would.
+
+`kind` is "watchclub" (the real bot, offline titles, its data in `database`) or "noop" (the bare
+discord.py peer of `bench votes`, which stores nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import discord
+
+from bot.client import create_bot
+from bot.demo import sandbox_settings
+from bot.resources import open_resources
+from sandbox import Sandbox
+from sandbox.testing import redirect_discord
+
+START_TIMEOUT = 60.0
+ERRORS_KEPT = 5
+
+
+@dataclass(frozen=True)
+class ProcessStats:
+    """One look at the bot's process from inside it."""
+
+    rss_bytes: int
+    peak_rss_bytes: int  # VmHWM: the most it has held at any moment
+    open_fds: int
+    tasks: int  # asyncio tasks alive on the bot's loop
+    error_records: int  # log records at ERROR or above since start
+    first_errors: tuple[str, ...]
+
+
+class _ErrorCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.first: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if len(self.first) < ERRORS_KEPT:
+            self.first.append(f"{record.name}: {record.getMessage()[:300]}")
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _look(errors: _ErrorCounter) -> ProcessStats:
+    return ProcessStats(
+        rss_bytes=_status_kib("VmRSS") * 1024,
+        peak_rss_bytes=_status_kib("VmHWM") * 1024,
+        open_fds=len(os.listdir("/proc/self/fd")),
+        tasks=len(asyncio.all_tasks()),
+        error_records=errors.count,
+        first_errors=tuple(errors.first),
+    )
+
+
+def _as_sandbox(urls: dict[str, str]) -> Sandbox:
+    """What `sandbox_settings` and `redirect_discord` read of a sandbox (its token and URLs),
+    for a process that only has them."""
+    return cast(Sandbox, SimpleNamespace(**urls))
+
+
+async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connection) -> None:
+    errors = _ErrorCounter()
+    logging.getLogger().addHandler(errors)
+    sandbox = _as_sandbox(urls)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def listen() -> None:
+        # The pipe is read in a thread so a blocked read never stalls the bot's loop.
+        while True:
+            asked = conn.recv()
+            if asked == "stop":
+                loop.call_soon_threadsafe(stopping.set)
+                return
+            future = asyncio.run_coroutine_threadsafe(_answer_stats(errors), loop)
+            conn.send(asdict(future.result()))
+
+    listener = asyncio.create_task(asyncio.to_thread(listen))
+    with redirect_discord(sandbox):
+        async with contextlib.AsyncExitStack() as stack:
+            client: discord.Client
+            if kind == "watchclub":
+                settings = sandbox_settings(
+                    sandbox, Path(database), offline=True, log_level="WARNING"
+                )
+                resources = await stack.enter_async_context(open_resources(settings))
+                client = create_bot(settings, resources)
+            else:
+                from bench.votes_full import NoopBot  # only this kind needs it
+
+                client = NoopBot()
+            running = asyncio.create_task(client.start(urls["token"]))
+            stop = asyncio.create_task(stopping.wait())
+            await asyncio.wait({stop, running}, return_when=asyncio.FIRST_COMPLETED)
+            await client.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(running, 30)
+    await listener
+    conn.send("stopped")
+
+
+async def _answer_stats(errors: _ErrorCounter) -> ProcessStats:
+    return _look(errors)
+
+
+def _bot_process(kind: str, urls: dict[str, str], database: str, conn: Connection) -> None:
+    asyncio.run(_serve(kind, urls, database, conn))
+
+
+class BotProcess:
+    def __init__(self, kind: str, sandbox: Sandbox, database: Path) -> None:
+        urls = {
+            "token": sandbox.token,
+            "api_base_url": sandbox.api_base_url,
+            "gateway_url": sandbox.gateway_url,
+        }
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_bot_process, args=(kind, urls, str(database), child), daemon=True
+        )
+        self._process.start()
+        self._lock = asyncio.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    async def wait_up(self, sandbox: Sandbox, count: int) -> None:
+        """Until the bot has identified with the sandbox; raises if its process died."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                await sandbox.wait_identified(1.0, count=count)
+                return
+            except TimeoutError:
+                if not self._process.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the bot's process did not start: {self._process}"
+                    ) from None
+
+    def cpu_seconds(self) -> float:
+        """CPU time the bot's process has used so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def stats(self) -> ProcessStats:
+        async with self._lock:  # one question on the pipe at a time
+            self._conn.send("stats")
+            answer: dict[str, Any] = await asyncio.to_thread(self._conn.recv)
+        answer["first_errors"] = tuple(answer["first_errors"])
+        return ProcessStats(**answer)
+
+    async def stop(self) -> None:
+        async with self._lock:
+            with contextlib.suppress(BrokenPipeError):  # the process has died already
+                self._conn.send("stop")
+        await asyncio.to_thread(self._process.join, START_TIMEOUT)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()

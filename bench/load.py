@@ -1,0 +1,172 @@
+"""`python -m bench load`: 200 servers and 20,000 members, a steady mix of what members do, and
+the request rate where the bot stops keeping up.
+
+1. **Base:** the bot in a world of one server set up like the others, for the memory per
+   server.
+2. **Setup:** the world of `servers` servers and `members` members; each server's host opens a
+   live poll, a poll that will close during the run, and a watch party that starts during it,
+   through the real commands (`bench/load_world.py`).
+3. **Steady run:** the mix of `bench/load_mix.py` at `rate` arrivals per second for `seconds`,
+   while the parties' start reminders and the polls' closes fall due. Reported per action:
+   answered, p50 and p99, errors and 3 s deadline misses; the bot's peak memory; the REST
+   requests it sent against Discord's global limit (which the sandbox enforces), with the 429s;
+   and whether every reminder and poll close due was posted exactly once.
+4. **The knee:** the same mix at twice, 4×, 8× … the rate, `knee_step` seconds each, until the
+   p99 over all actions passes 1 s; the knee is where it crosses, between two steps.
+
+The bot runs in a process of its own, the sandbox with the load in this one (a core each on a
+2-core machine). The CPU each side used is reported per step: where the sandbox's side is the
+one at a full core, the knee is the stand-in's, and the bot's lies above it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from bench.load_mix import Recorder, Traffic, percentile
+from bench.load_run import (
+    LoadWorld,
+    Sampler,
+    file_sizes,
+    mib,
+    one_server_rss,
+    outbox_failed,
+    poll_closes_due,
+    reminders_due,
+    rest_figures,
+    running_world,
+    settle_timed_work,
+    spread_poll_closes,
+    stored_rows,
+)
+
+KNEE_P99_S = 1.0
+KNEE_STEPS = 5  # 2×, 4×, 8×, 16×, 32× the steady rate at most
+SEED = 2026
+
+
+async def _phase(load: LoadWorld, traffic: Traffic, rate: float, seconds: float) -> dict[str, Any]:
+    rec = Recorder()
+    bot_cpu = load.bot.cpu_seconds()
+    driver_cpu = time.process_time()
+    took = await traffic.run(rate, seconds, rec)
+    bot_cpu = load.bot.cpu_seconds() - bot_cpu
+    driver_cpu = time.process_time() - driver_cpu
+    latencies = rec.all_latencies
+    return {
+        "offered_per_s": rate,
+        "answered": rec.answered,
+        "answered_per_s": round(rec.answered / took, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+        "errors": sum(rec.errors.values()),
+        "deadline_misses": sum(rec.deadline_misses.values()),
+        "bot_cpu_busy": round(bot_cpu / took, 2),
+        "sandbox_cpu_busy": round(driver_cpu / took, 2),
+        "per_action": rec.per_action(),
+        "first_errors": rec.first_errors,
+    }
+
+
+def _knee(steps: list[dict[str, Any]]) -> float | None:
+    """The offered rate where p99 crosses `KNEE_P99_S`, between the last step under it and the
+    first over; None when no step passed it."""
+    limit = KNEE_P99_S * 1000
+    points = [(float(s["offered_per_s"]), float(s["p99_ms"] or "inf")) for s in steps]
+    if points and points[0][1] > limit:
+        return points[0][0]
+    for (rate_below, p99_below), (rate_above, p99_above) in itertools.pairwise(points):
+        if p99_below <= limit < p99_above:
+            if p99_above == float("inf"):
+                return rate_above
+            share = (limit - p99_below) / (p99_above - p99_below)
+            return round(rate_below + share * (rate_above - rate_below), 1)
+    return None
+
+
+async def run(
+    rounds: int = 1,
+    servers: int = 200,
+    members: int = 20_000,
+    rate: int = 40,
+    seconds: float = 180.0,
+) -> dict[str, Any]:
+    del rounds  # one run: the knee search is the repetition
+    one_rss = await one_server_rss(members // servers)
+    minutes = max(2, int(seconds // 60))
+    async with running_world(servers, members, list(range(2, minutes + 1))) as load:
+        traffic = Traffic(load.sandbox, load.servers, SEED)
+        sampler = Sampler(load.bot)
+        sampler.start()
+        start = time.time()
+        spread_poll_closes(load, start, seconds)
+        steady = await _phase(load, traffic, rate, seconds)
+        end = time.time()
+        checked_at = await settle_timed_work(load)
+        steady_last = await sampler.stop()
+        steady_rest = rest_figures(load.sandbox, start, end)
+        reminders = reminders_due(load, checked_at)
+        closes = poll_closes_due(load, checked_at)
+        knee_step = min(20.0, max(3.0, seconds / 6))
+        steps = [steady]
+        step_rate = float(rate)
+        for _ in range(KNEE_STEPS):
+            step_rate *= 2
+            step = await _phase(load, traffic, step_rate, knee_step)
+            steps.append(step)
+            if (step["p99_ms"] or 0) > KNEE_P99_S * 1000:
+                break
+        peak = (await load.bot.stats()).peak_rss_bytes
+        sizes = file_sizes(load.database)
+        rows = stored_rows(load.database)
+        failed = outbox_failed(load.database)
+        errors_logged = (await load.bot.stats()).error_records
+        rss_steady_peak = max(s.rss_bytes for _, s in sampler.samples)
+        set_up_rss = load.set_up.rss_bytes
+        setup_seconds = load.setup_seconds
+        internal = list(load.sandbox.internal_errors)
+    return {
+        "servers": servers,
+        "members": members,
+        "setup_s": round(setup_seconds, 1),
+        "steady_offered_per_s": rate,
+        "steady_seconds": seconds,
+        "steady_answered": steady["answered"],
+        "steady_throughput_per_s": steady["answered_per_s"],
+        "steady_p50_ms": steady["p50_ms"],
+        "steady_p99_ms": steady["p99_ms"],
+        "steady_errors": steady["errors"],
+        "steady_deadline_misses": steady["deadline_misses"],
+        "steady_bot_cpu_busy": steady["bot_cpu_busy"],
+        "steady_sandbox_cpu_busy": steady["sandbox_cpu_busy"],
+        "steady_per_action": steady["per_action"],
+        "steady_first_errors": steady["first_errors"],
+        "bot_error_log_records": errors_logged,
+        "sandbox_internal_errors": len(internal),
+        "outbox_failed": failed,
+        **{f"rest_{key}": value for key, value in steady_rest.items()},
+        "reminders": reminders.figures(),
+        "poll_closes": closes.figures(),
+        "one_server_rss_mib": mib(one_rss),
+        "set_up_rss_mib": mib(set_up_rss),
+        "steady_peak_rss_mib": mib(rss_steady_peak),
+        "peak_rss_mib": mib(peak),
+        # Each server beyond the first, set up and idle; and at the run's peak, caches filled.
+        "memory_per_server_set_up_kib": round(
+            (set_up_rss - one_rss) / max(1, servers - 1) / 1024, 1
+        ),
+        "memory_per_server_at_peak_kib": round((peak - one_rss) / max(1, servers - 1) / 1024, 1),
+        "steady_last_tasks": steady_last.tasks,
+        "steady_last_open_fds": steady_last.open_fds,
+        **{f"end_{key}": value for key, value in sizes.items()},
+        **{f"rows_{key}": value for key, value in rows.items()},
+        "knee_step_seconds": knee_step,
+        "knee_steps": [
+            {k: v for k, v in step.items() if k not in ("per_action", "first_errors")}
+            for step in steps
+        ],
+        "knee_first_errors": [e for step in steps[1:] for e in step["first_errors"]][:5],
+        "knee_p99_over_1s_at_per_s": _knee(steps),
+    }

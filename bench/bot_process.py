@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,6 +34,7 @@ from sandbox.testing import redirect_discord
 
 START_TIMEOUT = 60.0
 ERRORS_KEPT = 5
+TASKS_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ProcessStats:
     peak_rss_bytes: int  # VmHWM: the most it has held at any moment
     open_fds: int
     tasks: int  # asyncio tasks alive on the bot's loop
+    commonest_tasks: tuple[tuple[str, int], ...]  # what most of them are running, for a leak
     error_records: int  # log records at ERROR or above since start
     first_errors: tuple[str, ...]
 
@@ -66,12 +69,19 @@ def _status_kib(field: str) -> int:
     return 0
 
 
+def _task_name(task: asyncio.Task[Any]) -> str:
+    coroutine = task.get_coro()
+    return str(getattr(coroutine, "__qualname__", type(coroutine).__name__))
+
+
 def _look(errors: _ErrorCounter) -> ProcessStats:
+    tasks = asyncio.all_tasks()
     return ProcessStats(
         rss_bytes=_status_kib("VmRSS") * 1024,
         peak_rss_bytes=_status_kib("VmHWM") * 1024,
         open_fds=len(os.listdir("/proc/self/fd")),
-        tasks=len(asyncio.all_tasks()),
+        tasks=len(tasks),
+        commonest_tasks=tuple(Counter(_task_name(t) for t in tasks).most_common(TASKS_SHOWN)),
         error_records=errors.count,
         first_errors=tuple(errors.first),
     )
@@ -174,6 +184,7 @@ class BotProcess:
             self._conn.send("stats")
             answer: dict[str, Any] = await asyncio.to_thread(self._conn.recv)
         answer["first_errors"] = tuple(answer["first_errors"])
+        answer["commonest_tasks"] = tuple(tuple(pair) for pair in answer["commonest_tasks"])
         return ProcessStats(**answer)
 
     async def stop(self) -> None:

@@ -77,7 +77,7 @@ async def run(
         rest = rest_figures(load.sandbox, start, end)
         rows_end = stored_rows(load.database)
         failed = outbox_failed(load.database)
-        errors_logged = (await load.bot.stats()).error_records
+        final = await load.bot.stats()
     latencies = rec.all_latencies
     warm = samples[min(len(samples) - 1, max(1, len(samples) // 10))]
     middle = samples[len(samples) // 2]
@@ -95,7 +95,7 @@ async def run(
         "errors": sum(rec.errors.values()),
         "deadline_misses": sum(rec.deadline_misses.values()),
         "first_errors": rec.first_errors,
-        "bot_error_log_records": errors_logged,
+        "bot_error_log_records": final.error_records,
         "outbox_failed": failed,
         **{f"rest_{key}": value for key, value in rest.items()},
         "reminders": reminders.figures(),
@@ -117,6 +117,7 @@ async def run(
         "tasks_after_warmup": warm["tasks"],
         "tasks_end": last["tasks"],
         "tasks_max": max(s["tasks"] for s in samples),
+        "commonest_tasks_end": final.commonest_tasks,
         "no_fd_leak": last["open_fds"] <= warm["open_fds"] + LEAK_SLACK,
         "no_task_leak": last["tasks"] <= warm["tasks"] + LEAK_SLACK,
         "samples": samples,

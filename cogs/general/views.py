@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.client import BotInteraction
+from cogs.components import components
 from cogs.general.embeds import help_section_embed
 from cogs.general.help import (
     MORE,
@@ -19,10 +20,9 @@ from cogs.general.help import (
 
 
 def help_view(lines: list[CommandLine], current: str | None) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for key in present_sections(lines):
-        view.add_item(HelpSectionButton(key, current=key == current))
-    return view
+    return components(
+        HelpSectionButton(key, current=key == current) for key in present_sections(lines)
+    )
 
 
 class HelpSectionButton(

@@ -19,6 +19,7 @@ from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
 from bot.parties.models import MoveRequest, PlannedMove, PlannedParty, Rsvp
 from bot.timezones import suggest_timezones
+from cogs.components import components
 from cogs.context import guild_id_of
 from cogs.forms import form_values
 from cogs.parties.embeds import (
@@ -99,13 +100,9 @@ class CalendarButton(
 
 
 def preview_view(draft_id: int, *, ask_zone: bool = False) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
     if ask_zone:
-        view.add_item(ZonePicker(draft_id))
-        return view
-    view.add_item(DraftButton(draft_id, "confirm"))
-    view.add_item(DraftButton(draft_id, "change"))
-    return view
+        return components([ZonePicker(draft_id)])
+    return components([DraftButton(draft_id, "confirm"), DraftButton(draft_id, "change")])
 
 
 class DraftButton(

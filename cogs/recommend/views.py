@@ -30,6 +30,7 @@ from bot.polls.rules import DEFAULT_DURATION
 from bot.recommend.ranking import Pick
 from bot.taste.models import TitleRef
 from cogs.command_access import ensure_may_use
+from cogs.components import components
 from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.recommend.embeds import (
@@ -69,16 +70,13 @@ def action_custom_id(action: str, title_id: str) -> str:
 def picks_view(picks: Sequence[Pick], *, for_server: bool = False) -> discord.ui.View | None:
     if not picks:
         return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(PickSelect(picks, for_server=for_server))
-    return view
+    return components([PickSelect(picks, for_server=for_server)])
 
 
 def actions_view(title_id: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in (WATCHLIST, NOT_INTERESTED, VERSUS, PARTY):
-        view.add_item(ActionButton(action, title_id))
-    return view
+    return components(
+        ActionButton(action, title_id) for action in (WATCHLIST, NOT_INTERESTED, VERSUS, PARTY)
+    )
 
 
 async def title_of(interaction: BotInteraction, title_id: str) -> Title:

@@ -11,6 +11,7 @@ import discord
 
 from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
+from cogs.components import components
 from cogs.replies import within_deadline
 from cogs.taste.embeds import FORGET_CANCELLED, FORGET_NOT_YOURS, forgotten_embed
 
@@ -23,10 +24,7 @@ def forget_custom_id(member_id: int, action: str) -> str:
 
 
 def forget_view(member_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton(member_id, CONFIRM))
-    view.add_item(ForgetButton(member_id, CANCEL))
-    return view
+    return components([ForgetButton(member_id, CONFIRM), ForgetButton(member_id, CANCEL)])
 
 
 class ForgetButton(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
@@ -10,6 +9,7 @@ from bot.client import BotInteraction, WatchClubBot
 from bot.errors import UserFacingError
 from bot.metadata.models import Medium
 from bot.metadata.service import SearchOutcome, TitleLookup, TitleService
+from cogs.components import components
 from cogs.help_sections import help_section
 from cogs.replies import send, within_deadline
 from cogs.title_options import is_title_id
@@ -71,8 +71,7 @@ class TitleCommands(commands.Cog):
         if single is not None:
             await send(interaction, embed=lookup_card(single))
             return
-        view = discord.ui.View(timeout=None)
-        view.add_item(TitlePicker(interaction.user.id, list(outcome.titles)[:25]))
+        view = components([TitlePicker(interaction.user.id, list(outcome.titles)[:25])])
         await send(
             interaction, embed=choices_embed(query, outcome.titles[:25], outcome.notes), view=view
         )

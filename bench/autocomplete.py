@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fixtures import CountingProvider, synthetic_titles
+from bench.stats import percentile
 from bot.background import BackgroundTasks
 from bot.clock import SystemClock, to_unix
 from bot.metadata.catalog import Catalog
@@ -41,11 +42,6 @@ DISTINCT_IN_BURST = 200
 SHOWN = 25  # Discord shows at most 25 choices
 TYPOS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "typos.json"
 LETTERS = "abcdefghijklmnopqrstuvwxyz "
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _queries(names: list[str], rng: random.Random) -> list[str]:
@@ -179,18 +175,18 @@ async def _latency(folder: Path, rng: random.Random) -> dict[str, Any]:
         "cached_titles": CACHED_TITLES,
         "index_build_ms": round(index_seconds * 1000, 1),
         "suggest_p50_ms": round(statistics.median(ours), 3),
-        "suggest_p99_ms": round(_percentile(ours, 0.99), 3),
+        "suggest_p99_ms": round(percentile(ours, 0.99), 3),
         "suggest_max_ms": round(max(ours), 3),
         "prefix_only_index_p50_ms": round(statistics.median(baseline), 3),
-        "prefix_only_index_p99_ms": round(_percentile(baseline, 0.99), 3),
+        "prefix_only_index_p99_ms": round(percentile(baseline, 0.99), 3),
         "typo_queries": len(typo_queries),
         "suggest_typo_p50_ms": round(statistics.median(fuzzy), 3),
-        "suggest_typo_p99_ms": round(_percentile(fuzzy, 0.99), 3),
+        "suggest_typo_p99_ms": round(percentile(fuzzy, 0.99), 3),
         "suggest_typo_max_ms": round(max(fuzzy), 3),
         "peer_sql_like_p50_ms": round(statistics.median(peer), 3),
-        "peer_sql_like_p99_ms": round(_percentile(peer, 0.99), 3),
+        "peer_sql_like_p99_ms": round(percentile(peer, 0.99), 3),
         "ratio_peer_to_suggest_p50": round(statistics.median(peer) / statistics.median(ours), 1),
-        "ratio_peer_to_suggest_p99": round(_percentile(peer, 0.99) / _percentile(ours, 0.99), 1),
+        "ratio_peer_to_suggest_p99": round(percentile(peer, 0.99) / percentile(ours, 0.99), 1),
     }
     figures.update(_typos(titles))
     return figures

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -33,6 +34,7 @@ from sandbox import Sandbox
 from sandbox.testing import redirect_discord
 
 START_TIMEOUT = 60.0
+STATS_TIMEOUT = 30.0
 ERRORS_KEPT = 5
 TASKS_SHOWN = 4
 
@@ -59,7 +61,10 @@ class _ErrorCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
         if len(self.first) < ERRORS_KEPT:
-            self.first.append(f"{record.name}: {record.getMessage()[:300]}")
+            text = f"{record.name}: {record.getMessage()}"
+            if record.exc_info and record.exc_info[1] is not None:
+                text += f" ({record.exc_info[1]!r})"
+            self.first.append(text[:600])
 
 
 def _status_kib(field: str) -> int:
@@ -95,15 +100,24 @@ def _as_sandbox(urls: dict[str, str]) -> Sandbox:
 
 async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connection) -> None:
     errors = _ErrorCounter()
+    # A handler on the root logger turns off logging's last resort, so the bot's warnings and
+    # tracebacks need a stderr handler of their own.
+    printed = logging.StreamHandler()
+    printed.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(printed)
     logging.getLogger().addHandler(errors)
     sandbox = _as_sandbox(urls)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
     def listen() -> None:
-        # The pipe is read in a thread so a blocked read never stalls the bot's loop.
+        # The pipe is read in a thread so a blocked read never stalls the bot's loop. A closed
+        # pipe means the parent is gone: stop rather than run on as an orphan.
         while True:
-            asked = conn.recv()
+            try:
+                asked = conn.recv()
+            except EOFError:
+                asked = "stop"
             if asked == "stop":
                 loop.call_soon_threadsafe(stopping.set)
                 return
@@ -131,7 +145,6 @@ async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connectio
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(running, 30)
     await listener
-    conn.send("stopped")
 
 
 async def _answer_stats(errors: _ErrorCounter) -> ProcessStats:
@@ -155,11 +168,10 @@ class BotProcess:
             target=_bot_process, args=(kind, urls, str(database), child), daemon=True
         )
         self._process.start()
-        self._lock = asyncio.Lock()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
+        child.close()  # so a dead child's end reads as EOF here
+        # One question on the pipe at a time, held by the thread that asks, so a caller that is
+        # cancelled mid-question cannot let another read the answer meant for it.
+        self._pipe = threading.Lock()
 
     async def wait_up(self, sandbox: Sandbox, count: int) -> None:
         """Until the bot has identified with the sandbox; raises if its process died."""
@@ -179,18 +191,27 @@ class BotProcess:
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    async def stats(self) -> ProcessStats:
-        async with self._lock:  # one question on the pipe at a time
+    def _ask(self) -> dict[str, Any]:
+        with self._pipe:
             self._conn.send("stats")
-            answer: dict[str, Any] = await asyncio.to_thread(self._conn.recv)
+            if not self._conn.poll(STATS_TIMEOUT):
+                raise RuntimeError(f"the bot's process did not answer in {STATS_TIMEOUT:.0f} s")
+            answer: dict[str, Any] = self._conn.recv()
+            return answer
+
+    async def stats(self) -> ProcessStats:
+        answer = await asyncio.to_thread(self._ask)
         answer["first_errors"] = tuple(answer["first_errors"])
         answer["commonest_tasks"] = tuple(tuple(pair) for pair in answer["commonest_tasks"])
         return ProcessStats(**answer)
 
+    def _send_stop(self) -> None:
+        # A question stuck on a frozen bot holds the lock for at most STATS_TIMEOUT.
+        with self._pipe, contextlib.suppress(BrokenPipeError, OSError):
+            self._conn.send("stop")
+
     async def stop(self) -> None:
-        async with self._lock:
-            with contextlib.suppress(BrokenPipeError):  # the process has died already
-                self._conn.send("stop")
+        await asyncio.to_thread(self._send_stop)
         await asyncio.to_thread(self._process.join, START_TIMEOUT)
         if self._process.is_alive():
             self._process.kill()

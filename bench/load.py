@@ -16,8 +16,9 @@ the request rate where the bot stops keeping up.
    posted exactly once, under all of the above.
 
 The bot runs in a process of its own, the sandbox with the load in this one (a core each on a
-2-core machine). The CPU each side used is reported per step: where the sandbox's side is the
-one at a full core, the knee is the stand-in's, and the bot's lies above it.
+2-core machine). The CPU each side used is reported per step: where the driver's side (the
+sandbox and the load) is the one at a full core, the knee is the stand-in's, and the bot's lies
+above it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import itertools
 import time
 from typing import Any
 
-from bench.load_mix import Recorder, Traffic, percentile
+from bench.load_mix import Recorder, Traffic
 from bench.load_run import (
+    DISCORD_GLOBAL_LIMIT,
     LoadWorld,
     Sampler,
     file_sizes,
@@ -42,6 +44,7 @@ from bench.load_run import (
     spread_poll_closes,
     stored_rows,
 )
+from bench.stats import percentile
 
 KNEE_P99_S = 1.0
 KNEE_STEPS = 5  # 2×, 4×, 8×, 16×, 32× the steady rate at most
@@ -52,30 +55,48 @@ async def _phase(load: LoadWorld, traffic: Traffic, rate: float, seconds: float)
     rec = Recorder()
     bot_cpu = load.bot.cpu_seconds()
     driver_cpu = time.process_time()
+    start = time.time()
     took = await traffic.run(rate, seconds, rec)
+    rest = rest_figures(load.sandbox, start, time.time())
     bot_cpu = load.bot.cpu_seconds() - bot_cpu
     driver_cpu = time.process_time() - driver_cpu
-    latencies = rec.all_latencies
+    waits = rec.waits  # a failed interaction counts with the wait until its member saw it fail
     return {
         "offered_per_s": rate,
         "answered": rec.answered,
         "answered_per_s": round(rec.answered / took, 1),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+        "p50_ms": round(percentile(waits, 0.5) * 1000, 1) if waits else None,
+        "p99_ms": round(percentile(waits, 0.99) * 1000, 1) if waits else None,
         "errors": sum(rec.errors.values()),
         "deadline_misses": sum(rec.deadline_misses.values()),
         "bot_cpu_busy": round(bot_cpu / took, 2),
-        "sandbox_cpu_busy": round(driver_cpu / took, 2),
+        # The sandbox and the load generator: this process.
+        "driver_cpu_busy": round(driver_cpu / took, 2),
+        "rest_requests_per_s_mean": rest["requests_per_s_mean"],
+        "rest_requests_busiest_second": rest["requests_busiest_second"],
+        "responses_429": rest["responses_429"],
         "per_action": rec.per_action(),
         "first_errors": rec.first_errors,
     }
+
+
+def _per_server_kib(extra_bytes: int, servers: int) -> float:
+    return round(extra_bytes / max(1, servers - 1) / 1024, 1)
+
+
+def _over_knee(step: dict[str, Any]) -> bool:
+    p99 = step["p99_ms"]
+    return p99 is None or p99 > KNEE_P99_S * 1000
 
 
 def _knee(steps: list[dict[str, Any]]) -> float | None:
     """The offered rate where p99 crosses `KNEE_P99_S`, between the last step under it and the
     first over; None when no step passed it."""
     limit = KNEE_P99_S * 1000
-    points = [(float(s["offered_per_s"]), float(s["p99_ms"] or "inf")) for s in steps]
+    points = [
+        (float(s["offered_per_s"]), float("inf") if s["p99_ms"] is None else float(s["p99_ms"]))
+        for s in steps
+    ]
     if points and points[0][1] > limit:
         return points[0][0]
     for (rate_below, p99_below), (rate_above, p99_above) in itertools.pairwise(points):
@@ -104,9 +125,7 @@ async def run(
         start = time.time()
         spread_poll_closes(load, start, seconds)
         steady = await _phase(load, traffic, rate, seconds)
-        end = time.time()
         steady_last = await sampler.stop()
-        steady_rest = rest_figures(load.sandbox, start, end)
         knee_step = min(20.0, max(3.0, seconds / 6))
         steps = [steady]
         step_rate = float(rate)
@@ -114,16 +133,15 @@ async def run(
             step_rate *= 2
             step = await _phase(load, traffic, step_rate, knee_step)
             steps.append(step)
-            if (step["p99_ms"] or 0) > KNEE_P99_S * 1000:
+            if _over_knee(step):
                 break
         checked_at = await settle_timed_work(load)
         reminders = reminders_due(load, checked_at)
         closes = poll_closes_due(load, checked_at)
-        peak = (await load.bot.stats()).peak_rss_bytes
+        final = await load.bot.stats()
         sizes = file_sizes(load.database)
         rows = stored_rows(load.database)
         failed = outbox_failed(load.database)
-        errors_logged = (await load.bot.stats()).error_records
         rss_steady_peak = max(s.rss_bytes for _, s in sampler.samples)
         set_up_rss = load.set_up.rss_bytes
         setup_seconds = load.setup_seconds
@@ -141,24 +159,27 @@ async def run(
         "steady_errors": steady["errors"],
         "steady_deadline_misses": steady["deadline_misses"],
         "steady_bot_cpu_busy": steady["bot_cpu_busy"],
-        "steady_sandbox_cpu_busy": steady["sandbox_cpu_busy"],
+        "steady_driver_cpu_busy": steady["driver_cpu_busy"],
+        "steady_rest_requests_per_s_mean": steady["rest_requests_per_s_mean"],
+        "steady_rest_requests_busiest_second": steady["rest_requests_busiest_second"],
+        "rest_discord_global_limit_per_s": DISCORD_GLOBAL_LIMIT,
+        "steady_responses_429": steady["responses_429"],
+        "responses_429_whole_run": load.sandbox.rate_limited_count,
         "steady_per_action": steady["per_action"],
         "steady_first_errors": steady["first_errors"],
-        "bot_error_log_records": errors_logged,
+        "bot_error_log_records": final.error_records,
         "sandbox_internal_errors": len(internal),
         "outbox_failed": failed,
-        **{f"rest_{key}": value for key, value in steady_rest.items()},
         "reminders": reminders.figures(),
         "poll_closes": closes.figures(),
         "one_server_rss_mib": mib(one_rss),
         "set_up_rss_mib": mib(set_up_rss),
         "steady_peak_rss_mib": mib(rss_steady_peak),
-        "peak_rss_mib": mib(peak),
-        # Each server beyond the first, set up and idle; and at the run's peak, caches filled.
-        "memory_per_server_set_up_kib": round(
-            (set_up_rss - one_rss) / max(1, servers - 1) / 1024, 1
-        ),
-        "memory_per_server_at_peak_kib": round((peak - one_rss) / max(1, servers - 1) / 1024, 1),
+        "peak_rss_mib_knee_included": mib(final.peak_rss_bytes),
+        # Each server beyond the first: set up and idle; and at the steady run's peak, with
+        # its caches filled (measured against the one-server world set up and idle).
+        "memory_per_server_set_up_kib": _per_server_kib(set_up_rss - one_rss, servers),
+        "memory_per_server_steady_peak_kib": _per_server_kib(rss_steady_peak - one_rss, servers),
         "steady_last_tasks": steady_last.tasks,
         "steady_last_commonest_tasks": steady_last.commonest_tasks,
         "steady_last_open_fds": steady_last.open_fds,

@@ -7,24 +7,28 @@ opening a poll, listing parties and reading a poll's results. Arrivals are open-
 the offered rate): a member's click starts at its time whether or not earlier ones were answered,
 so latency is what a member waits at that rate.
 
-`Recorder` keeps, per action, the latency from just before the sandbox sends the interaction to
-the sandbox holding the answer the member sees (for a deferred command, its follow-up), and what
-went wrong: an interaction not acknowledged within Discord's 3 s is a deadline miss; any other
-failure, and the error handler's generic "Something went wrong" reply, is an error.
+`Recorder` keeps, per action, the latency from the arrival's scheduled time (so a load generator
+that falls behind shows as waiting, not as a lighter load) to the sandbox holding the answer the
+member sees (for a deferred command, its follow-up); the second step of an action (a preview's
+Confirm) counts from its own click. And what went wrong: an interaction not acknowledged within
+Discord's 3 s is a deadline miss; any other failure, and the error handler's generic "Something
+went wrong" reply, is an error. A failed interaction's wait (until the member saw the failure)
+still counts in the phase's p99 (`waits`), so a run that fails fast cannot look fast.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bench.load_world import POLL_OPTIONS, TITLES, Server
+from bench.load_world import POLL_OPTIONS, TITLES, Server, confirm_id
+from bench.stats import percentile
 from sandbox import Sandbox
 from sandbox.errors import InteractionTimeoutError
 from sandbox.interaction_state import InteractionResult
@@ -39,20 +43,23 @@ RSVP_CHOICES = ("going", "going", "maybe", "not_going")
 T = TypeVar("T")
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+# When the running arrival was due (perf_counter); taken by its first interaction.
+_ARRIVED_AT: ContextVar[float | None] = ContextVar("arrived_at", default=None)
 
 
 @dataclass
 class Recorder:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    failed_waits: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     deadline_misses: Counter[str] = field(default_factory=Counter)
     first_errors: list[str] = field(default_factory=list)
 
     async def timed(self, label: str, call: Awaitable[T]) -> T | None:
-        began = time.perf_counter()
+        began = _ARRIVED_AT.get()
+        _ARRIVED_AT.set(None)
+        if began is None:
+            began = time.perf_counter()
         try:
             answer = await call
         except InteractionTimeoutError as error:
@@ -60,12 +67,15 @@ class Recorder:
                 self.deadline_misses[label] += 1
             else:
                 self.error(label, str(error))
+            self.failed_waits.append(time.perf_counter() - began)
             return None
         except Exception as error:
             self.error(label, repr(error))
+            self.failed_waits.append(time.perf_counter() - began)
             return None
         if isinstance(answer, InteractionResult) and GENERIC_FAILURE in answer.content:
             self.error(label, answer.content)
+            self.failed_waits.append(time.perf_counter() - began)
             return None
         self.latencies[label].append(time.perf_counter() - began)
         return answer
@@ -80,8 +90,9 @@ class Recorder:
         return sum(len(v) for v in self.latencies.values())
 
     @property
-    def all_latencies(self) -> list[float]:
-        return [x for values in self.latencies.values() for x in values]
+    def waits(self) -> list[float]:
+        """What every member waited, answered or not."""
+        return [x for values in self.latencies.values() for x in values] + self.failed_waits
 
     def per_action(self) -> dict[str, dict[str, Any]]:
         figures: dict[str, dict[str, Any]] = {}
@@ -89,7 +100,7 @@ class Recorder:
             values = self.latencies.get(label, [])
             figures[label] = {
                 "answered": len(values),
-                "p50_ms": round(statistics.median(values) * 1000, 1) if values else None,
+                "p50_ms": round(percentile(values, 0.5) * 1000, 1) if values else None,
                 "p99_ms": round(percentile(values, 0.99) * 1000, 1) if values else None,
                 "errors": self.errors[label],
                 "deadline_misses": self.deadline_misses[label],
@@ -161,18 +172,10 @@ async def _schedule(
     preview = await rec.timed(
         command, sandbox.slash(command, member=member, channel=server.general, options=options)
     )
-    if preview is None or preview.message is None:
+    if preview is None:
         return
-    confirm = next(
-        (
-            str(item["custom_id"])
-            for row in preview.components
-            for item in row.get("components", [])
-            if str(item.get("custom_id", "")).endswith(":confirm")
-        ),
-        None,
-    )
-    if confirm is None:
+    confirm = confirm_id(preview.message)
+    if preview.message is None or confirm is None:
         rec.error(command, f"no Confirm on the preview: {preview.content[:200]}")
         return
     await rec.timed(
@@ -230,7 +233,9 @@ MIX: tuple[tuple[Action, int], ...] = (
 
 
 class Traffic:
-    """Open-loop arrivals of the mix over `servers`, reproducible from `seed`."""
+    """Open-loop arrivals of the mix over `servers`, reproducible from `seed`: each arrival's
+    server, member, action and the action's own choices come from the seed alone, whatever the
+    timing."""
 
     def __init__(self, sandbox: Sandbox, servers: Sequence[Server], seed: int) -> None:
         self._sandbox = sandbox
@@ -239,11 +244,12 @@ class Traffic:
         self._actions = [action for action, _ in MIX]
         self._weights = [weight for _, weight in MIX]
 
-    def _arrival(self, rec: Recorder) -> Coroutine[Any, Any, None]:
-        server = self._rng.choice(self._servers)
-        member = self._rng.choice(server.members)
-        (action,) = self._rng.choices(self._actions, self._weights)
-        return action(self._sandbox, server, member, self._rng, rec)
+    async def _arrival(self, rec: Recorder, due: float, rng: random.Random) -> None:
+        server = rng.choice(self._servers)
+        member = rng.choice(server.members)
+        (action,) = rng.choices(self._actions, self._weights)
+        _ARRIVED_AT.set(due)
+        await action(self._sandbox, server, member, rng, rec)
 
     async def run(self, rate: float, seconds: float, rec: Recorder) -> float:
         """Arrivals at `rate` per second for `seconds`; returns the seconds until the last
@@ -254,7 +260,8 @@ class Traffic:
         while next_at < seconds:
             now = time.perf_counter() - began
             while next_at <= now and next_at < seconds:
-                tasks.append(asyncio.create_task(self._arrival(rec)))
+                own = random.Random(self._rng.getrandbits(64))
+                tasks.append(asyncio.create_task(self._arrival(rec, began + next_at, own)))
                 next_at += self._rng.expovariate(rate)
             await asyncio.sleep(TICK)
         await asyncio.gather(*tasks)

@@ -20,7 +20,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox import Sandbox, World
@@ -32,6 +32,8 @@ POSTED_TIMEOUT = 60.0
 VOTE_ID = re.compile(r"^poll:(\d+):vote:(\d+)$")
 RSVP_ID = re.compile(r"^party:(\d+):rsvp:going$")
 POLL_OPTIONS = ("Goblin", "Frieren", "Signal", "Vincenzo")
+# The setup party's title, which the traffic never schedules: its start reminder is told apart.
+SETUP_PARTY_TITLE = "Hotel del Luna"
 # Titles members type: English names, synonyms and romanizations from the offline catalog.
 TITLES = (
     "Goblin",
@@ -40,7 +42,6 @@ TITLES = (
     "Signal",
     "Vincenzo",
     "Reply 1988",
-    "Hotel del Luna",
     "My Mister",
     "Business Proposal",
     "Alchemy of Souls",
@@ -66,8 +67,6 @@ class Server:
     closing_poll_id: int = 0
     party: StoredMessage | None = None
     party_id: int = 0
-    party_starts_in_minutes: int = 0
-    setup_errors: list[str] = field(default_factory=list)
 
 
 def build_world(servers: int, members_per_server: int) -> tuple[World, list[Server]]:
@@ -87,12 +86,17 @@ def _find_posted(
     sandbox: Sandbox, channel: ChannelSpec, pattern: re.Pattern[str], skip: set[int]
 ) -> tuple[StoredMessage, int] | None:
     for message in reversed(sandbox.messages(channel)):
-        for row in message.components:
-            for item in row.get("components", []):
-                found = pattern.match(str(item.get("custom_id") or ""))
-                if found and int(found[1]) not in skip:
-                    return message, int(found[1])
+        for custom_id in message.custom_ids():
+            found = pattern.match(custom_id)
+            if found and int(found[1]) not in skip:
+                return message, int(found[1])
     return None
+
+
+def confirm_id(preview: StoredMessage | None) -> str | None:
+    """The Confirm button's custom_id on a watch-party preview, if it has one."""
+    ids = [] if preview is None else preview.custom_ids()
+    return next((custom_id for custom_id in ids if custom_id.endswith(":confirm")), None)
 
 
 async def _posted(
@@ -134,18 +138,13 @@ async def open_server(sandbox: Sandbox, server: Server, party_starts_in_minutes:
         "watchparty schedule",
         member=host,
         channel=general,
-        options={"title": "Goblin", "when": f"in {party_starts_in_minutes} minutes"},
+        options={"title": SETUP_PARTY_TITLE, "when": f"in {party_starts_in_minutes} minutes"},
     )
-    confirm = next(
-        str(item["custom_id"])
-        for row in preview.components
-        for item in row.get("components", [])
-        if str(item.get("custom_id", "")).endswith(":confirm")
-    )
-    assert preview.message is not None
+    confirm = confirm_id(preview.message)
+    if preview.message is None or confirm is None:
+        raise RuntimeError(f"the watch-party preview has no Confirm: {preview.content!r}")
     await sandbox.click(member=host, message=preview.message, custom_id=confirm)
     server.party, server.party_id = await _posted(sandbox, general, RSVP_ID, set())
-    server.party_starts_in_minutes = party_starts_in_minutes
 
 
 async def open_servers(
@@ -158,6 +157,14 @@ async def open_servers(
             await open_server(sandbox, server, minutes)
 
     await asyncio.gather(*(one(s, m) for s, m in zip(servers, starts_in_minutes, strict=True)))
+
+
+def party_starts(database: Path, party_ids: Sequence[int]) -> dict[int, int]:
+    """Party id -> the unix second its first session starts, as the bot stored it."""
+    wanted = set(party_ids)
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as connection:
+        rows = connection.execute("SELECT party_id, starts_at FROM party_sessions WHERE number = 1")
+        return {party_id: starts_at for party_id, starts_at in rows if party_id in wanted}
 
 
 def move_poll_closes(database: Path, closes: Sequence[tuple[int, int]]) -> None:

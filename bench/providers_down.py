@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bench.stats import percentile
 from bot.background import BackgroundTasks
 from bot.clock import SystemClock
 from bot.metadata.anilist import AniListProvider
@@ -85,11 +86,6 @@ class Unreachable:
         raise httpx.ConnectError("connection refused", request=request)
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 async def _searches(
     folder: Path,
     http_class: type[ProviderHttp],
@@ -140,7 +136,7 @@ async def _searches(
     await db.close()
     return {
         "p50": statistics.median(answered),
-        "p99": _percentile(answered, 0.99),
+        "p99": percentile(answered, 0.99),
         "max": max(answered),
         "fallbacks": fallbacks,
         "requests": transport.requests,

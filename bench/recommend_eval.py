@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.recommend_world import FloatArray, IntArray, Ratings, TitleFeatures
+from bench.stats import percentile
 
 LIKED = 8  # a score of 8 or more is a liked title
 HELD_OUT = 0.2  # the share of each member's liked titles held out
@@ -141,11 +142,6 @@ def intra_list_similarity(ranked: Sequence[int] | IntArray, vectors: FloatArray)
     gram = picked @ picked.T
     pairs = rows.size * (rows.size - 1)
     return float((gram.sum() - np.trace(gram)) / pairs)
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 # --- the baselines ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from bench.stats import percentile
 from bot.clock import SystemClock
 from bot.outbox.repository import OutboxRepository
 from bot.storage import migrations
@@ -103,11 +104,6 @@ def _rss_mib() -> float:
     return float("nan")
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 async def _bulk_load(repo: TimerRepository, pending: int, rng: random.Random) -> float:
     """Build and store `pending` far-future timers; returns the seconds taken."""
     started = time.perf_counter()
@@ -168,9 +164,9 @@ async def _lookups(db: Database, repo: TimerRepository) -> _Lookups:
             sql.append((time.perf_counter() - began) * 1000)
     return _Lookups(
         p50_ms=statistics.median(samples),
-        p99_ms=_percentile(samples, 0.99),
+        p99_ms=percentile(samples, 0.99),
         sql_p50_ms=statistics.median(sql),
-        sql_p99_ms=_percentile(sql, 0.99),
+        sql_p99_ms=percentile(sql, 0.99),
         plan="; ".join(row[3] for row in plan),
     )
 
@@ -266,7 +262,7 @@ async def _ours(
         recorded_done=recorded,
         stored_ahead_seconds=stored_ahead,
         lateness_p50_ms=statistics.median(lateness_ms),
-        lateness_p99_ms=_percentile(lateness_ms, 0.99),
+        lateness_p99_ms=percentile(lateness_ms, 0.99),
         lateness_max_ms=max(lateness_ms),
         late_by_max_ms=max(late_by, default=float("nan")) * 1000,
         rss_start_mib=rss_start,

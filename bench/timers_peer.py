@@ -40,6 +40,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
 from apscheduler.util import datetime_to_utc_timestamp  # type: ignore[import-untyped]
 
+from bench.stats import percentile
+
 _log = logging.getLogger(__name__)
 
 FUNC_REF = "bench.timers_peer:_fire"
@@ -107,11 +109,6 @@ def _rss_mib() -> float:
 def _db_bytes(path: Path) -> int:
     files = (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal"))
     return sum(file.stat().st_size for file in files if file.exists())
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _row(job_id: str, when: float, jobstore: SQLAlchemyJobStore) -> dict[str, Any]:
@@ -230,7 +227,7 @@ async def run_peer(directory: Path, *, pending: int, rate: int, fire_seconds: fl
             jobstore.get_next_run_time()
             samples.append((time.perf_counter() - phase) * 1000)
         lookup_p50 = statistics.median(samples)
-        lookup_p99 = _percentile(samples, 0.99)
+        lookup_p99 = percentile(samples, 0.99)
         _log.info("lookup: p50 %.3f ms, p99 %.3f ms", lookup_p50, lookup_p99)
 
         # 4. Firing: rate*fire_seconds jobs, job i due at start + i / rate, stored beforehand.
@@ -263,7 +260,7 @@ async def run_peer(directory: Path, *, pending: int, rate: int, fire_seconds: fl
         lookup_p50_ms=lookup_p50,
         lookup_p99_ms=lookup_p99,
         lateness_p50_ms=statistics.median(lateness) if lateness else float("nan"),
-        lateness_p99_ms=_percentile(lateness, 0.99) if lateness else float("nan"),
+        lateness_p99_ms=percentile(lateness, 0.99) if lateness else float("nan"),
         lateness_max_ms=max(lateness) if lateness else float("nan"),
         fired=fired,
         missed=due - fired,

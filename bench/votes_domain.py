@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from bench.votes_plan import GUILD, MEMBER_BASE, Plan, Tally
 from bot.charts.renderer import ChartRenderer
 from bot.clock import to_unix
@@ -215,11 +216,6 @@ def spec(options: int, now: datetime) -> PollSpec:
 
 def tally_of(poll: Poll) -> Tally:
     return Tally(tuple(option.votes for option in poll.options), poll.turnout)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def _one_side(

@@ -36,6 +36,7 @@ from typing import Any
 import discord
 
 from bench.bot_process import START_TIMEOUT, BotProcess
+from bench.load_world import VOTE_ID
 from bench.votes_plan import Plan, Tally
 from bot.client import create_bot
 from bot.demo import sandbox_settings
@@ -50,7 +51,6 @@ from sandbox.world import MemberSpec
 
 TICK = 0.005  # seconds between two launches of the clicks that are due (open loop)
 FINAL_EDIT_TIMEOUT = 20.0
-VOTE_ID = re.compile(r"^poll:(\d+):vote:(\d+)$")
 
 
 # -- the bot's process ------------------------------------------------------------------------

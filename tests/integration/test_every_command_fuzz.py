@@ -78,13 +78,12 @@ _INTERNALS = re.compile(r"Traceback|Exception|Error\(|sqlite3|NoneType|KeyError|
 
 
 def _internals_shown(refusal: str, typed: list[str]) -> list[str]:
-    """Python's words in `refusal`, except those the member typed: a refusal may quote the
-    input ("`sqlite3` is not a timezone I know"), and that is no leak."""
-    return [
-        found.group()
-        for found in _INTERNALS.finditer(refusal)
-        if not any(found.group().lower() in value.lower() for value in typed)
-    ]
+    """Python's words in `refusal` once what the member typed is taken out: a refusal may quote
+    the input ("`sqlite3` is not a timezone I know"), and that is no leak, but a `KeyError(…)`
+    next to it still is."""
+    for value in sorted((v for v in typed if v), key=len, reverse=True):
+        refusal = re.sub(re.escape(value), "", refusal, flags=re.IGNORECASE)
+    return [found.group() for found in _INTERNALS.finditer(refusal)]
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -775,3 +774,5 @@ def test_a_refusal_may_quote_what_the_member_typed_but_no_other_internals() -> N
     assert _internals_shown(quoting, ["Asia/Seoul"]) == ["sqlite3"]
     leaking = "Could not save: KeyError('poll') in sqlite3"
     assert _internals_shown(leaking, ["poll"]) == ["KeyError", "sqlite3"]
+    assert _internals_shown(leaking, ["KeyError"]) == ["sqlite3"]
+    assert _internals_shown("`sqlite3`: KeyError('x')", ["sqlite3"]) == ["KeyError"]

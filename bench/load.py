@@ -32,17 +32,12 @@ from bench.load_run import (
     DISCORD_GLOBAL_LIMIT,
     LoadWorld,
     Sampler,
-    file_sizes,
+    end_of_run,
     mib,
     one_server_rss,
-    outbox_failed,
-    poll_closes_due,
-    reminders_due,
     rest_figures,
     running_world,
-    settle_timed_work,
     spread_poll_closes,
-    stored_rows,
 )
 from bench.stats import percentile
 
@@ -135,17 +130,11 @@ async def run(
             steps.append(step)
             if _over_knee(step):
                 break
-        checked_at = await settle_timed_work(load)
-        reminders = reminders_due(load, checked_at)
-        closes = poll_closes_due(load, checked_at)
-        final = await load.bot.stats()
-        sizes = file_sizes(load.database)
-        rows = stored_rows(load.database)
-        failed = outbox_failed(load.database)
+        ended, final = await end_of_run(load)
         rss_steady_peak = max(s.rss_bytes for _, s in sampler.samples)
         set_up_rss = load.set_up.rss_bytes
         setup_seconds = load.setup_seconds
-        internal = list(load.sandbox.internal_errors)
+        limited = load.sandbox.rate_limited_count
     return {
         "servers": servers,
         "members": members,
@@ -164,14 +153,10 @@ async def run(
         "steady_rest_requests_busiest_second": steady["rest_requests_busiest_second"],
         "rest_discord_global_limit_per_s": DISCORD_GLOBAL_LIMIT,
         "steady_responses_429": steady["responses_429"],
-        "responses_429_whole_run": load.sandbox.rate_limited_count,
+        "responses_429_whole_run": limited,
         "steady_per_action": steady["per_action"],
         "steady_first_errors": steady["first_errors"],
-        "bot_error_log_records": final.error_records,
-        "sandbox_internal_errors": len(internal),
-        "outbox_failed": failed,
-        "reminders": reminders.figures(),
-        "poll_closes": closes.figures(),
+        **ended,
         "one_server_rss_mib": mib(one_rss),
         "set_up_rss_mib": mib(set_up_rss),
         "steady_peak_rss_mib": mib(rss_steady_peak),
@@ -183,8 +168,6 @@ async def run(
         "steady_last_tasks": steady_last.tasks,
         "steady_last_commonest_tasks": steady_last.commonest_tasks,
         "steady_last_open_fds": steady_last.open_fds,
-        **{f"end_{key}": value for key, value in sizes.items()},
-        **{f"rows_{key}": value for key, value in rows.items()},
         "knee_step_seconds": knee_step,
         "knee_steps": [
             {k: v for k, v in step.items() if k not in ("per_action", "first_errors")}

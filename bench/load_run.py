@@ -222,6 +222,24 @@ async def settle_timed_work(load: LoadWorld) -> float:
     return now
 
 
+async def end_of_run(load: LoadWorld) -> tuple[dict[str, Any], ProcessStats]:
+    """Once the traffic has stopped: whether the timed work was posted exactly once, what
+    failed anywhere, and what is stored; with the bot's last look at itself."""
+    checked_at = await settle_timed_work(load)
+    final = await load.bot.stats()
+    figures = {
+        "reminders": reminders_due(load, checked_at).figures(),
+        "poll_closes": poll_closes_due(load, checked_at).figures(),
+        "bot_error_log_records": final.error_records,
+        "bot_first_errors": final.first_errors,
+        "sandbox_internal_errors": len(load.sandbox.internal_errors),
+        "outbox_failed": outbox_failed(load.database),
+        **{f"end_{key}": value for key, value in file_sizes(load.database).items()},
+        **{f"rows_{key}": value for key, value in stored_rows(load.database).items()},
+    }
+    return figures, final
+
+
 def file_sizes(database: Path) -> dict[str, int]:
     wal = database.with_name(database.name + "-wal")
     return {

@@ -28,14 +28,11 @@ from typing import Any
 from bench.load_mix import Recorder, Traffic
 from bench.load_run import (
     LoadWorld,
+    end_of_run,
     file_sizes,
     mib,
-    outbox_failed,
-    poll_closes_due,
-    reminders_due,
     rest_figures,
     running_world,
-    settle_timed_work,
     spread_poll_closes,
     stored_rows,
 )
@@ -107,14 +104,8 @@ async def run(
         with contextlib.suppress(asyncio.CancelledError):
             await sampler
         samples.append(await _sample(load, start, rec))
-        end = time.time()
-        checked_at = await settle_timed_work(load)
-        reminders = reminders_due(load, checked_at)
-        closes = poll_closes_due(load, checked_at)
-        rest = rest_figures(load.sandbox, start, end)
-        rows_end = stored_rows(load.database)
-        failed = outbox_failed(load.database)
-        final = await load.bot.stats()
+        rest = rest_figures(load.sandbox, start, time.time())
+        ended, final = await end_of_run(load)
     waits = rec.waits
     warm = samples[min(len(samples) - 1, max(1, len(samples) // 10))]
     middle = samples[len(samples) // 2]
@@ -134,11 +125,8 @@ async def run(
         "errors": sum(rec.errors.values()),
         "deadline_misses": sum(rec.deadline_misses.values()),
         "first_errors": rec.first_errors,
-        "bot_error_log_records": final.error_records,
-        "outbox_failed": failed,
         **{f"rest_{key}": value for key, value in rest.items()},
-        "reminders": reminders.figures(),
-        "poll_closes": closes.figures(),
+        **ended,
         "rss_mib_after_warmup": warm["rss_mib"],
         "rss_mib_middle": middle["rss_mib"],
         "rss_mib_end": last["rss_mib"],
@@ -148,7 +136,7 @@ async def run(
         "database_mib_after_warmup": mib(warm["database_bytes"]),
         "database_mib_end": mib(last["database_bytes"]),
         "rows_after_warmup": warm["rows"],
-        "rows_end": rows_end,
+        "rows_end": last["rows"],
         "database_bytes_per_row_first_half": None if early is None else round(early),
         "database_bytes_per_row_second_half": None if late is None else round(late),
         "wal_mib_max": mib(wal_max),

@@ -18,6 +18,7 @@ from sandbox import (
     UnsyncedCommandError,
     World,
 )
+from sandbox.gateway import HEARTBEAT_ACK_DELAY
 from sandbox.testing import start_client
 from tests.support.waiting import eventually
 
@@ -599,3 +600,17 @@ async def test_commands_work_in_dms(sb: Sandbox, bot: commands.Bot, club) -> Non
     assert result.message is not None
     assert result.message.channel_id == sb.dm_channel(jun).id
     assert sb.identify_intents == discord.Intents.default().value
+
+
+async def test_a_heartbeat_is_acknowledged_after_a_network_delay(sb: Sandbox) -> None:
+    """An instant acknowledgement races discord.py's heartbeat thread into logging "Can't keep
+    up … 41.3s behind"; Discord's answer always takes a round trip."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(sb.gateway_url) as socket:
+        hello = await socket.receive_json()
+        assert hello["op"] == 10
+        sent = asyncio.get_running_loop().time()
+        await socket.send_json({"op": 1, "d": None})
+        ack = await socket.receive_json()
+        waited = asyncio.get_running_loop().time() - sent
+    assert ack["op"] == 11
+    assert waited >= HEARTBEAT_ACK_DELAY * 0.9  # asyncio may wake a timer a tick early

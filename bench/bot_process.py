@@ -124,7 +124,9 @@ async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connectio
             future = asyncio.run_coroutine_threadsafe(_answer_stats(errors), loop)
             conn.send(asdict(future.result()))
 
-    listener = asyncio.create_task(asyncio.to_thread(listen))
+    # A daemon thread: if the bot fails to start, the process ends without waiting for a word
+    # from the parent (which then sees it dead).
+    threading.Thread(target=listen, name="stats-pipe", daemon=True).start()
     with redirect_discord(sandbox):
         async with contextlib.AsyncExitStack() as stack:
             client: discord.Client
@@ -144,7 +146,6 @@ async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connectio
             await client.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(running, 30)
-    await listener
 
 
 async def _answer_stats(errors: _ErrorCounter) -> ProcessStats:

@@ -11,7 +11,9 @@ the request rate where the bot stops keeping up.
    answered, p50 and p99, errors and 3 s deadline misses; the bot's peak memory; the REST
    requests it sent against Discord's global limit (which the sandbox enforces), with the 429s.
 4. **The knee:** the same mix at twice, 4×, 8× … the rate, `knee_step` seconds each, until the
-   p99 over all actions passes 1 s; the knee is where it crosses, between two steps.
+   p99 over all actions passes 1 s; the knee is where it crosses, between two steps. Past the
+   knee some answers may miss Discord's deadline, which discord.py logs at ERROR, so the bot's
+   ERROR count is given for the steady run and for the whole run.
 5. **Timed work:** at the end, whether every start reminder and poll close that fell due was
    posted exactly once, under all of the above.
 
@@ -58,6 +60,8 @@ async def _phase(load: LoadWorld, traffic: Traffic, rate: float, seconds: float)
     waits = rec.waits  # a failed interaction counts with the wait until its member saw it fail
     return {
         "offered_per_s": rate,
+        "arrivals": rec.arrivals,
+        "arrivals_per_s": round(rec.arrivals / took, 1),
         "answered": rec.answered,
         "answered_per_s": round(rec.answered / took, 1),
         "p50_ms": round(percentile(waits, 0.5) * 1000, 1) if waits else None,
@@ -109,6 +113,7 @@ async def run(
     members: int = 20_000,
     rate: int = 40,
     seconds: float = 180.0,
+    knee_steps: int = KNEE_STEPS,
 ) -> dict[str, Any]:
     del rounds  # one run: the knee search is the repetition
     one_rss = await one_server_rss(members // servers)
@@ -124,7 +129,8 @@ async def run(
         knee_step = min(20.0, max(3.0, seconds / 6))
         steps = [steady]
         step_rate = float(rate)
-        for _ in range(KNEE_STEPS):
+        steady_errors_logged = (await load.bot.stats()).error_records
+        for _ in range(knee_steps):
             step_rate *= 2
             step = await _phase(load, traffic, step_rate, knee_step)
             steps.append(step)
@@ -141,6 +147,8 @@ async def run(
         "setup_s": round(setup_seconds, 1),
         "steady_offered_per_s": rate,
         "steady_seconds": seconds,
+        "steady_arrivals": steady["arrivals"],
+        "steady_arrivals_per_s": steady["arrivals_per_s"],
         "steady_answered": steady["answered"],
         "steady_throughput_per_s": steady["answered_per_s"],
         "steady_p50_ms": steady["p50_ms"],
@@ -156,6 +164,7 @@ async def run(
         "responses_429_whole_run": limited,
         "steady_per_action": steady["per_action"],
         "steady_first_errors": steady["first_errors"],
+        "steady_bot_error_log_records": steady_errors_logged,
         **ended,
         "one_server_rss_mib": mib(one_rss),
         "set_up_rss_mib": mib(set_up_rss),

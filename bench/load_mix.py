@@ -49,6 +49,7 @@ _ARRIVED_AT: ContextVar[float | None] = ContextVar("arrived_at", default=None)
 
 @dataclass
 class Recorder:
+    arrivals: int = 0  # member actions started (a schedule and its Confirm are one)
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failed_waits: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
@@ -73,7 +74,10 @@ class Recorder:
             self.error(label, repr(error))
             self.failed_waits.append(time.perf_counter() - began)
             return None
-        if isinstance(answer, InteractionResult) and GENERIC_FAILURE in answer.content:
+        if isinstance(answer, InteractionResult) and any(
+            GENERIC_FAILURE in text
+            for text in [answer.content, *(m.content for m in answer.followups)]
+        ):
             self.error(label, answer.content)
             self.failed_waits.append(time.perf_counter() - began)
             return None
@@ -249,6 +253,7 @@ class Traffic:
         member = rng.choice(server.members)
         (action,) = rng.choices(self._actions, self._weights)
         _ARRIVED_AT.set(due)
+        rec.arrivals += 1
         await action(self._sandbox, server, member, rng, rec)
 
     async def run(self, rate: float, seconds: float, rec: Recorder) -> float:

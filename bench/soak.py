@@ -9,10 +9,11 @@ it takes as long as it says.
 
 What it reports, with the rule each verdict follows:
 - memory flat: a straight line fitted to resident memory over the second half of the run
-  (after the caches have filled) climbs less than `FLAT_SHARE` of the memory per half-run;
+  (after the caches have filled) climbs less than `FLAT_SHARE` of the memory at half-time;
 - database and WAL bounded: the WAL never passes `WAL_BOUND` (its checkpoints keep it near
   SQLite's 4 MB autocheckpoint), and the database's bytes per stored row in the second half
-  are no more than `GROWTH_SLACK` times those in the first (it grows with the data, no faster);
+  are no more than `GROWTH_SLACK` times those from warm-up to half-time (it grows with the
+  data, no faster);
 - no leaks: open file descriptors and asyncio tasks in the last sample are no more than in the
   first after warm-up plus `LEAK_SLACK` (what happens to be in flight).
 """

@@ -19,7 +19,7 @@ from bot.client import BotInteraction
 from bot.error_handler import reply_with_error
 from bot.parties.models import MoveRequest, PlannedMove, PlannedParty, Rsvp
 from bot.timezones import suggest_timezones
-from cogs.components import components
+from cogs.components import components, form
 from cogs.context import guild_id_of
 from cogs.forms import form_values
 from cogs.parties.embeds import (
@@ -153,11 +153,13 @@ class DraftButton(
         )
         if isinstance(draft.request, MoveRequest):
             modal = ChangeModal(self.draft_id, draft.request.when, new_party=False)
-            await interaction.response.send_modal(modal)
+            await interaction.response.send_modal(form(modal))
             return
         await interaction.response.send_modal(
-            ChangeModal(
-                self.draft_id, draft.request.when, draft.request.episodes, draft.request.note
+            form(
+                ChangeModal(
+                    self.draft_id, draft.request.when, draft.request.episodes, draft.request.note
+                )
             )
         )
 

@@ -24,6 +24,7 @@ from bot.errors import UserFacingError
 from bot.message_text import fit
 from bot.polls.message import handoff_custom_id, rank_custom_id, vote_custom_id
 from cogs.command_access import ensure_may_use
+from cogs.components import form
 from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.polls.embeds import receipt_text
@@ -86,7 +87,7 @@ class RankButton(
                 )
                 return
             current = await polls.ballot_of(poll, interaction.user.id)
-            await interaction.response.send_modal(RankForm(poll.id, poll.question, current))
+            await interaction.response.send_modal(form(RankForm(poll.id, poll.question, current)))
         except Exception as error:
             await reply_with_error(interaction, error)
 
@@ -141,7 +142,7 @@ class HandoffButton(
             await ensure_may_use(interaction, "watchparty", "plan watch parties")
             label = poll.options[self.option].label
             await interaction.response.send_modal(
-                PlanForm(f"poll:{poll.id}:partyform:{self.option}", label)
+                form(PlanForm(f"poll:{poll.id}:partyform:{self.option}", label))
             )
         except Exception as error:
             await reply_with_error(interaction, error)

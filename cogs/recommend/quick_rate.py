@@ -22,6 +22,7 @@ from bot.errors import UserFacingError
 from bot.message_text import fit, shown_within
 from bot.metadata.models import Title
 from bot.taste.models import MAX_SCORE, MIN_SCORE, TitleRef
+from cogs.components import form
 from cogs.context import guild_id_of
 from cogs.forms import form_values
 from cogs.recommend.views import TITLE_ID_PATTERN
@@ -137,7 +138,7 @@ class QuickRateButton(
             titles = await recommend.starters(guild_id, interaction.user.id)
             if not titles:
                 raise UserFacingError(ALL_ASKED_TEXT)
-            await interaction.response.send_modal(QuickRateForm(titles))
+            await interaction.response.send_modal(form(QuickRateForm(titles)))
         except Exception as error:  # every error is reported to the member, privately
             await reply_with_error(interaction, error)
 

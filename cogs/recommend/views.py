@@ -30,7 +30,7 @@ from bot.polls.rules import DEFAULT_DURATION
 from bot.recommend.ranking import Pick
 from bot.taste.models import TitleRef
 from cogs.command_access import ensure_may_use
-from cogs.components import components
+from cogs.components import components, form
 from cogs.context import guild_id_of
 from cogs.parties.planning import PlanForm
 from cogs.recommend.embeds import (
@@ -164,7 +164,9 @@ class ActionButton(
             if self.action == PARTY:
                 title = interaction.client.services.recommend.title(self.title_id)
                 name = title.display_name if title is not None else self.title_id
-                await interaction.response.send_modal(PlanForm(f"rec:pf:{self.title_id}", name))
+                await interaction.response.send_modal(
+                    form(PlanForm(f"rec:pf:{self.title_id}", name))
+                )
                 return
             title = await title_of(interaction, self.title_id)
             if self.action == WATCHLIST:

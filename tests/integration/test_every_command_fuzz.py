@@ -78,12 +78,20 @@ _INTERNALS = re.compile(r"Traceback|Exception|Error\(|sqlite3|NoneType|KeyError|
 
 
 def _internals_shown(refusal: str, typed: list[str]) -> list[str]:
-    """Python's words in `refusal` once what the member typed is taken out: a refusal may quote
-    the input ("`sqlite3` is not a timezone I know"), and that is no leak, but a `KeyError(…)`
-    next to it still is."""
-    for value in sorted((v for v in typed if v), key=len, reverse=True):
-        refusal = re.sub(re.escape(value), "", refusal, flags=re.IGNORECASE)
-    return [found.group() for found in _INTERNALS.finditer(refusal)]
+    """Python's words in `refusal`, except those that lie wholly inside a quote of what the
+    member typed: a refusal may quote the input ("`sqlite3` is not a timezone I know"), and that
+    is no leak, but a `KeyError(…)` beside it still is, whatever letters the input shares."""
+    quoted = [
+        quote.span()
+        for value in typed
+        if value
+        for quote in re.finditer(re.escape(value), refusal, flags=re.IGNORECASE)
+    ]
+    return [
+        found.group()
+        for found in _INTERNALS.finditer(refusal)
+        if not any(start <= found.start() and found.end() <= end for start, end in quoted)
+    ]
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -776,3 +784,5 @@ def test_a_refusal_may_quote_what_the_member_typed_but_no_other_internals() -> N
     assert _internals_shown(leaking, ["poll"]) == ["KeyError", "sqlite3"]
     assert _internals_shown(leaking, ["KeyError"]) == ["sqlite3"]
     assert _internals_shown("`sqlite3`: KeyError('x')", ["sqlite3"]) == ["KeyError"]
+    # A short input quoted nowhere whole does not hide a word it shares letters with.
+    assert _internals_shown("KeyError('x') in sqlite3", ["r", "3", "e"]) == ["KeyError", "sqlite3"]

@@ -22,9 +22,11 @@ from sandbox.interaction_state import InteractionResult
 
 @pytest.mark.slow
 async def test_the_load_benchmark_runs_in_a_tiny_world() -> None:
-    figures = await load.run(servers=3, members=30, rate=10, seconds=6)
+    # One knee step (20/s): enough to run the knee's code, far below a tiny world's knee.
+    figures = await load.run(servers=3, members=30, rate=10, seconds=6, knee_steps=1)
 
-    assert figures["steady_answered"] > 0
+    assert figures["steady_answered"] >= figures["steady_arrivals"] > 0
+    assert len(figures["knee_steps"]) == 2  # the steady run and one step
     assert figures["steady_errors"] == 0
     assert figures["steady_deadline_misses"] == 0
     assert figures["bot_error_log_records"] == 0

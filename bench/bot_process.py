@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import discord
 
+from bench.noop_bot import NoopBot
 from bot.client import create_bot
 from bot.demo import sandbox_settings
 from bot.resources import open_resources
@@ -137,8 +138,6 @@ async def _serve(kind: str, urls: dict[str, str], database: str, conn: Connectio
                 resources = await stack.enter_async_context(open_resources(settings))
                 client = create_bot(settings, resources)
             else:
-                from bench.votes_full import NoopBot  # only this kind needs it
-
                 client = NoopBot()
             running = asyncio.create_task(client.start(urls["token"]))
             stop = asyncio.create_task(stopping.wait())

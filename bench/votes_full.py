@@ -15,16 +15,15 @@ from just before `Sandbox.click` (which builds the payload and sends it over the
 the sandbox holding the bot's callback. A click the bot does not answer within the sandbox's
 3 s deadline counts as failed.
 
-The peer in the same run is a bare discord.py bot (`NoopBot`) on the same sandbox and poll
-message, whose button answers at once without touching a database: the ceiling that the
-sandbox, the load generator and discord.py leave for watchclub's own work.
+The peer in the same run is a bare discord.py bot (`NoopBot`, `bench/noop_bot.py`) on the same
+sandbox and poll message, whose button answers at once without touching a database: the ceiling
+that the sandbox, the load generator and discord.py leave for watchclub's own work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import sqlite3
 import statistics
 import time
@@ -32,8 +31,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import discord
 
 from bench.bot_process import START_TIMEOUT, BotProcess
 from bench.load_world import VOTE_ID
@@ -51,37 +48,6 @@ from sandbox.world import MemberSpec
 
 TICK = 0.005  # seconds between two launches of the clicks that are due (open loop)
 FINAL_EDIT_TIMEOUT = 20.0
-
-
-# -- the bot's process ------------------------------------------------------------------------
-
-
-class _NoopButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"poll:(?P<id>\d+):vote:(?P<option>\d+)",
-):
-    def __init__(self, poll_id: int, option: int) -> None:
-        super().__init__(discord.ui.Button(label="vote", custom_id=f"poll:{poll_id}:vote:{option}"))
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> _NoopButton:
-        return cls(int(match["id"]), int(match["option"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message("Counted.", ephemeral=True)
-
-
-class NoopBot(discord.Client):
-    def __init__(self) -> None:
-        super().__init__(intents=discord.Intents.none())
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(_NoopButton)
 
 
 # -- driving ----------------------------------------------------------------------------------

@@ -129,7 +129,6 @@ async def run(
         knee_step = min(20.0, max(3.0, seconds / 6))
         steps = [steady]
         step_rate = float(rate)
-        steady_errors_logged = (await load.bot.stats()).error_records
         for _ in range(knee_steps):
             step_rate *= 2
             step = await _phase(load, traffic, step_rate, knee_step)
@@ -164,7 +163,7 @@ async def run(
         "responses_429_whole_run": limited,
         "steady_per_action": steady["per_action"],
         "steady_first_errors": steady["first_errors"],
-        "steady_bot_error_log_records": steady_errors_logged,
+        "steady_bot_error_log_records": steady_last.error_records,
         **ended,
         "one_server_rss_mib": mib(one_rss),
         "set_up_rss_mib": mib(set_up_rss),

@@ -33,8 +33,6 @@ SETUP_AT_ONCE = 16  # servers being set up at the same time
 START_TIMEOUT = 120.0
 SETTLE_TIMEOUT = 90.0
 MIB = 1024 * 1024
-# The routes the sandbox exempts from the limit (`Route.exempt_from_global_limit`), by prefix.
-EXEMPT_PREFIXES = ("/interactions/", "/webhooks/")
 
 
 @dataclass
@@ -148,7 +146,7 @@ def rest_figures(sandbox: Sandbox, start: float, end: float) -> dict[str, Any]:
     times: list[float] = []
     refused = 0
     for request in sandbox.requests:
-        if start <= request.at < end and not request.path.startswith(EXEMPT_PREFIXES):
+        if start <= request.at < end and request.under_global_limit:
             times.append(request.at)
             refused += request.status == 429 and not request.fault
     return {

@@ -40,6 +40,9 @@ class RecordedRequest:
     content_type: str | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     fault: bool = False
+    # One of the bot's requests that Discord's global limit counts: made with its token, on a
+    # route other than the interaction ones (whether or not this sandbox enforces the limit).
+    under_global_limit: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"

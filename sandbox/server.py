@@ -171,7 +171,11 @@ class SandboxServer:
             return self._unknown_reply(request.method, record.path)
         if route.auth and request.headers.get("Authorization") != f"Bot {state.token}":
             return Reply(401, {"message": "401: Unauthorized", "code": 0})
-        over_limit = self._global_limit_reply(route, request)
+        record.under_global_limit = (
+            not route.exempt_from_global_limit
+            and request.headers.get("Authorization") == f"Bot {state.token}"
+        )
+        over_limit = self._global_limit_reply(route, record)
         if over_limit is not None:
             return over_limit
         fault = state.faults.take(request.method, record.path, route.template)
@@ -189,15 +193,12 @@ class SandboxServer:
         )
         return await route.handler(ctx)
 
-    def _global_limit_reply(self, route: Route, request: web.Request) -> Reply | None:
+    def _global_limit_reply(self, route: Route, record: RecordedRequest) -> Reply | None:
         """A global 429 when the bot is over Discord's global limit, else None. It counts the
-        requests made with the bot's token on every route but the interaction ones. It sits in
-        front of the routes: a refused request reaches neither its route nor an injected fault."""
-        state = self._state
-        limit = state.global_rate_limit
-        if limit is None or route.exempt_from_global_limit:
-            return None
-        if request.headers.get("Authorization") != f"Bot {state.token}":
+        requests `record.under_global_limit` marks. It sits in front of the routes: a refused
+        request reaches neither its route nor an injected fault."""
+        limit = self._state.global_rate_limit
+        if limit is None or not record.under_global_limit:
             return None
         retry_after = limit.admit()
         if retry_after is None:

@@ -111,6 +111,8 @@ async def test_global_429_is_worded_like_discord_and_runs_nothing() -> None:
         assert len(sb.pending_faults) == 1  # the refused request never reached the fault
         first = sb.requests[0]
         assert (first.route, first.status, first.fault) == (MESSAGES, 429, False)
+        assert first.under_global_limit
+        assert not sb.requests[-1].under_global_limit  # the anonymous GET /gateway
         assert sb.rate_limited_count == limit.refused == 1
         assert sb.global_rate_limit == 2
 
@@ -152,6 +154,7 @@ async def test_interaction_endpoints_are_never_limited() -> None:
         ]
         during = sb.requests[before:]
         assert {r.path.split("/")[1] for r in during} == {"interactions", "webhooks"}
+        assert not any(r.under_global_limit for r in during)
         assert [r for r in during if r.status >= 400] == []
         assert limit.refused == 0
 
@@ -166,3 +169,5 @@ async def test_off_by_default() -> None:
         assert sorted(delivered(sb, world)) == sorted(sent)
         assert [r for r in sb.requests if r.status == 429] == []
         assert sb.rate_limited_count == 0
+        # Marked even when not enforced, so a benchmark can count them against Discord's limit.
+        assert any(r.under_global_limit for r in sb.requests)
